@@ -1,0 +1,20 @@
+"""Shared wiring: settings -> store (and later indexes, retriever) for the CLI and web app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from medref.settings import Settings, load_settings
+from medref.store.repository import Store
+
+DEMO_CORPUS = Path(__file__).resolve().parent / "demo" / "corpus"
+
+
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def open_store(settings: Settings | None = None) -> Store:
+    settings = settings or get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Store.open(settings.url)

@@ -1,0 +1,110 @@
+"""XML parsing with entity resolution and network access turned off.
+
+Every XML parser in medref goes through here. Documents that declare entities
+(billion-laughs style bombs) or reference external entities/DTDs are refused with
+:class:`medref.errors.UnsafeXMLError` before any expansion happens.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from lxml import etree
+
+from medref.errors import ParseError, UnsafeXMLError
+
+_PARSER_OPTS: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
+def open_maybe_gzip(path: Path) -> IO[bytes]:
+    """Open a file for binary reading, transparently un-gzipping ``.gz`` content."""
+    fh = open(path, "rb")  # noqa: SIM115 - returned to caller
+    magic = fh.read(2)
+    fh.seek(0)
+    if magic == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=fh, mode="rb")
+    return fh
+
+
+def _check_docinfo(docinfo: Any, path: Path) -> None:
+    """Refuse any internal DTD subset (where entities are declared) or external DTD/system id."""
+    if docinfo is None:
+        return
+    dtd = getattr(docinfo, "internalDTD", None)
+    if dtd is not None:
+        entities = list(dtd.iterentities())
+        if entities:
+            raise UnsafeXMLError(path, f"XML declares entities ({entities[0].name!r}); refused")
+    if docinfo.system_url and not docinfo.system_url.startswith(("http://www.ncbi", "https://dtd.nlm")):
+        # an external DTD we would never fetch anyway; NLM's PubMed DTD is the usual harmless case
+        raise UnsafeXMLError(path, f"XML references an external DTD/system id {docinfo.system_url!r}; refused")
+
+
+def _scan_prolog(head: bytes, path: Path) -> None:
+    """Cheap pre-check of the prolog: refuse <!ENTITY declarations outright."""
+    upper = head.upper()
+    if b"<!ENTITY" in upper:
+        raise UnsafeXMLError(path, "XML declares entities (<!ENTITY ...>); refused")
+
+
+def parse_tree(path: Path) -> etree._Element:
+    """Parse a whole (small) XML file safely and return its root element."""
+    with open_maybe_gzip(path) as fh:
+        data = fh.read()
+    if not data.strip():
+        raise ParseError(path, "file is empty")
+    _scan_prolog(data[:65536], path)
+    parser = etree.XMLParser(**_PARSER_OPTS)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(path, f"malformed XML: {exc}") from exc
+    if root is None:
+        raise ParseError(path, "no XML root element")
+    _check_docinfo(root.getroottree().docinfo, path)
+    return root
+
+
+def iterparse(path: Path, tag: str | tuple[str, ...]) -> Iterator[etree._Element]:
+    """Stream elements with the given end tag(s), clearing memory as it goes.
+
+    The caller must finish with each element before asking for the next one; elements
+    are cleared (and their preceding siblings freed) after being yielded, so memory stays
+    flat whatever the file size.
+    """
+    with open_maybe_gzip(path) as fh:
+        head = fh.read(65536)
+        if not head.strip():
+            raise ParseError(path, "file is empty")
+        _scan_prolog(head, path)
+    tags = (tag,) if isinstance(tag, str) else tag
+    with open_maybe_gzip(path) as fh:
+        context = etree.iterparse(fh, events=("end",), tag=tags, **_PARSER_OPTS)
+        try:
+            for _event, elem in context:
+                yield elem
+                elem.clear(keep_tail=False)
+                parent = elem.getparent()
+                if parent is not None:
+                    while elem.getprevious() is not None:
+                        del parent[0]
+        except etree.XMLSyntaxError as exc:
+            raise ParseError(path, f"malformed XML: {exc}") from exc
+
+
+def text_of(elem: etree._Element | None) -> str:
+    """All text inside an element (including children like <i>, <sup>), whitespace kept."""
+    if elem is None:
+        return ""
+    return "".join(elem.itertext())

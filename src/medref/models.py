@@ -1,0 +1,228 @@
+"""The typed domain model every stage passes along.
+
+``Document`` and ``Passage`` come out of the parsers (``medref.ingest``), are stored by
+``medref.store`` and indexed/retrieved by ``medref.index`` / ``medref.retrieve``.
+``Citation`` ties published text back to exact passage offsets. Answer, Monograph and
+Review objects are defined next to them as those stages land.
+
+Invariant kept by :class:`medref.ingest.base.DocumentBuilder` and checked by tests:
+``doc.text[p.start:p.end] == p.text`` for every passage ``p`` of ``doc``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import datetime as dt
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SourceKind(StrEnum):
+    GUIDELINE = "guideline"
+    SYSTEMATIC_REVIEW = "systematic_review"  # systematic review or meta-analysis
+    RCT = "rct"
+    OBSERVATIONAL = "observational"  # cohort, case-control, cross-sectional, non-randomised trial
+    NARRATIVE_REVIEW = "narrative_review"
+    CASE_REPORT = "case_report"
+    DRUG_LABEL = "drug_label"
+    TRIAL_REGISTRATION = "trial_registration"
+    OTHER = "other"  # a study whose design the source does not state
+
+    @property
+    def label(self) -> str:
+        """The reference label shown on answer pages."""
+        if self is SourceKind.GUIDELINE:
+            return "Guideline"
+        if self is SourceKind.DRUG_LABEL:
+            return "Drug label"
+        if self is SourceKind.TRIAL_REGISTRATION:
+            return "Trial"
+        return "Research"
+
+
+class EvidenceLevel(IntEnum):
+    """Lower is stronger. Used by reranking; shown in JSON output."""
+
+    SYNTHESIS = 1  # guidelines, systematic reviews / meta-analyses, regulatory labels
+    RANDOMISED = 2
+    OBSERVATIONAL = 3
+    LOW = 4  # narrative reviews, case reports, registrations without results, unknown design
+
+
+_KIND_LEVEL = {
+    SourceKind.GUIDELINE: EvidenceLevel.SYNTHESIS,
+    SourceKind.SYSTEMATIC_REVIEW: EvidenceLevel.SYNTHESIS,
+    SourceKind.DRUG_LABEL: EvidenceLevel.SYNTHESIS,
+    SourceKind.RCT: EvidenceLevel.RANDOMISED,
+    SourceKind.OBSERVATIONAL: EvidenceLevel.OBSERVATIONAL,
+    SourceKind.NARRATIVE_REVIEW: EvidenceLevel.LOW,
+    SourceKind.CASE_REPORT: EvidenceLevel.LOW,
+    SourceKind.TRIAL_REGISTRATION: EvidenceLevel.LOW,
+    SourceKind.OTHER: EvidenceLevel.LOW,
+}
+
+# PubMed publication types -> source kind, strongest first (first match wins).
+_PUBTYPE_RULES: tuple[tuple[SourceKind, tuple[str, ...]], ...] = (
+    (SourceKind.GUIDELINE, ("practice guideline", "guideline", "consensus development conference")),
+    (SourceKind.SYSTEMATIC_REVIEW, ("systematic review", "meta-analysis", "network meta-analysis")),
+    (
+        SourceKind.RCT,
+        (
+            "randomized controlled trial",
+            "pragmatic clinical trial",
+            "equivalence trial",
+            "clinical trial, phase iii",
+            "clinical trial, phase iv",
+        ),
+    ),
+    (
+        SourceKind.OBSERVATIONAL,
+        (
+            "observational study",
+            "multicenter study",
+            "comparative study",
+            "clinical trial",
+            "clinical trial, phase i",
+            "clinical trial, phase ii",
+            "controlled clinical trial",
+            "validation study",
+            "evaluation study",
+        ),
+    ),
+    (SourceKind.CASE_REPORT, ("case reports",)),
+    (SourceKind.NARRATIVE_REVIEW, ("review", "scoping review")),
+)
+
+
+def kind_from_publication_types(types: list[str]) -> SourceKind:
+    """Classify a journal article by its PubMed publication types."""
+    lowered = {t.strip().lower() for t in types}
+    for kind, names in _PUBTYPE_RULES:
+        if lowered.intersection(names):
+            return kind
+    return SourceKind.OTHER
+
+
+def evidence_level(kind: SourceKind, publication_types: list[str] | None = None) -> EvidenceLevel:
+    """Evidence level from the source kind, refined by publication types for articles."""
+    if publication_types and kind in (SourceKind.OTHER, SourceKind.OBSERVATIONAL):
+        refined = kind_from_publication_types(publication_types)
+        if _KIND_LEVEL[refined] < _KIND_LEVEL[kind]:
+            return _KIND_LEVEL[refined]
+    return _KIND_LEVEL[kind]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class Passage(_Model):
+    """A retrievable span of a document: a section, a section chunk, a table or the title."""
+
+    ordinal: int = Field(ge=0, description="position within the document")
+    section: str = Field(description="human section name, e.g. 'RESULTS' or 'Boxed Warning'")
+    text: str
+    start: int = Field(ge=0, description="character offset into Document.text")
+    end: int = Field(ge=0)
+    kind: str = Field(default="text", description="'title', 'text' or 'table'")
+    loinc: str | None = Field(default=None, description="SPL section LOINC code")
+    table: list[list[str]] | None = Field(default=None, description="rows of cells, tables only")
+    id: str | None = Field(default=None, description="stable id '<doc uid>#<ordinal>' once stored")
+
+
+class Document(_Model):
+    """One source record (an abstract, a label version, a trial registration, a guideline)."""
+
+    uid: str = Field(description="stable key: pmid:…, spl:<setid>:v<version>, nct:…, guideline:…")
+    kind: SourceKind
+    title: str
+    journal: str | None = Field(default=None, description="journal, or issuer for guidelines/labels")
+    year: int | None = None
+    date: dt.date | None = None
+    authors: list[str] = Field(default_factory=list)
+    pmid: str | None = None
+    doi: str | None = None
+    spl_setid: str | None = None
+    spl_version: int | None = None
+    nct_id: str | None = None
+    publication_types: list[str] = Field(default_factory=list)
+    mesh_terms: list[str] = Field(default_factory=list)
+    language: str | None = None
+    text: str = Field(default="", description="canonical plain text; passages index into it")
+    passages: list[Passage] = Field(default_factory=list)
+    meta: dict[str, Any] = Field(default_factory=dict, description="format-specific structured data")
+    source_path: str | None = None
+    is_current: bool = Field(default=True, description="False for superseded label versions")
+
+    @property
+    def evidence_level(self) -> EvidenceLevel:
+        return evidence_level(self.kind, self.publication_types)
+
+    @property
+    def url(self) -> str | None:
+        """A link built from the strongest identifier."""
+        if self.pmid:
+            return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        if self.spl_setid:
+            return f"https://dailymed.nlm.nih.gov/dailymed/lookup.cfm?setid={self.spl_setid}"
+        if self.nct_id:
+            return f"https://clinicaltrials.gov/study/{self.nct_id}"
+        return None
+
+    def content_hash(self) -> str:
+        """Hash of everything stored, to skip unchanged re-ingests and detect changed evidence."""
+        payload = self.model_dump(mode="json", exclude={"source_path", "is_current"})
+        for p in payload["passages"]:
+            p.pop("id", None)
+        raw = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(raw).hexdigest()
+
+
+class Deletion(_Model):
+    """A parser's instruction to remove a stored record (e.g. MEDLINE DeleteCitation)."""
+
+    uid: str
+    source_path: str | None = None
+
+
+class Citation(_Model):
+    """A pointer from published text to the exact evidence span that supports it."""
+
+    number: int = Field(ge=1, description="reference number as printed, [n]")
+    doc_uid: str
+    passage_id: str
+    start: int = Field(ge=0, description="offset of the supporting span within the passage text")
+    end: int = Field(ge=0)
+
+
+class IngestFileResult(_Model):
+    """What happened to one input file."""
+
+    path: str
+    format: str | None = None
+    documents: int = 0
+    passages: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+
+
+class IngestReport(_Model):
+    files: list[IngestFileResult] = Field(default_factory=list)
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(f.error is None for f in self.files)
+
+    def total(self, attr: str) -> int:
+        return sum(int(getattr(f, attr)) for f in self.files)

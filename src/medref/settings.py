@@ -1,0 +1,144 @@
+"""One ``Settings`` object for the whole application.
+
+Values come from (highest first): keyword arguments, ``MEDREF_*`` environment variables
+(nested sections with ``__``, e.g. ``MEDREF_RETRIEVAL__K=20``), a TOML file named by
+``MEDREF_CONFIG`` (or ``<data_dir>/medref.toml`` when present), then defaults.
+Unknown keys are rejected everywhere.
+
+The database URL is the one top-level exception to nesting so that the documented
+``MEDREF_DATABASE_URL`` works as users expect.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from platformdirs import user_data_dir
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from medref.errors import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IngestSettings(_Section):
+    batch_size: int = Field(default=500, ge=1, description="documents per database round-trip")
+
+
+class IndexSettings(_Section):
+    lexical: str = Field(default="bm25s", description="lexical backend name")
+    dense: str = Field(default="auto", description="'auto' (on when the dense extra is installed), 'off', or a backend name")
+    embedder: str = Field(default="minilm-onnx")
+    threads: int = Field(default=2, ge=1)
+
+
+class RetrievalSettings(_Section):
+    k: int = Field(default=10, ge=1, le=200)
+    candidates: int = Field(default=100, ge=1, le=2000, description="per-backend candidates before fusion")
+    rrf_k: int = Field(default=60, ge=1)
+    lexical_weight: float = Field(default=1.0, ge=0)
+    dense_weight: float = Field(default=1.0, ge=0)
+    expand: bool = True
+    lexicon_path: Path | None = None
+    max_query_chars: int = Field(default=2000, ge=16)
+
+
+class LLMSettings(_Section):
+    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1")
+    model: str = "local"
+    api_key: str | None = None
+    timeout_s: float = Field(default=60.0, gt=0)
+    retries: int = Field(default=2, ge=0)
+
+
+class WebSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    secret_key: str | None = Field(default=None, description="session signing key; generated into data_dir if unset")
+    login_attempts: int = Field(default=5, ge=1)
+
+
+def _default_data_dir() -> Path:
+    return Path(user_data_dir("medref", appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MEDREF_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        from pydantic_settings import TomlConfigSettingsSource
+
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config = os.environ.get("MEDREF_CONFIG")
+        if config:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config)))
+        return tuple(sources)
+
+    @property
+    def url(self) -> str:
+        """The effective database URL."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'medref.sqlite').as_posix()}"
+
+    @property
+    def index_dir(self) -> Path:
+        """Where on-disk indexes live, next to the store."""
+        return self.data_dir / "index"
+
+
+_KNOWN_ENV = {"MEDREF_CONFIG", "MEDREF_SHARED_DATA", "MEDREF_TEST_PG_URL"}
+
+
+def _check_env() -> None:
+    """Reject unknown MEDREF_* variables (a typo should not be silently ignored)."""
+    top = set(Settings.model_fields)
+    for key in os.environ:
+        if not key.startswith("MEDREF_") or key in _KNOWN_ENV:
+            continue
+        name = key[len("MEDREF_") :].lower()
+        head = name.split("__", 1)[0]
+        if head not in top:
+            raise ConfigError(f"unknown setting in environment: {key}")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings, turning validation problems into a readable ConfigError."""
+    _check_env()
+    config = os.environ.get("MEDREF_CONFIG")
+    if config and not Path(config).is_file():
+        raise ConfigError(f"MEDREF_CONFIG points to {config}, which is not a file")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from exc
