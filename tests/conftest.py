@@ -9,9 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SHARED_DATA = Path(
-    __import__("os").environ.get("MEDREF_SHARED_DATA", str(ROOT.parent / "shared" / "data"))
-)
+SHARED_DATA = Path(__import__("os").environ.get("MEDREF_SHARED_DATA", str(ROOT.parent / "shared" / "data")))
 
 
 @pytest.fixture
@@ -45,8 +43,12 @@ def _pg_available() -> str | None:
     u = make_url(PG_URL)
     try:
         conn = psycopg.connect(
-            host=u.host, port=u.port or 5432, dbname=u.database, user=u.username,
-            password=u.password, connect_timeout=3,
+            host=u.host,
+            port=u.port or 5432,
+            dbname=u.database,
+            user=u.username,
+            password=u.password,
+            connect_timeout=3,
         )
         conn.close()
     except Exception as exc:  # any failure to connect means: skip
@@ -89,3 +91,14 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'medref.sqlite'}"
     return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test reads or writes the user's data dir or picks up their MEDREF_* settings."""
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("MEDREF_") and key not in ("MEDREF_TEST_PG_URL", "MEDREF_SHARED_DATA"):
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("MEDREF_DATA_DIR", str(tmp_path_factory.mktemp("medref-data")))

@@ -18,3 +18,8 @@ def open_store(settings: Settings | None = None) -> Store:
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return Store.open(settings.url)
+
+
+def demo_files() -> list[Path]:
+    """The demo corpus files (its README describes the corpus and is not part of it)."""
+    return sorted(p for p in DEMO_CORPUS.iterdir() if p.is_file() and not p.name.lower().startswith("readme"))

@@ -12,7 +12,7 @@ The tree::
     │   └── QueryError               a search / ask query that cannot be run (empty, too long)
     ├── StoreError                   the evidence store could not be read or written
     │   └── NotFoundError            a requested record does not exist
-    └── IndexError_                  an index is missing or stale (says which command fixes it)
+    └── IndexNotReadyError           an index is missing or stale (says which command fixes it)
 
 Messages are written for a person: they name the file or record and say what was wrong.
 """
@@ -36,8 +36,7 @@ class MissingExtraError(ConfigError):
     def __init__(self, feature: str, extra: str, module: str) -> None:
         self.feature, self.extra, self.module = feature, extra, module
         super().__init__(
-            f"{feature} needs the optional package {module!r}; "
-            f"install it with: pip install 'medref[{extra}]'"
+            f"{feature} needs the optional package {module!r}; install it with: pip install 'medref[{extra}]'"
         )
 
 
@@ -78,8 +77,8 @@ class NotFoundError(StoreError):
     """A requested record does not exist."""
 
 
-class IndexError_(MedrefError):  # noqa: N801 - trailing underscore avoids the builtin IndexError
+class IndexNotReadyError(MedrefError):
     """An index is missing or stale; the message names the command that fixes it."""
 
 
-IndexNotReadyError = IndexError_
+IndexError_ = IndexNotReadyError  # transitional alias, removed once every module uses the new name

@@ -11,9 +11,9 @@ Invariant kept by :class:`medref.ingest.base.DocumentBuilder` and checked by tes
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-import datetime as dt
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -226,3 +226,91 @@ class IngestReport(_Model):
 
     def total(self, attr: str) -> int:
         return sum(int(getattr(f, attr)) for f in self.files)
+
+
+class DocumentRef(_Model):
+    """The citation-facing summary of a document (what a References list shows)."""
+
+    uid: str
+    kind: SourceKind
+    title: str
+    journal: str | None = None
+    year: int | None = None
+    date: dt.date | None = None
+    url: str | None = None
+    evidence_level: int
+    is_current: bool = True
+    pmid: str | None = None
+    doi: str | None = None
+    spl_setid: str | None = None
+    spl_version: int | None = None
+    nct_id: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.kind.label
+
+    @classmethod
+    def of(cls, doc: Document) -> DocumentRef:
+        return cls(
+            uid=doc.uid,
+            kind=doc.kind,
+            title=doc.title,
+            journal=doc.journal,
+            year=doc.year,
+            date=doc.date,
+            url=doc.url,
+            evidence_level=int(doc.evidence_level),
+            is_current=doc.is_current,
+            pmid=doc.pmid,
+            doi=doc.doi,
+            spl_setid=doc.spl_setid,
+            spl_version=doc.spl_version,
+            nct_id=doc.nct_id,
+        )
+
+
+class ScoreParts(_Model):
+    """Every component of a hit's rank, so the ranking can be explained."""
+
+    lexical_rank: int | None = None
+    lexical_score: float | None = None
+    dense_rank: int | None = None
+    dense_score: float | None = None
+    fused: float = 0.0
+    evidence_bonus: float = 0.0
+    current_label_bonus: float = 0.0
+    directness_bonus: float = 0.0
+    recency_bonus: float = 0.0
+    final: float = 0.0
+
+
+class RetrievedPassage(_Model):
+    passage: Passage
+    document: DocumentRef
+    scores: ScoreParts
+    direct: bool = Field(description="mentions a key entity of the question (or a true synonym)")
+    matched_entities: list[str] = Field(default_factory=list, description="key entities it mentions")
+    match_in: str | None = Field(default=None, description="'passage' or 'title' where the entity was found")
+
+
+class EntityCoverage(_Model):
+    entity: str
+    kind: str
+    synonyms: list[str] = Field(default_factory=list)
+    direct_passages: int = 0
+
+
+class RetrievalResult(_Model):
+    query: str
+    key_entities: list[str] = Field(default_factory=list)
+    detected: list[dict[str, Any]] = Field(
+        default_factory=list, description="entity mentions found in the query"
+    )
+    expansions: dict[str, list[str]] = Field(default_factory=dict)
+    coverage: list[EntityCoverage] = Field(default_factory=list)
+    has_direct_evidence: bool = False
+    hits: list[RetrievedPassage] = Field(default_factory=list)
+    backends: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    intent: dict[str, bool] = Field(default_factory=dict)

@@ -8,6 +8,7 @@ file and nothing stored earlier is lost.
 from __future__ import annotations
 
 import glob
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -32,7 +33,9 @@ def expand_paths(inputs: Iterable[str | Path]) -> Iterator[Path | str]:
         path = Path(raw)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts):
+                if child.is_file() and not any(
+                    part.startswith(".") for part in child.relative_to(path).parts
+                ):
                     yield child
         elif path.exists():
             yield path
@@ -70,9 +73,39 @@ def ingest_file(
         )
     except MedrefError as exc:
         store.log_failure(path=str(path), fmt=name, error=str(exc))
-        return IngestFileResult(path=str(path), format=name, error=str(exc), seconds=time.perf_counter() - started)
+        return IngestFileResult(
+            path=str(path), format=name, error=str(exc), seconds=time.perf_counter() - started
+        )
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _ingest_group(
+    store: Store, paths: list[Path], *, fmt: str, progress: ProgressFn | None
+) -> IngestFileResult:
+    """Several files of a format whose records span files, stored as one all-or-nothing unit."""
+    started = time.perf_counter()
+    label = f"{len(paths)} {fmt} files under {os.path.commonpath(paths)}" if len(paths) > 1 else str(paths[0])
+    parser = get_parser(fmt)
+    try:
+        items = parser.parse_many(paths)  # type: ignore[attr-defined]
+        result = store.write_file(
+            items, path=label, fmt=fmt, progress=(lambda n: progress(label, n)) if progress else None
+        )
+    except MedrefError as exc:
+        store.log_failure(path=label, fmt=fmt, error=str(exc))
+        return IngestFileResult(path=label, format=fmt, error=str(exc), seconds=time.perf_counter() - started)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _groupable(path: Path, fmt: str | None) -> str | None:
+    """The format name when ``path`` belongs to a multi-file format, else None."""
+    try:
+        name = fmt or detect_format(path)
+        return name if getattr(get_parser(name), "parse_many", None) else None
+    except MedrefError:
+        return None  # reported when the file is ingested on its own
 
 
 def ingest_paths(
@@ -86,11 +119,24 @@ def ingest_paths(
 ) -> IngestReport:
     """Ingest every input; one bad file never stops the others."""
     report = IngestReport(started_at=datetime.now(UTC))
+    singles: list[Path | str] = []
+    groups: dict[str, list[Path]] = {}
     for item in expand_paths(inputs):
+        group = _groupable(item, fmt) if isinstance(item, Path) else None
+        if group:
+            groups.setdefault(group, []).append(item)  # type: ignore[arg-type]
+        else:
+            singles.append(item)
+    for item in singles:
         if isinstance(item, str):
             result = IngestFileResult(path=item, error=f"{item}: no such file or folder")
         else:
             result = ingest_file(store, item, fmt=fmt, options=options, progress=progress)
+        report.files.append(result)
+        if on_file:
+            on_file(result)
+    for name, paths in groups.items():
+        result = _ingest_group(store, paths, fmt=name, progress=progress)
         report.files.append(result)
         if on_file:
             on_file(result)

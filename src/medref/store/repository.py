@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from medref.errors import NotFoundError
-from medref.models import Deletion, Document, IngestFileResult, Passage, SourceKind
+from medref.models import Deletion, Document, DocumentRef, IngestFileResult, Passage, SourceKind
 from medref.store.db import make_engine, read_tx, write_tx
 from medref.store.migrate import ensure_schema
 from medref.store.schema import changes, documents, ingest_log, passages
@@ -124,14 +124,25 @@ class Store:
                 self._refresh_current_label(conn, setid)
             conn.execute(
                 insert(ingest_log).values(
-                    path=path, format=fmt, status="ok", error=None,
-                    documents=counts.documents, passages=counts.passages, at=_now(),
+                    path=path,
+                    format=fmt,
+                    status="ok",
+                    error=None,
+                    documents=counts.documents,
+                    passages=counts.passages,
+                    at=_now(),
                 )
             )
         return IngestFileResult(
-            path=path, format=fmt, documents=counts.documents, passages=counts.passages,
-            inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged,
-            deleted=counts.deleted, seconds=(_now() - start).total_seconds(),
+            path=path,
+            format=fmt,
+            documents=counts.documents,
+            passages=counts.passages,
+            inserted=counts.inserted,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            deleted=counts.deleted,
+            seconds=(_now() - start).total_seconds(),
         )
 
     def log_failure(self, *, path: str, fmt: str | None, error: str) -> None:
@@ -194,9 +205,13 @@ class Store:
             self._insert_passages(conn, [(d, doc) for d, doc, _ in replaced], now)
             counts.updated += len(replaced)
         if new_values:
-            ids = conn.execute(
-                insert(documents).returning(documents.c.id, sort_by_parameter_order=True), new_values
-            ).scalars().all()
+            ids = (
+                conn.execute(
+                    insert(documents).returning(documents.c.id, sort_by_parameter_order=True), new_values
+                )
+                .scalars()
+                .all()
+            )
             self._insert_passages(conn, list(zip(ids, new_docs, strict=True)), now)
             counts.inserted += len(new_values)
 
@@ -208,7 +223,10 @@ class Store:
         if rows:
             conn.execute(
                 insert(changes),
-                [{"passage_id": r.id, "document_uid": uid_of[r.document_id], "op": "del", "at": now} for r in rows],
+                [
+                    {"passage_id": r.id, "document_uid": uid_of[r.document_id], "op": "del", "at": now}
+                    for r in rows
+                ],
             )
             conn.execute(delete(passages).where(passages.c.document_id.in_(list(uid_of))))
 
@@ -234,12 +252,17 @@ class Store:
                 owners.append(doc.uid)
         if not values:
             return
-        ids = conn.execute(
-            insert(passages).returning(passages.c.id, sort_by_parameter_order=True), values
-        ).scalars().all()
+        ids = (
+            conn.execute(insert(passages).returning(passages.c.id, sort_by_parameter_order=True), values)
+            .scalars()
+            .all()
+        )
         conn.execute(
             insert(changes),
-            [{"passage_id": pid, "document_uid": uid, "op": "add", "at": now} for pid, uid in zip(ids, owners, strict=True)],
+            [
+                {"passage_id": pid, "document_uid": uid, "op": "add", "at": now}
+                for pid, uid in zip(ids, owners, strict=True)
+            ],
         )
 
     def _refresh_current_label(self, conn: Connection, setid: str) -> None:
@@ -280,11 +303,44 @@ class Store:
 
     def _passages_of(self, conn: Connection, doc_ids: list[int]) -> dict[int, list[Passage]]:
         out: dict[int, list[Passage]] = {d: [] for d in doc_ids}
-        q = select(passages).where(passages.c.document_id.in_(doc_ids)).order_by(
-            passages.c.document_id, passages.c.ordinal
+        q = (
+            select(passages)
+            .where(passages.c.document_id.in_(doc_ids))
+            .order_by(passages.c.document_id, passages.c.ordinal)
         )
         for p in conn.execute(q).mappings():
             out[p["document_id"]].append(_row_to_passage(p))
+        return out
+
+    def passages_by_ids(self, ids: Sequence[int]) -> dict[int, tuple[Passage, DocumentRef]]:
+        """Passages with their document summaries (no document text), keyed by passage id."""
+        if not ids:
+            return {}
+        doc_cols = [c for c in documents.c if c.name not in ("text", "meta", "authors", "mesh_terms")]
+        q = (
+            select(passages, *[c.label(f"doc_{c.name}") for c in doc_cols])
+            .join(documents, documents.c.id == passages.c.document_id)
+            .where(passages.c.id.in_(list(ids)))
+        )
+        out: dict[int, tuple[Passage, DocumentRef]] = {}
+        with read_tx(self.engine) as conn:
+            for r in conn.execute(q).mappings():
+                doc = Document(
+                    uid=r["doc_uid"],
+                    kind=SourceKind(r["doc_kind"]),
+                    title=r["doc_title"],
+                    journal=r["doc_journal"],
+                    year=r["doc_year"],
+                    date=r["doc_pub_date"],
+                    pmid=r["doc_pmid"],
+                    doi=r["doc_doi"],
+                    spl_setid=r["doc_spl_setid"],
+                    spl_version=r["doc_spl_version"],
+                    nct_id=r["doc_nct_id"],
+                    publication_types=list(r["doc_publication_types"] or []),
+                    is_current=bool(r["doc_is_current"]),
+                )
+                out[r["id"]] = (_row_to_passage(r), DocumentRef.of(doc))
         return out
 
     def label_versions(self, setid: str) -> list[tuple[int, bool, str]]:
@@ -326,17 +382,38 @@ class Store:
 
 def _row_to_passage(p: Any) -> Passage:
     return Passage(
-        ordinal=p["ordinal"], section=p["section"], text=p["text"], start=p["char_start"],
-        end=p["char_end"], kind=p["kind"], loinc=p["loinc"], table=p["table_rows"], id=p["key"],
+        ordinal=p["ordinal"],
+        section=p["section"],
+        text=p["text"],
+        start=p["char_start"],
+        end=p["char_end"],
+        kind=p["kind"],
+        loinc=p["loinc"],
+        table=p["table_rows"],
+        id=p["key"],
     )
 
 
 def _row_to_document(r: Any, plist: list[Passage]) -> Document:
     return Document(
-        uid=r["uid"], kind=SourceKind(r["kind"]), title=r["title"], journal=r["journal"], year=r["year"],
-        date=r["pub_date"], authors=list(r["authors"] or []), pmid=r["pmid"], doi=r["doi"],
-        spl_setid=r["spl_setid"], spl_version=r["spl_version"], nct_id=r["nct_id"],
-        publication_types=list(r["publication_types"] or []), mesh_terms=list(r["mesh_terms"] or []),
-        language=r["language"], text=r["text"], passages=plist, meta=dict(r["meta"] or {}),
-        source_path=r["source_path"], is_current=bool(r["is_current"]),
+        uid=r["uid"],
+        kind=SourceKind(r["kind"]),
+        title=r["title"],
+        journal=r["journal"],
+        year=r["year"],
+        date=r["pub_date"],
+        authors=list(r["authors"] or []),
+        pmid=r["pmid"],
+        doi=r["doi"],
+        spl_setid=r["spl_setid"],
+        spl_version=r["spl_version"],
+        nct_id=r["nct_id"],
+        publication_types=list(r["publication_types"] or []),
+        mesh_terms=list(r["mesh_terms"] or []),
+        language=r["language"],
+        text=r["text"],
+        passages=plist,
+        meta=dict(r["meta"] or {}),
+        source_path=r["source_path"],
+        is_current=bool(r["is_current"]),
     )
