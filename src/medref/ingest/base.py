@@ -24,7 +24,6 @@ Parsed = Document | Deletion
 MAX_PASSAGE_CHARS = 1200
 """Sections longer than this are split into chunks on sentence boundaries."""
 
-_WS = re.compile(r"\s+")
 # A sentence ends at . ! or ? followed by space and an upper-case letter, digit or bracket.
 _SENT_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 
@@ -33,7 +32,7 @@ def clean(text: str | None) -> str:
     """Collapse whitespace; None becomes ''."""
     if not text:
         return ""
-    return _WS.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def split_sentences(text: str) -> list[str]:

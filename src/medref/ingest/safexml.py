@@ -8,9 +8,10 @@ Every XML parser in medref goes through here. Documents that declare entities
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from lxml import etree
 
@@ -26,6 +27,16 @@ _PARSER_OPTS: dict[str, Any] = {
     "remove_pis": True,
 }
 
+# Where NLM's own DTDs live: a DOCTYPE naming one of these is harmless (never fetched).
+_NLM_DTD_PREFIXES = (
+    "http://www.ncbi.nlm.nih.gov/",
+    "https://www.ncbi.nlm.nih.gov/",
+    "http://dtd.nlm.nih.gov/",
+    "https://dtd.nlm.nih.gov/",
+)
+# Raised by a truncated or corrupt file while it is being read (gzip EOF, bad CRC, ...).
+_READ_ERRORS = (OSError, EOFError, zlib.error)
+
 
 def open_maybe_gzip(path: Path) -> IO[bytes]:
     """Open a file for binary reading, transparently un-gzipping ``.gz`` content."""
@@ -33,8 +44,15 @@ def open_maybe_gzip(path: Path) -> IO[bytes]:
     magic = fh.read(2)
     fh.seek(0)
     if magic == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=fh, mode="rb")
+        return cast(IO[bytes], gzip.GzipFile(fileobj=fh, mode="rb"))
     return fh
+
+
+def _read_error(path: Path, exc: BaseException) -> ParseError:
+    """A ParseError for a file that failed while being read (unreadable, truncated, corrupt)."""
+    if isinstance(exc, EOFError | zlib.error | gzip.BadGzipFile):
+        return ParseError(path, f"compressed file is truncated or corrupt: {exc}")
+    return ParseError(path, f"file could not be read: {getattr(exc, 'strerror', None) or exc}")
 
 
 def _check_docinfo(docinfo: Any, path: Path) -> None:
@@ -46,7 +64,7 @@ def _check_docinfo(docinfo: Any, path: Path) -> None:
         entities = list(dtd.iterentities())
         if entities:
             raise UnsafeXMLError(path, f"XML declares entities ({entities[0].name!r}); refused")
-    if docinfo.system_url and not docinfo.system_url.startswith(("http://www.ncbi", "https://dtd.nlm")):
+    if docinfo.system_url and not docinfo.system_url.startswith(_NLM_DTD_PREFIXES):
         # an external DTD we would never fetch anyway; NLM's PubMed DTD is the usual harmless case
         raise UnsafeXMLError(path, f"XML references an external DTD/system id {docinfo.system_url!r}; refused")
 
@@ -60,8 +78,11 @@ def _scan_prolog(head: bytes, path: Path) -> None:
 
 def parse_tree(path: Path) -> etree._Element:
     """Parse a whole (small) XML file safely and return its root element."""
-    with open_maybe_gzip(path) as fh:
-        data = fh.read()
+    try:
+        with open_maybe_gzip(path) as fh:
+            data = fh.read()
+    except _READ_ERRORS as exc:
+        raise _read_error(path, exc) from exc
     if not data.strip():
         raise ParseError(path, "file is empty")
     _scan_prolog(data[:65536], path)
@@ -81,18 +102,26 @@ def iterparse(path: Path, tag: str | tuple[str, ...]) -> Iterator[etree._Element
 
     The caller must finish with each element before asking for the next one; elements
     are cleared (and their preceding siblings freed) after being yielded, so memory stays
-    flat whatever the file size.
+    flat whatever the file size. Before the first element is handed out the parsed DOCTYPE
+    is checked too, so entity declarations hidden past the prolog scan are still refused.
     """
-    with open_maybe_gzip(path) as fh:
-        head = fh.read(65536)
-        if not head.strip():
-            raise ParseError(path, "file is empty")
-        _scan_prolog(head, path)
+    try:
+        with open_maybe_gzip(path) as fh:
+            head = fh.read(65536)
+    except _READ_ERRORS as exc:
+        raise _read_error(path, exc) from exc
+    if not head.strip():
+        raise ParseError(path, "file is empty")
+    _scan_prolog(head, path)
     tags = (tag,) if isinstance(tag, str) else tag
     with open_maybe_gzip(path) as fh:
         context = etree.iterparse(fh, events=("end",), tag=tags, **_PARSER_OPTS)
+        checked = False
         try:
             for _event, elem in context:
+                if not checked:
+                    _check_docinfo(elem.getroottree().docinfo, path)
+                    checked = True
                 yield elem
                 elem.clear(keep_tail=False)
                 parent = elem.getparent()
@@ -101,10 +130,12 @@ def iterparse(path: Path, tag: str | tuple[str, ...]) -> Iterator[etree._Element
                         del parent[0]
         except etree.XMLSyntaxError as exc:
             raise ParseError(path, f"malformed XML: {exc}") from exc
+        except _READ_ERRORS as exc:
+            raise _read_error(path, exc) from exc
 
 
 def text_of(elem: etree._Element | None) -> str:
     """All text inside an element (including children like <i>, <sup>), whitespace kept."""
     if elem is None:
         return ""
-    return "".join(elem.itertext())
+    return "".join(cast(Iterator[str], elem.itertext()))  # str for a parsed (not bytes) tree
