@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -176,11 +175,10 @@ class Document(_Model):
 
     def content_hash(self) -> str:
         """Hash of everything stored, to skip unchanged re-ingests and detect changed evidence."""
-        payload = self.model_dump(mode="json", exclude={"source_path", "is_current"})
-        for p in payload["passages"]:
-            p.pop("id", None)
-        raw = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
-        return hashlib.sha256(raw).hexdigest()
+        raw = self.model_dump_json(
+            exclude={"source_path": True, "is_current": True, "passages": {"__all__": {"id"}}}
+        )
+        return hashlib.sha256(raw.encode()).hexdigest()
 
 
 class Deletion(_Model):

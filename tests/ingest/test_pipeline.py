@@ -48,7 +48,8 @@ def test_bad_files_are_reported_and_the_batch_goes_on(store: Store, fixtures: Pa
     unreadable.write_text("<PubmedArticleSet/>")
     unreadable.chmod(0)
     report = ingest_paths(
-        store, [empty, broken, unknown, unreadable, tmp_path / "missing.xml", fixtures / "ctgov" / "study.json"]
+        store,
+        [empty, broken, unknown, unreadable, tmp_path / "missing.xml", fixtures / "ctgov" / "study.json"],
     )
     errors = {Path(f.path).name: f.error for f in report.files if f.error}
     assert "empty" in (errors["empty.xml"] or "")

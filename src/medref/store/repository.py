@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, DateTime, Engine, String, delete, func, insert, literal, select, update
 
 from medref.errors import NotFoundError
 from medref.models import Deletion, Document, DocumentRef, IngestFileResult, Passage, SourceKind
@@ -205,14 +205,15 @@ class Store:
             self._insert_passages(conn, [(d, doc) for d, doc, _ in replaced], now)
             counts.updated += len(replaced)
         if new_values:
-            ids = (
+            conn.execute(insert(documents), new_values)
+            ids = dict(
                 conn.execute(
-                    insert(documents).returning(documents.c.id, sort_by_parameter_order=True), new_values
-                )
-                .scalars()
-                .all()
+                    select(documents.c.uid, documents.c.id).where(
+                        documents.c.uid.in_([d.uid for d in new_docs])
+                    )
+                ).all()
             )
-            self._insert_passages(conn, list(zip(ids, new_docs, strict=True)), now)
+            self._insert_passages(conn, [(ids[d.uid], d) for d in new_docs], now)
             counts.inserted += len(new_values)
 
     def _drop_passages(self, conn: Connection, docs: list[tuple[int, str]], now: datetime) -> None:
@@ -231,8 +232,12 @@ class Store:
             conn.execute(delete(passages).where(passages.c.document_id.in_(list(uid_of))))
 
     def _insert_passages(self, conn: Connection, docs: list[tuple[int, Document]], now: datetime) -> None:
+        """Insert the passages of freshly written documents and log them as additions.
+
+        Plain executemany (no RETURNING, which SQLite would run row by row); the change log
+        is written by one INSERT ... SELECT over the new rows.
+        """
         values: list[dict[str, Any]] = []
-        owners: list[str] = []
         for doc_id, doc in docs:
             for p in doc.passages:
                 values.append(
@@ -249,21 +254,22 @@ class Store:
                         "table_rows": p.table,
                     }
                 )
-                owners.append(doc.uid)
         if not values:
             return
-        ids = (
-            conn.execute(insert(passages).returning(passages.c.id, sort_by_parameter_order=True), values)
-            .scalars()
-            .all()
+        conn.execute(insert(passages), values)
+        doc_ids = [doc_id for doc_id, _ in docs]
+        logged = (
+            select(
+                passages.c.id,
+                documents.c.uid,
+                literal("add", String(3)),
+                literal(now, DateTime(timezone=True)),
+            )
+            .join(documents, documents.c.id == passages.c.document_id)
+            .where(passages.c.document_id.in_(doc_ids))
+            .order_by(passages.c.id)
         )
-        conn.execute(
-            insert(changes),
-            [
-                {"passage_id": pid, "document_uid": uid, "op": "add", "at": now}
-                for pid, uid in zip(ids, owners, strict=True)
-            ],
-        )
+        conn.execute(insert(changes).from_select(["passage_id", "document_uid", "op", "at"], logged))
 
     def _refresh_current_label(self, conn: Connection, setid: str) -> None:
         """The newest version of a label set is current; older versions stay as history."""
