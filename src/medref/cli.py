@@ -15,11 +15,22 @@ from rich.table import Table
 from medref import __version__
 from medref.errors import MedrefError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="medref: cited medical reference answers over your own corpus.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="medref: cited medical reference answers over your own corpus.",
+)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema commands.")
 demo_app = typer.Typer(no_args_is_help=True, help="The bundled illustrative demo corpus.")
+index_app = typer.Typer(no_args_is_help=True, help="Search index maintenance.")
+lexicon_app = typer.Typer(
+    no_args_is_help=True, help="The drug/condition lexicon used for query understanding."
+)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
+app.add_typer(index_app, name="index")
+app.add_typer(lexicon_app, name="lexicon")
 
 console = Console(stderr=True)
 out = Console()
@@ -38,7 +49,9 @@ def version() -> None:
 @app.command()
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="files, folders or globs")],
-    format: Annotated[str | None, typer.Option("--format", "-f", help="force a format instead of detecting it")] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", "-f", help="force a format instead of detecting it")
+    ] = None,
     issuer: Annotated[str | None, typer.Option(help="guideline issuer (overrides front matter)")] = None,
     year: Annotated[int | None, typer.Option(help="guideline year (overrides front matter)")] = None,
     title: Annotated[str | None, typer.Option(help="guideline title (overrides front matter)")] = None,
@@ -53,14 +66,24 @@ def ingest(
     options = {"issuer": issuer, "year": year, "title": title}
     show = not quiet and not as_json and console.is_terminal
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, disable=not show, transient=True,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not show,
+        transient=True,
     ) as bar:
         task = bar.add_task("records", total=None)
         report = ingest_paths(
-            store, paths, fmt=format, options=options,
+            store,
+            paths,
+            fmt=format,
+            options=options,
             progress=lambda _p, n: bar.advance(task, n),
-            on_file=lambda r: console.print(f"[red]error[/red] {r.error}") if r.error and not as_json else None,
+            on_file=lambda r: (
+                console.print(f"[red]error[/red] {r.error}") if r.error and not as_json else None
+            ),
         )
     _after_ingest(store)
     if as_json:
@@ -70,8 +93,12 @@ def ingest(
         for col in ("files", "failed", "documents", "passages", "new", "updated", "unchanged", "deleted"):
             table.add_column(col, justify="right")
         table.add_row(
-            str(len(report.files)), str(sum(1 for f in report.files if f.error)),
-            *(str(report.total(a)) for a in ("documents", "passages", "inserted", "updated", "unchanged", "deleted")),
+            str(len(report.files)),
+            str(sum(1 for f in report.files if f.error)),
+            *(
+                str(report.total(a))
+                for a in ("documents", "passages", "inserted", "updated", "unchanged", "deleted")
+            ),
         )
         out.print(table)
     if not report.ok:
@@ -79,12 +106,14 @@ def ingest(
 
 
 def _after_ingest(store: Any) -> None:
-    """Hook for index maintenance after ingest (filled in by the index stage)."""
-    try:
-        from medref.index.sync import sync_after_ingest
-    except ImportError:
-        return
-    sync_after_ingest(store)
+    """Bring the search indexes up to date with what was just stored."""
+    from medref.index.sync import sync_after_ingest
+
+    report = sync_after_ingest(store)
+    if report is not None and (report.added or report.removed):
+        console.print(
+            f"index: +{report.added} / -{report.removed} passages" + (" (rebuilt)" if report.rebuilt else "")
+        )
 
 
 @app.command()
@@ -136,11 +165,11 @@ def db_current() -> None:
 @demo_app.command("build")
 def demo_build() -> None:
     """Ingest the bundled illustrative demo corpus into the configured store."""
-    from medref.deps import DEMO_CORPUS, open_store
+    from medref.deps import demo_files, open_store
     from medref.ingest.pipeline import ingest_paths
 
     store = open_store()
-    report = ingest_paths(store, [DEMO_CORPUS], options={})
+    report = ingest_paths(store, demo_files(), options={})
     _after_ingest(store)
     for f in report.files:
         if f.error:
@@ -154,10 +183,150 @@ def demo_build() -> None:
         raise typer.Exit(1)
 
 
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="a question or keywords")],
+    k: Annotated[int | None, typer.Option("--k", "-k", help="number of passages")] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help="only these source kinds (repeatable)")
+    ] = None,
+    no_expand: Annotated[bool, typer.Option("--no-expand", help="no synonym expansion")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="full result with every score component")] = False,
+) -> None:
+    """Hybrid search over the corpus, with directness marks and explainable scores."""
+    from medref.models import SourceKind
+    from medref.retrieve.retriever import Retriever
+
+    kinds = []
+    for kd in kind or []:
+        try:
+            kinds.append(SourceKind(kd))
+        except ValueError:
+            raise typer.BadParameter(
+                f"unknown kind {kd!r}; one of: {', '.join(k.value for k in SourceKind)}"
+            ) from None
+    retriever = Retriever.open()
+    try:
+        result = retriever.search(query, k=k, kinds=kinds, expand=False if no_expand else None)
+    finally:
+        retriever.close()
+    if as_json:
+        _emit_json(result.model_dump(mode="json"))
+        return
+    _print_result(result)
+
+
+def _print_result(result: Any) -> None:
+    from rich.markup import escape
+
+    if result.key_entities:
+        cov = ", ".join(f"{c.entity}: {c.direct_passages} direct" for c in result.coverage)
+        out.print(f"[bold]key entities[/bold] {escape(cov)}")
+        if not result.has_direct_evidence:
+            out.print(
+                "[yellow]no direct evidence: no passage found mentions the question's key entity; "
+                "the passages below are indirect[/yellow]"
+            )
+    for note in result.notes:
+        console.print(f"[dim]note: {escape(note)}[/dim]")
+    for i, h in enumerate(result.hits, start=1):
+        d = h.document
+        mark = "[green]direct[/green]" if h.direct else "[dim]indirect[/dim]"
+        head = f"{d.kind.label} {d.year or ''} {d.title}"
+        out.print(f"[bold]{i:>2}.[/bold] {h.scores.final:.3f} {mark} {escape(head)}")
+        body = h.passage.text if len(h.passage.text) <= 240 else h.passage.text[:237] + "..."
+        out.print(f"    [italic]{escape(h.passage.section)}[/italic]: {escape(body)}")
+        if d.url:
+            out.print(f"    [dim]{escape(d.url)}[/dim]")
+
+
+@index_app.command("rebuild")
+def index_rebuild() -> None:
+    """Drop and rebuild the search indexes from every stored passage."""
+    from medref.deps import get_settings, open_store
+    from medref.index.sync import rebuild
+
+    settings = get_settings()
+    report = rebuild(open_store(settings), settings)
+    out.print(f"indexed {report.added} passages (watermark {report.watermark})")
+
+
+@index_app.command("sync")
+def index_sync() -> None:
+    """Apply store changes the indexes have not seen yet."""
+    from medref.deps import get_settings, open_store
+    from medref.index.sync import open_indexes, sync
+
+    settings = get_settings()
+    indexes = open_indexes(settings)
+    try:
+        report = sync(open_store(settings), indexes)
+    finally:
+        indexes.close()
+    out.print(f"index: +{report.added} / -{report.removed} passages (watermark {report.watermark})")
+
+
+@index_app.command("status")
+def index_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Which backends are in use, how many passages they hold and whether they are behind."""
+    from medref.deps import get_settings, open_store
+    from medref.index.sync import open_indexes, store_watermark
+
+    settings = get_settings()
+    store = open_store(settings)
+    indexes = open_indexes(settings, create=False)
+    try:
+        head = store_watermark(store)
+        data = {
+            "store_watermark": head,
+            "indexes": [
+                {
+                    "name": ix.name,
+                    "path": str(ix.path),
+                    "passages": ix.count(),
+                    "watermark": ix.watermark,
+                    "behind": head - ix.watermark,
+                }
+                for ix in indexes.all()
+            ],
+            "notes": indexes.notes,
+        }
+    finally:
+        indexes.close()
+    if as_json:
+        _emit_json(data)
+        return
+    for ix in data["indexes"]:
+        out.print(f"{ix['name']}: {ix['passages']} passages, {ix['behind']} changes behind ({ix['path']})")
+    for note in data["notes"]:
+        out.print(f"note: {note}")
+
+
+@lexicon_app.command("build")
+def lexicon_build(
+    shared_data: Annotated[
+        Path, typer.Argument(help="folder with drugbank/ and mesh/ (e.g. ../shared/data)")
+    ],
+    out_path: Annotated[Path | None, typer.Option("--out", help="where to write the lexicon")] = None,
+) -> None:
+    """Compile DrugBank vocabulary + MeSH into the compact lexicon used by search."""
+    from medref.deps import get_settings
+    from medref.retrieve.lexicon import build_default
+
+    settings = get_settings()
+    target = out_path or settings.retrieval.lexicon_path or settings.data_dir / "lexicon.jsonl.gz"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stats = build_default(shared_data, target)
+    out.print(f"lexicon written to {target}: {stats.as_dict()}")
+
+
 @app.command("main")
 def main_job() -> None:
     """The main job of `make run`: store statistics, then a search of the demo corpus."""
     stats(as_json=False)
+    question = "What is the role of CD40 ligand blockers?"
+    out.print(f"\n[bold]search:[/bold] {question}")
+    search(question, k=8, kind=None, no_expand=False, as_json=False)
 
 
 def main() -> None:

@@ -312,3 +312,75 @@ class RetrievalResult(_Model):
     backends: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     intent: dict[str, bool] = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- answers
+
+
+class Audience(StrEnum):
+    CLINICIAN = "clinician"
+    PATIENT = "patient"
+    PHARMACIST = "pharmacist"
+
+
+class EvidenceStatus(StrEnum):
+    DIRECT = "direct"  # passages that name the question's key entity support the answer
+    INDIRECT_ONLY = "indirect_only"  # related passages exist, none names the key entity
+    NONE = "none"  # nothing relevant in the sources
+
+
+class CitedSentence(_Model):
+    """One published sentence and the exact evidence spans behind it."""
+
+    text: str
+    citations: list[int] = Field(default_factory=list, description="reference numbers, printed as [n]")
+    spans: list[Citation] = Field(default_factory=list, description="supporting spans, one or more per number")
+    recommendation: bool = Field(default=False, description="should / recommended / monitor / avoid wording")
+    direct: bool = True
+
+
+class AnswerSection(_Model):
+    title: str
+    summary: list[CitedSentence] = Field(default_factory=list, description="a short paragraph")
+    key_points: list[CitedSentence] = Field(default_factory=list)
+    notice: str | None = Field(default=None, description="plain statement when evidence is missing or indirect")
+
+
+class Reference(_Model):
+    number: int = Field(ge=1)
+    label: str = Field(description="Guideline / Research / Drug label / Trial")
+    document: DocumentRef
+    passage_ids: list[str] = Field(default_factory=list)
+
+
+class Answer(_Model):
+    """A clinical question page: the data object behind its HTML and JSON forms."""
+
+    id: str | None = None
+    thread_id: str | None = None
+    version: int = 1
+    question: str
+    resolved_question: str | None = Field(default=None, description="a follow-up rewritten with the thread's entities")
+    audience: Audience = Audience.CLINICIAN
+    emergency: str | None = Field(default=None, description="seek-emergency-care instruction shown first")
+    evidence_status: EvidenceStatus
+    key_entities: list[str] = Field(default_factory=list)
+    guidelines: AnswerSection
+    research: AnswerSection
+    references: list[Reference] = Field(default_factory=list)
+    related_questions: list[str] = Field(default_factory=list)
+    disclaimer: str
+    composer: str = "extractive"
+    reading_grade: float | None = None
+    dropped_sentences: int = Field(default=0, description="generated sentences dropped as unsupported")
+    notes: list[str] = Field(default_factory=list)
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+
+    def sentences(self) -> list[CitedSentence]:
+        """Every published sentence, in page order."""
+        out: list[CitedSentence] = []
+        for section in (self.guidelines, self.research):
+            out.extend(section.summary)
+            out.extend(section.key_points)
+        return out

@@ -31,9 +31,13 @@ class IngestSettings(_Section):
 
 
 class IndexSettings(_Section):
-    lexical: str = Field(default="bm25s", description="lexical backend name")
-    dense: str = Field(default="auto", description="'auto' (on when the dense extra is installed), 'off', or a backend name")
+    lexical: str = Field(default="tantivy", description="lexical backend name (tantivy or fts5)")
+    dense: str = Field(
+        default="auto", description="'auto' (on when the dense extra is installed), 'off', or a backend name"
+    )
     embedder: str = Field(default="minilm-onnx")
+    embed_model_path: Path | None = Field(default=None, description="an ONNX model instead of the packaged one")
+    embed_tokenizer_path: Path | None = Field(default=None, description="tokenizer.json or vocab.txt for it")
     threads: int = Field(default=2, ge=1)
 
 
@@ -49,7 +53,9 @@ class RetrievalSettings(_Section):
 
 
 class LLMSettings(_Section):
-    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1")
+    base_url: str | None = Field(
+        default=None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1"
+    )
     model: str = "local"
     api_key: str | None = None
     timeout_s: float = Field(default=60.0, gt=0)
@@ -59,7 +65,9 @@ class LLMSettings(_Section):
 class WebSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    secret_key: str | None = Field(default=None, description="session signing key; generated into data_dir if unset")
+    secret_key: str | None = Field(
+        default=None, description="session signing key; generated into data_dir if unset"
+    )
     login_attempts: int = Field(default=5, ge=1)
 
 

@@ -18,7 +18,9 @@ def test_migrations_match_models(store_url: str) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
-    assert {"documents", "passages", "passage_changes", "ingest_log"} <= set(inspect(engine).get_table_names())
+    assert {"documents", "passages", "passage_changes", "ingest_log"} <= set(
+        inspect(engine).get_table_names()
+    )
     engine.dispose()
 
 

@@ -13,7 +13,9 @@ from medref.models import Deletion, Document, SourceKind
 from medref.store.repository import Store
 
 
-def make_doc(uid: str, title: str = "A title", body: str = "Body text. Second sentence.", **kw: object) -> Document:
+def make_doc(
+    uid: str, title: str = "A title", body: str = "Body text. Second sentence.", **kw: object
+) -> Document:
     b = DocumentBuilder()
     b.add("Title", title, kind="title", split=False)
     b.add("Abstract", body)
@@ -24,8 +26,12 @@ def make_doc(uid: str, title: str = "A title", body: str = "Body text. Second se
 
 def label(version: int, setid: str = "11111111-2222-3333-4444-555555555555") -> Document:
     return make_doc(
-        f"spl:{setid}:v{version}", title=f"Label v{version}", body=f"Dose text version {version}.",
-        kind=SourceKind.DRUG_LABEL, spl_setid=setid, spl_version=version,
+        f"spl:{setid}:v{version}",
+        title=f"Label v{version}",
+        body=f"Dose text version {version}.",
+        kind=SourceKind.DRUG_LABEL,
+        spl_setid=setid,
+        spl_version=version,
     )
 
 
@@ -60,7 +66,9 @@ def test_reingest_updates_never_duplicates(store: Store) -> None:
 
 
 def test_same_uid_twice_in_one_file_keeps_last(store: Store) -> None:
-    store.write_file([make_doc("pmid:7", body="first."), make_doc("pmid:7", body="second.")], path="a", fmt="pubmed")
+    store.write_file(
+        [make_doc("pmid:7", body="first."), make_doc("pmid:7", body="second.")], path="a", fmt="pubmed"
+    )
     assert store.stats()["documents"] == 1
     assert store.get_document("pmid:7").passages[1].text == "second."
 
@@ -109,3 +117,15 @@ def test_large_file_spans_several_batches(store: Store) -> None:
     assert store.stats()["passages"] == 2468
     assert store.get_document("pmid:1000").passages[1].text == "Abstract number 1000."
     assert sum(1 for _ in store.iter_documents(batch=500)) == 1234
+
+
+def test_ids_are_never_reused(store: Store) -> None:
+    store.write_file([make_doc("pmid:1"), make_doc("pmid:2")], path="a", fmt="pubmed")
+    first = {p.id for p in store.get_document("pmid:2").passages}
+    with store.engine.connect() as conn:
+        before = set(conn.execute(text("SELECT id FROM passages")).scalars())
+    store.write_file([Deletion(uid="pmid:2"), make_doc("pmid:1", body="Changed.")], path="b", fmt="pubmed")
+    store.write_file([make_doc("pmid:3")], path="c", fmt="pubmed")
+    with store.engine.connect() as conn:
+        after = set(conn.execute(text("SELECT id FROM passages")).scalars())
+    assert first and not (after & before), "a passage id was reused"

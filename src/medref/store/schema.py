@@ -7,9 +7,21 @@ compares the two so they cannot drift apart.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -19,6 +31,7 @@ class Base(DeclarativeBase):
 
 class DocumentRow(Base):
     __tablename__ = "documents"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused after a delete
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     uid: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
@@ -48,6 +61,7 @@ class DocumentRow(Base):
 
 class PassageRow(Base):
     __tablename__ = "passages"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(220), unique=True, nullable=False)
@@ -68,6 +82,7 @@ class ChangeRow(Base):
     """Append-only log of passage additions/removals; indexes replay it to stay in sync."""
 
     __tablename__ = "passage_changes"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     passage_id: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -95,3 +110,114 @@ documents = DocumentRow.__table__
 passages = PassageRow.__table__
 changes = ChangeRow.__table__
 ingest_log = IngestLogRow.__table__
+
+
+# --------------------------------------------------------------------------- answers
+# Stored answers (and, later, monographs) with every version, the evidence each version cites
+# and an append-only audit log, laid out for the review workflow:
+#   * ``answers.status`` walks draft -> submitted -> under_review -> approved / changes_requested /
+#     rejected; ``answers.lock_version`` grows on every update of the row (optimistic locking).
+#   * every edit is a new ``answer_versions`` row holding the whole payload (versions compare by
+#     payload); ``answers.current_version`` names the newest one.
+#   * ``answer_evidence`` snapshots, per version, the content hash of each cited document, so a
+#     changed or deleted document marks the answers that cite it stale.
+# Ids of threads and answers are UUID strings (they appear in URLs and in exported JSON).
+
+
+class ThreadRow(Base):
+    """A conversation: answers asked one after another, follow-ups resolved against it."""
+
+    __tablename__ = "threads"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    entities: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)  # most recent first
+    last_answer_id: Mapped[str | None] = mapped_column(String(36))  # no FK: threads <-> answers cycle
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class AnswerRow(Base):
+    """One reviewable item (kind 'answer'; 'monograph' later); its content lives in versions."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("thread_id", "position", name="uq_answers_thread_position"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, default="answer", index=True)
+    thread_id: Mapped[str | None] = mapped_column(ForeignKey("threads.id"), index=True)  # None: monographs
+    position: Mapped[int | None] = mapped_column(Integer)  # 1-based order within the thread
+    question: Mapped[str] = mapped_column(Text, nullable=False)  # as asked
+    resolved_question: Mapped[str | None] = mapped_column(Text)  # a follow-up rewritten
+    normalized_question: Mapped[str] = mapped_column(Text, nullable=False)  # of what was answered
+    audience: Mapped[str] = mapped_column(String(16), nullable=False)
+    current_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    status: Mapped[str] = mapped_column(String(24), nullable=False, default="draft", index=True)
+    stale: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
+    stale_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class AnswerVersionRow(Base):
+    """Every version of an answer, whole: ``payload`` is ``Answer.model_dump(mode="json")``."""
+
+    __tablename__ = "answer_versions"
+    __table_args__ = (
+        UniqueConstraint("answer_id", "version", name="uq_answer_versions_answer_version"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    answer_id: Mapped[str] = mapped_column(
+        ForeignKey("answers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class AnswerEvidenceRow(Base):
+    """A document (and passage) a version cites, with the document's state when it was cited."""
+
+    __tablename__ = "answer_evidence"
+    __table_args__ = (
+        Index("ix_answer_evidence_answer_version", "answer_id", "version"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    answer_id: Mapped[str] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    ref_number: Mapped[int | None] = mapped_column(Integer)  # the [n] it is printed as
+    doc_uid: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    passage_key: Mapped[str | None] = mapped_column(String(220))  # None: the document as a whole
+    content_hash: Mapped[str | None] = mapped_column(String(64))  # None: not in the store then
+    doc_is_current: Mapped[bool | None] = mapped_column(Boolean)  # label version current then
+
+
+class AuditRow(Base):
+    """Append-only log of what happened to answers (created, new version, stale, reviews ...)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    answer_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)  # no FK: outlives rows
+    version: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    actor: Mapped[str | None] = mapped_column(String(200))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str | None] = mapped_column(String(24))
+    note: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+threads = cast(Table, ThreadRow.__table__)
+answers = cast(Table, AnswerRow.__table__)
+answer_versions = cast(Table, AnswerVersionRow.__table__)
+answer_evidence = cast(Table, AnswerEvidenceRow.__table__)
+audit_log = cast(Table, AuditRow.__table__)

@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sqlite_autoincrement=True,
     )
     for col in ("kind", "year", "pmid", "doi", "spl_setid", "nct_id", "is_current"):
         op.create_index(f"ix_documents_{col}", "documents", [col])
@@ -61,6 +62,7 @@ def upgrade() -> None:
         sa.Column("char_start", sa.Integer(), nullable=False),
         sa.Column("char_end", sa.Integer(), nullable=False),
         sa.Column("table_rows", sa.JSON()),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_passages_document_id", "passages", ["document_id"])
     op.create_index("ix_passages_loinc", "passages", ["loinc"])
@@ -71,6 +73,7 @@ def upgrade() -> None:
         sa.Column("document_uid", sa.String(200), nullable=False),
         sa.Column("op", sa.String(3), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_passage_changes_document_uid", "passage_changes", ["document_uid"])
     op.create_table(

@@ -1,0 +1,207 @@
+"""Hybrid retrieval: lexical + dense, fused, reranked, with a directness check.
+
+    >>> r = Retriever.open()                     # doctest: +SKIP
+    >>> result = r.search("What is the role of CD40 ligand blockers?")
+
+The result says which passages are *direct* evidence (they mention a key entity of the
+question or a true synonym of it) and, per key entity, how many direct passages there are,
+so an answer can say "no direct evidence" instead of presenting off-topic studies.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from medref.errors import QueryError
+from medref.index.base import Hit, LexicalQuery
+from medref.index.fusion import rrf
+from medref.index.sync import IndexSet, check_fresh, open_indexes
+from medref.models import EntityCoverage, RetrievalResult, RetrievedPassage, ScoreParts, SourceKind
+from medref.retrieve.lexicon import Lexicon
+from medref.retrieve.query import QueryAnalysis, analyze, mentions_entity
+from medref.retrieve.rerank import RerankWeights, combine, evidence_bonus, recency_bonus
+from medref.settings import RetrievalSettings, Settings
+from medref.store.repository import Store
+
+EXPANSION_WEIGHT = 0.6
+_CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
+
+
+def clean_query(text: str, *, max_chars: int) -> tuple[str, list[str]]:
+    """NFKC-normalise, drop control/format characters, collapse spaces, cap the length."""
+    notes: list[str] = []
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(" " if unicodedata.category(ch) in _CONTROL else ch for ch in text)
+    text = " ".join(text.split())
+    if not text:
+        raise QueryError("the query is empty")
+    if len(text) > max_chars:
+        text = text[:max_chars].rsplit(" ", 1)[0] or text[:max_chars]
+        notes.append(f"query truncated to {max_chars} characters")
+    return text, notes
+
+
+@dataclass
+class Retriever:
+    store: Store
+    indexes: IndexSet
+    lexicon: Lexicon
+    settings: RetrievalSettings = field(default_factory=RetrievalSettings)
+    weights: RerankWeights = field(default_factory=RerankWeights)
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, store: Store | None = None) -> Retriever:
+        from medref.deps import get_settings, open_store
+
+        settings = settings or get_settings()
+        store = store or open_store(settings)
+        indexes = open_indexes(settings, create=False)
+        lexicon = Lexicon.load(settings.retrieval.lexicon_path or _default_lexicon_path(settings))
+        return cls(store=store, indexes=indexes, lexicon=lexicon, settings=settings.retrieval)
+
+    def close(self) -> None:
+        self.indexes.close()
+
+    def search(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        kinds: Sequence[SourceKind | str] = (),
+        expand: bool | None = None,
+        dense: bool = True,
+    ) -> RetrievalResult:
+        k = k or self.settings.k
+        if k < 1:
+            raise QueryError("k must be at least 1")
+        text, notes = clean_query(question, max_chars=self.settings.max_query_chars)
+        behind = check_fresh(self.store, self.indexes)
+        if behind:
+            notes.append(f"the index is {behind} changes behind the store; run: medref index sync")
+        notes.extend(self.indexes.notes)
+        analysis = analyze(text, self.lexicon)
+        expand = self.settings.expand if expand is None else expand
+        kind_values = tuple(SourceKind(kd).value for kd in kinds)
+
+        lists: dict[str, list[Hit]] = {}
+        n_cand = max(self.settings.candidates, k)
+        lq = self._lexical_query(analysis, expand=expand, kinds=kind_values)
+        if lq.terms:
+            lists["lexical"] = self.indexes.lexical.search(lq, n_cand)
+        if dense and self.indexes.dense is not None and self.indexes.embedder is not None:
+            vec = self.indexes.embedder.embed([text])[0]
+            dense_hits = self.indexes.dense.search(vec, n_cand * (3 if kind_values else 1))
+            lists["dense"] = dense_hits
+        fused = rrf(
+            lists,
+            weights={"lexical": self.settings.lexical_weight, "dense": self.settings.dense_weight},
+            k=self.settings.rrf_k,
+        )
+        pool = fused[: max(k * 5, 50)]
+        rows = self.store.passages_by_ids([f.id for f in pool])
+        if kind_values:
+            pool = [f for f in pool if f.id in rows and rows[f.id][1].kind.value in kind_values]
+        best = pool[0].score if pool else 1.0
+        newest = max((rows[f.id][1].year or 0 for f in pool if f.id in rows), default=0)
+        key = list(analysis.key_entities)
+        role = bool(analysis.is_role_question)
+
+        hits: list[RetrievedPassage] = []
+        for f in pool:
+            if f.id not in rows:
+                continue  # removed from the store since the index was written
+            passage, doc = rows[f.id]
+            matched, where = self._directness(passage.text, doc.title, key)
+            parts = ScoreParts(
+                lexical_rank=f.ranks.get("lexical"),
+                lexical_score=f.scores.get("lexical"),
+                dense_rank=f.ranks.get("dense"),
+                dense_score=f.scores.get("dense"),
+                fused=f.score / best if best else 0.0,
+                evidence_bonus=evidence_bonus(
+                    doc.evidence_level, doc.kind, role_question=role, w=self.weights
+                ),
+                current_label_bonus=0.0 if doc.is_current else self.weights.superseded,
+                directness_bonus=self.weights.direct if matched else 0.0,
+                recency_bonus=recency_bonus(doc.year, newest, self.weights),
+            )
+            parts.final = combine(parts)
+            hits.append(
+                RetrievedPassage(
+                    passage=passage,
+                    document=doc,
+                    scores=parts,
+                    direct=bool(matched),
+                    matched_entities=matched,
+                    match_in=where,
+                )
+            )
+        hits.sort(key=lambda h: h.scores.final, reverse=True)
+        hits = hits[:k]
+        coverage = [
+            EntityCoverage(
+                entity=c.preferred,
+                kind=c.kind,
+                synonyms=sorted(self.lexicon.synonyms(c))[:20],
+                direct_passages=sum(1 for h in hits if c.preferred in h.matched_entities),
+            )
+            for c in key
+        ]
+        return RetrievalResult(
+            query=text,
+            key_entities=[c.preferred for c in key],
+            detected=[
+                {
+                    "surface": m.surface,
+                    "entity": m.concept.preferred,
+                    "kind": m.concept.kind,
+                    "start": m.start,
+                    "end": m.end,
+                }
+                for m in analysis.mentions
+            ],
+            expansions={c: sorted(v) for c, v in analysis.expansions.items()} if expand else {},
+            coverage=coverage,
+            has_direct_evidence=any(h.direct for h in hits) if key else bool(hits),
+            hits=hits,
+            backends=list(lists),
+            notes=notes,
+            intent={
+                "role": role,
+                "dosing": bool(analysis.is_dosing),
+                "safety": bool(analysis.is_safety),
+            },
+        )
+
+    def _lexical_query(
+        self, analysis: QueryAnalysis, *, expand: bool, kinds: tuple[str, ...]
+    ) -> LexicalQuery:
+        terms: list[tuple[str, float]] = [(t, 1.0) for t in analysis.terms]
+        seen = {t.lower() for t, _ in terms}
+        if expand:
+            for synonyms in analysis.expansions.values():
+                for syn in sorted(synonyms):
+                    if syn.lower() not in seen:
+                        seen.add(syn.lower())
+                        terms.append((syn, EXPANSION_WEIGHT))
+        return LexicalQuery(terms=terms, kinds=kinds)
+
+    def _directness(self, text: str, title: str, key: Sequence[Any]) -> tuple[list[str], str | None]:
+        matched: list[str] = []
+        where: str | None = None
+        for concept in key:
+            if mentions_entity(text, concept, self.lexicon):
+                matched.append(concept.preferred)
+                where = where or "passage"
+            elif mentions_entity(title, concept, self.lexicon):
+                matched.append(concept.preferred)
+                where = where or "title"
+        return matched, where
+
+
+def _default_lexicon_path(settings: Settings) -> Any:
+    path = settings.data_dir / "lexicon.jsonl.gz"
+    return path if path.exists() else None
