@@ -11,8 +11,11 @@ The tree::
     │   ├── UnknownFormatError       the ingest format could not be detected or is not supported
     │   └── QueryError               a search / ask query that cannot be run (empty, too long)
     ├── StoreError                   the evidence store could not be read or written
-    │   └── NotFoundError            a requested record does not exist
-    └── IndexNotReadyError           an index is missing or stale (says which command fixes it)
+    │   ├── NotFoundError            a requested record does not exist
+    │   └── ConflictError            optimistic locking: someone saved a newer version first
+    │                                (medref.store.answers)
+    ├── IndexNotReadyError           an index is missing or stale (says which command fixes it)
+    └── LLMError                     the configured chat endpoint failed (medref.compose.llm_client)
 
 Messages are written for a person: they name the file or record and say what was wrong.
 """
@@ -80,5 +83,3 @@ class NotFoundError(StoreError):
 class IndexNotReadyError(MedrefError):
     """An index is missing or stale; the message names the command that fixes it."""
 
-
-IndexError_ = IndexNotReadyError  # transitional alias, removed once every module uses the new name

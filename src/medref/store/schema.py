@@ -31,7 +31,7 @@ class Base(DeclarativeBase):
 
 class DocumentRow(Base):
     __tablename__ = "documents"
-    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused after a delete
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids are never reused after a delete
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     uid: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
@@ -61,7 +61,7 @@ class DocumentRow(Base):
 
 class PassageRow(Base):
     __tablename__ = "passages"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(220), unique=True, nullable=False)
@@ -82,7 +82,7 @@ class ChangeRow(Base):
     """Append-only log of passage additions/removals; indexes replay it to stay in sync."""
 
     __tablename__ = "passage_changes"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     passage_id: Mapped[int] = mapped_column(Integer, nullable=False)
