@@ -1,0 +1,394 @@
+"""The default answer composer: extractive, deterministic and offline.
+
+It never writes a claim of its own: every published sentence is an exact slice of a retrieved
+passage (``passage.text[start:end]``), cited with ``[n]`` to that passage. Doses are therefore
+only ever quoted in the cited source's own wording.
+
+Rules, in the order they are applied:
+
+1. **What the question is about.** The entities are ``retrieval.key_entities``, each searched
+   under its name, ``coverage[*].synonyms`` and ``expansions`` (for a class: its member drugs
+   and targets), plus any *drug-like word the lexicon does not know* ("zorbalimab": a word
+   ending in -mab, -nib, -cept, -statin ...). Such a word replaces condition-only key entities
+   (a drug question is about the drug). An entity is *found* when the retriever marked some hit
+   direct for it (for unknown words: some hit's text or title contains the word).
+2. **Candidate sentences** come only from direct hits, and a sentence must itself name a found
+   entity (sentence-level directness; a class's own names and member drugs count fully, its
+   targets half). One exception: every sentence of a guideline or drug label whose *title*
+   names the entity counts (the whole document is about it). Skipped: superseded label
+   versions, title passages, boilerplate (demo markers, disclaimers, copyright), headings and
+   captions, label lists ("Keywords: a; b; c."), spans shorter than ``min_sentence_chars``,
+   sentences without a verb (dose statements excepted for dosing questions). Table rows are
+   used only for dosing questions and only when they state a dose. Sentences longer than
+   ``max_sentence_chars`` are trimmed to their ``;`` clauses that name an entity. The same
+   sentence found in several passages is published once, citing all of them.
+   When the question names **no** entity, a sentence qualifies when it shares at least two of
+   the question's content words (one when the question has at most two), and the answer's
+   notes say it was chosen by word overlap.
+3. **Scoring.** The hit's final retrieval score (scaled by the best hit), the share of the
+   question's content words in the sentence, how the sentence names the entity, evidence level,
+   section (results / conclusions / recommendations up, methods / eligibility down; dosing and
+   safety sections up for such questions), for dosing questions a bonus for stating a dose and
+   a penalty for not mentioning one, a small bonus for recommendation wording and a small
+   penalty for opening with a pronoun ("It", "These" ...). Selection is maximal marginal
+   relevance (``mmr_lambda``, relevance scaled to [0, 1] within the pool, word-stem Jaccard as
+   similarity); near-duplicates (similarity >= 0.6) are never published, anywhere on the page.
+   Ties break on passage id and offset, so the same input gives the same page.
+4. **From the Guidelines** uses guideline documents only. Key points: recommendation sentences
+   (should / recommend / must / is indicated / not recommended, or an imperative such as
+   "Avoid ...", "Monitor ...", "Screen for ...") first, then other strong sentences; the summary
+   paragraph takes the best non-recommendation sentences, printed in reading order.
+5. **From the Research** (bullets in ``key_points``; no summary) uses reviews, trials, studies,
+   trial registrations and current drug labels, at most two bullets per document. Drug labels
+   are regulatory text, not research, but they carry the dosing and safety wording: they are
+   capped at two bullets unless the question is about dosing or safety, when the label may give
+   more (and the per-document cap does not apply to it).
+6. **Honesty** (:func:`medref.compose.citations.evidence_notices`). A section without sentences
+   says so ("The sources found for this question include no guideline text on X."). A known
+   entity that no retrieved passage names -> ``INDIRECT_ONLY``: both sections say none of the
+   sources found mentions it (with the names searched) and that the passages returned are not
+   summarised; no sentence is published. The same holds when an unknown drug-like word is
+   missing while its class is found ("Is zorbalimab a CD40 ligand blocker?"): the class is not
+   presented as the answer. An unknown word with nothing else known, no hits at all, or nothing
+   quotable -> ``NONE`` and the NO_EVIDENCE text. When one of two peer entities is missing, the
+   found one is answered and the notices name the missing one.
+7. **References** are numbered in order of first citation in page order (guideline summary,
+   guideline key points, research), one per document, each with its label, its DocumentRef and
+   the passage ids cited. No patient adaptation, triage, related questions or storage here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from medref.compose.base import DISCLAIMER
+from medref.compose.citations import ReferenceBook, Support, evidence_notices
+from medref.compose.sentences import (
+    Entity,
+    content_stems,
+    drug_like_words,
+    has_dose,
+    is_quotable,
+    is_recommendation,
+    mmr_select,
+    split_rows,
+    split_sentences,
+    trim_long,
+)
+from medref.models import (
+    Answer,
+    AnswerSection,
+    Audience,
+    CitedSentence,
+    RetrievalResult,
+    RetrievedPassage,
+    SourceKind,
+)
+from medref.retrieve.lexnorm import norm_key
+
+GUIDELINES_TITLE = "From the Guidelines"
+RESEARCH_TITLE = "From the Research"
+DUPLICATE_SIMILARITY = 0.6
+PER_DOCUMENT_BULLETS = 2
+LABEL_BULLETS = 2
+
+_ANAPHORA = re.compile(r"^(?:it|its|they|their|these|this|those|such|both|he|she|his|her)\b", re.IGNORECASE)
+_DOSE_WORDS = re.compile(r"\bdos(?:e|es|ing|age)\b", re.IGNORECASE)
+_GOOD_SECTIONS = ("result", "conclusion", "recommendation", "finding", "interpretation", "summary", "key point")
+_WEAK_SECTIONS = ("method", "eligibility", "outcome", "arms", "intervention", "design", "condition", "note")
+_DOSING_SECTIONS = ("dosage", "dosing", "administration", "intervention")
+_SAFETY_SECTIONS = ("warning", "contraindication", "adverse", "precaution", "boxed")
+
+
+@dataclass(eq=False)
+class Candidate:
+    text: str
+    hit: RetrievedPassage
+    start: int
+    end: int
+    stems: frozenset[str]
+    relevance: float
+    recommendation: bool
+    supports: list[Support] = field(default_factory=list)
+
+    @property
+    def order(self) -> tuple[str, int]:
+        return (self.hit.passage.id or "", self.start)
+
+
+class ExtractiveComposer:
+    """Select, order and trim cited sentences from the best direct evidence (see module docstring)."""
+
+    name = "extractive"
+
+    def __init__(
+        self,
+        *,
+        max_summary_sentences: int = 3,
+        max_key_points: int = 5,
+        max_research_bullets: int = 6,
+        mmr_lambda: float = 0.7,
+        min_sentence_chars: int = 30,
+        max_sentence_chars: int = 400,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        if not 0.0 <= mmr_lambda <= 1.0:
+            raise ValueError("mmr_lambda must be between 0 and 1")
+        self.max_summary_sentences = max_summary_sentences
+        self.max_key_points = max_key_points
+        self.max_research_bullets = max_research_bullets
+        self.mmr_lambda = mmr_lambda
+        self.min_sentence_chars = min_sentence_chars
+        self.max_sentence_chars = max_sentence_chars
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+
+    # ------------------------------------------------------------------ public
+
+    def compose(
+        self, question: str, retrieval: RetrievalResult, *, audience: Audience = Audience.CLINICIAN
+    ) -> Answer:
+        entities, notes = self._entities(question, retrieval)
+        dosing = bool(retrieval.intent.get("dosing"))
+        safety = bool(retrieval.intent.get("safety"))
+        missing = [e for e in entities if not any(_hit_names(h, e) for h in retrieval.hits)]
+        found = [e for e in entities if e not in missing]
+        # an unrecognised drug-like word is the question's subject: without it, nothing is quoted
+        answerable = bool(retrieval.hits) and (not entities or bool(found)) and all(e.known for e in missing)
+        cands = (
+            self._candidates(retrieval, found, content_stems(question), dosing=dosing, safety=safety)
+            if answerable
+            else []
+        )
+        if not entities:
+            notes.append(
+                "The question names no drug, target or condition the lexicon knows; sentences were "
+                "chosen by the words they share with the question."
+            )
+        if any(not h.document.is_current and (h.direct or not entities) for h in retrieval.hits):
+            notes.append("Superseded drug label versions were not quoted.")
+
+        guide_pool = [c for c in cands if c.hit.document.kind is SourceKind.GUIDELINE]
+        research_pool = [c for c in cands if c.hit.document.kind is not SourceKind.GUIDELINE]
+        recs = [c for c in guide_pool if c.recommendation]
+        others = [c for c in guide_pool if not c.recommendation]
+        key_points = self._select(recs, self.max_key_points, [])
+        summary = self._select(others, self.max_summary_sentences, key_points)
+        rest = [c for c in others if c not in summary]
+        key_points += self._select(rest, self.max_key_points - len(key_points), key_points + summary)
+        summary = self._reading_order(summary)
+        label_focus = dosing or safety  # labels carry the dosing and safety wording
+        bullets = self._select(
+            research_pool, self.max_research_bullets, summary + key_points, per_doc=PER_DOCUMENT_BULLETS,
+            label_cap=None if label_focus else LABEL_BULLETS, label_per_doc=label_focus,
+        )
+
+        published = summary + key_points + bullets
+        status, g_notice, r_notice = evidence_notices(
+            found, missing, hits=bool(retrieval.hits), published=bool(published),
+            guideline=bool(summary or key_points), research=bool(bullets),
+        )
+        book = ReferenceBook()
+        g_section = AnswerSection(
+            title=GUIDELINES_TITLE,
+            summary=[self._cite(book, c) for c in summary],
+            key_points=[self._cite(book, c) for c in key_points],
+            notice=g_notice,
+        )
+        r_section = AnswerSection(
+            title=RESEARCH_TITLE, key_points=[self._cite(book, c) for c in bullets], notice=r_notice
+        )
+        now = self.clock()
+        return Answer(
+            question=question,
+            audience=audience,
+            evidence_status=status,
+            key_entities=list(retrieval.key_entities),
+            guidelines=g_section,
+            research=r_section,
+            references=book.references(),
+            disclaimer=DISCLAIMER,
+            composer=self.name,
+            notes=notes,
+            created_at=now,
+            updated_at=now,
+        )
+
+    # ------------------------------------------------------------------ entities
+
+    def _entities(self, question: str, retrieval: RetrievalResult) -> tuple[list[Entity], list[str]]:
+        notes: list[str] = []
+        known: list[Entity] = []
+        for name in retrieval.key_entities:
+            cov = next((c for c in retrieval.coverage if c.entity == name), None)
+            own = _unique([name, *(cov.synonyms if cov else [])])
+            expansions = retrieval.expansions.get(name, [])
+            members = [x for x in expansions if drug_like_words(x.split()[0])]
+            names = _unique([*own, *expansions])
+            primary = _unique([*own, *members])
+            known.append(Entity(name=name, names=tuple(names), kind=cov.kind if cov else "other", primary=tuple(primary)))
+        covered = " ".join(norm_key(str(d.get("surface", ""))) for d in retrieval.detected)
+        covered += " " + " ".join(norm_key(n) for e in known for n in e.names)
+        unknown: list[Entity] = []
+        for word in drug_like_words(question):
+            if f" {norm_key(word)} " in f" {covered} ":
+                continue
+            unknown.append(Entity(name=word, names=(word,), known=False, kind="drug", primary=(word,)))
+        if unknown:
+            notes.append("Not in the lexicon, searched as written: " + ", ".join(e.name for e in unknown) + ".")
+            if all(e.kind == "condition" for e in known):
+                return unknown, notes
+        return known + unknown, notes
+
+    # ------------------------------------------------------------------ candidates
+
+    def _candidates(
+        self,
+        retrieval: RetrievalResult,
+        entities: Sequence[Entity],
+        q_stems: frozenset[str],
+        *,
+        dosing: bool,
+        safety: bool,
+    ) -> list[Candidate]:
+        best = max((h.scores.final for h in retrieval.hits), default=0.0)
+        need = 1 if len(q_stems) <= 2 else 2
+        by_text: dict[str, list[Candidate]] = {}
+        for hit in retrieval.hits:
+            p, doc = hit.passage, hit.document
+            if not doc.is_current or p.kind == "title" or not p.id:
+                continue
+            if entities and not any(_hit_names(hit, e) for e in entities):
+                continue
+            whole_doc = doc.kind in (SourceKind.GUIDELINE, SourceKind.DRUG_LABEL) and any(
+                e.mentioned_in(doc.title) for e in entities
+            )
+            table = p.kind == "table"
+            if table and not dosing:
+                continue
+            spans = split_rows(p.text) if table else split_sentences(p.text)
+            for span in trim_long(spans, self.max_sentence_chars, keep=lambda t: _names_any(t, entities)):
+                text = span.text
+                if not is_quotable(
+                    text, table=table, dosing=dosing, min_chars=self.min_sentence_chars, max_chars=self.max_sentence_chars
+                ):
+                    continue
+                stems = content_stems(text)
+                if entities:
+                    named = 1.0 if any(e.mentioned_in(text, primary=True) for e in entities) else 0.0
+                    if not named and any(e.mentioned_in(text) for e in entities):
+                        named = 0.5  # only a target or other related name of the entity
+                    if not named:
+                        if not whole_doc:
+                            continue
+                        named = 0.75  # a guideline or label whose title names the entity
+                else:
+                    named = 1.0 if len(stems & q_stems) >= need else 0.0
+                    if not named:
+                        continue
+                rel = self._relevance(hit, text, stems, q_stems, named=named, best=best, dosing=dosing, safety=safety)
+                cand = Candidate(text, hit, span.start, span.end, stems, rel, is_recommendation(text))
+                cand.supports.append(Support(doc, p.id, span.start, span.end))
+                by_text.setdefault(" ".join(text.casefold().split()), []).append(cand)
+        merged: list[Candidate] = []
+        for group in by_text.values():
+            group.sort(key=lambda c: (-c.relevance, c.order))
+            head = group[0]
+            head.supports = [s for c in group for s in c.supports]  # identical text in several passages
+            merged.append(head)
+        return sorted(merged, key=lambda c: (-c.relevance, c.order))
+
+    @staticmethod
+    def _relevance(
+        hit: RetrievedPassage,
+        text: str,
+        stems: frozenset[str],
+        q_stems: frozenset[str],
+        *,
+        named: float,
+        best: float,
+        dosing: bool,
+        safety: bool,
+    ) -> float:
+        ret = max(hit.scores.final, 0.0) / best if best > 0 else 0.0
+        overlap = len(stems & q_stems) / len(q_stems) if q_stems else 0.0
+        evidence = (4 - min(max(hit.document.evidence_level, 1), 4)) / 3
+        section = hit.passage.section.lower()
+        sec = 0.0
+        if any(s in section for s in _GOOD_SECTIONS):
+            sec = 1.0
+        elif any(s in section for s in _WEAK_SECTIONS):
+            sec = -1.0
+        if dosing and any(s in section for s in _DOSING_SECTIONS):
+            sec = 1.0
+        if safety and any(s in section for s in _SAFETY_SECTIONS):
+            sec = 1.0
+        rel = 0.35 * ret + 0.20 * overlap + 0.20 * named + 0.10 * evidence + 0.10 * sec
+        if dosing:
+            rel += 0.2 if has_dose(text) else (0.0 if _DOSE_WORDS.search(text) else -0.15)
+        if is_recommendation(text):
+            rel += 0.05
+        if _ANAPHORA.match(text):
+            rel -= 0.05
+        return round(rel, 9)
+
+    # ------------------------------------------------------------------ selection
+
+    def _select(
+        self,
+        pool: Sequence[Candidate],
+        k: int,
+        chosen: Sequence[Candidate],
+        *,
+        per_doc: int | None = None,
+        label_cap: int | None = None,
+        label_per_doc: bool = False,
+    ) -> list[Candidate]:
+        """Maximal marginal relevance over ``pool``, at most ``per_doc`` per document and ``label_cap`` labels."""
+
+        def allowed(c: Candidate, picked: list[Candidate]) -> bool:
+            is_label = c.hit.document.kind is SourceKind.DRUG_LABEL
+            uid = c.hit.document.uid
+            doc_capped = per_doc is not None and not (is_label and label_per_doc)
+            if doc_capped and sum(1 for o in picked if o.hit.document.uid == uid) >= (per_doc or 0):
+                return False
+            labels = sum(1 for o in picked if o.hit.document.kind is SourceKind.DRUG_LABEL)
+            return not (is_label and label_cap is not None and labels >= label_cap)
+
+        return mmr_select(
+            pool, k, chosen=chosen, lam=self.mmr_lambda, duplicate=DUPLICATE_SIMILARITY, allowed=allowed
+        )
+
+    @staticmethod
+    def _reading_order(cands: Sequence[Candidate]) -> list[Candidate]:
+        """Summary sentences grouped by document (best document first), then in text order."""
+        doc_rank: dict[str, int] = {}
+        for c in cands:
+            doc_rank.setdefault(c.hit.document.uid, len(doc_rank))
+        return sorted(cands, key=lambda c: (doc_rank[c.hit.document.uid], c.hit.passage.ordinal, c.start))
+
+    @staticmethod
+    def _cite(book: ReferenceBook, c: Candidate) -> CitedSentence:
+        return book.sentence(c.text, c.supports, recommendation=c.recommendation, direct=True)
+
+
+def _names_any(text: str, entities: Sequence[Entity]) -> bool:
+    """Whether ``text`` names one of ``entities`` (always true when the question names none)."""
+    return not entities or any(e.mentioned_in(text) for e in entities)
+
+
+def _hit_names(hit: RetrievedPassage, e: Entity) -> bool:
+    """Whether the retriever found ``e`` in this hit (lexicon rules), or the word itself for unknown ones."""
+    if e.known:
+        return e.name in hit.matched_entities
+    return e.mentioned_in(hit.passage.text) or e.mentioned_in(hit.document.title)
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    out: dict[str, str] = {}
+    for s in items:
+        if s and s.casefold() not in out:
+            out[s.casefold()] = s
+    return list(out.values())

@@ -1,0 +1,73 @@
+"""Plain-text rendering of an Answer (the CLI's view; the web app renders the same object)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from medref.models import Answer, AnswerSection, CitedSentence, EvidenceStatus
+
+WIDTH = 88
+
+
+def cite(sentence: CitedSentence) -> str:
+    marks = "".join(f"[{n}]" for n in sentence.citations)
+    return f"{sentence.text} {marks}".strip()
+
+
+def _wrap(text: str, indent: str = "") -> str:
+    return textwrap.fill(text, width=WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
+
+
+def _section(section: AnswerSection, *, bullets_label: str) -> list[str]:
+    lines = [section.title, "-" * len(section.title)]
+    if section.notice:
+        lines.append(_wrap(section.notice))
+    if section.summary:
+        lines.append(_wrap(" ".join(cite(s) for s in section.summary)))
+    if section.key_points:
+        if section.summary:
+            lines.append(bullets_label)
+        lines.extend(_wrap(cite(s), "  - ") for s in section.key_points)
+    lines.append("")
+    return lines
+
+
+def answer_to_text(answer: Answer) -> str:
+    lines: list[str] = []
+    if answer.emergency:
+        lines += [_wrap(f"EMERGENCY: {answer.emergency}"), ""]
+    lines.append(_wrap(f"Question: {answer.question}"))
+    if answer.resolved_question:
+        lines.append(_wrap(f"(read as: {answer.resolved_question})"))
+    lines.append(f"Audience: {answer.audience.value}    Evidence: {answer.evidence_status.value.replace('_', ' ')}")
+    lines.append("")
+    lines += _section(answer.guidelines, bullets_label="Key points:")
+    lines += _section(answer.research, bullets_label="Findings:")
+    if answer.references:
+        lines += ["References", "----------"]
+        for ref in answer.references:
+            d = ref.document
+            bits = [f"[{ref.number}] {ref.label}: {d.title}"]
+            if d.journal:
+                bits.append(d.journal)
+            if d.year:
+                bits.append(str(d.year))
+            line = ". ".join(bits)
+            if d.url:
+                line += f". {d.url}"
+            lines.append(_wrap(line))
+        lines.append("")
+    if answer.related_questions:
+        lines += ["Related questions", "-----------------"]
+        lines += [f"  - {q}" for q in answer.related_questions]
+        lines.append("")
+    if answer.reading_grade is not None:
+        lines.append(f"Reading grade (Flesch-Kincaid): {answer.reading_grade:.1f}")
+    if answer.evidence_status is not EvidenceStatus.DIRECT and not answer.references:
+        lines.append("No source in the corpus answers this question directly.")
+    lines.append(_wrap(f"Disclaimer: {answer.disclaimer}"))
+    for note in answer.notes:
+        lines.append(_wrap(f"note: {note}"))
+    if answer.id:
+        lines.append(f"answer {answer.id} v{answer.version} (thread {answer.thread_id})")
+    return "\n".join(lines)
