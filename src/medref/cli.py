@@ -240,6 +240,35 @@ def _print_result(result: Any) -> None:
             out.print(f"    [dim]{escape(d.url)}[/dim]")
 
 
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="a clinical question")],
+    audience: Annotated[str, typer.Option(help="clinician, patient or pharmacist")] = "clinician",
+    thread: Annotated[str | None, typer.Option(help="continue this thread (a follow-up question)")] = None,
+    composer: Annotated[str, typer.Option(help="extractive (default) or generative")] = "extractive",
+    no_store: Annotated[bool, typer.Option("--no-store", help="do not save the answer")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="the whole Answer as JSON")] = False,
+) -> None:
+    """Answer a question with cited evidence from the corpus."""
+    from medref.compose.ask import Asker
+    from medref.compose.render import answer_to_text
+    from medref.models import Audience
+
+    try:
+        aud = Audience(audience)
+    except ValueError:
+        raise typer.BadParameter(f"audience must be one of: {', '.join(a.value for a in Audience)}") from None
+    asker = Asker.open(composer=composer, store_answers=not no_store)
+    try:
+        answer = asker.ask(question, audience=aud, thread_id=thread)
+    finally:
+        asker.close()
+    if as_json:
+        _emit_json(answer.model_dump(mode="json"))
+    else:
+        sys.stdout.write(answer_to_text(answer) + "\n")
+
+
 @index_app.command("rebuild")
 def index_rebuild() -> None:
     """Drop and rebuild the search indexes from every stored passage."""
@@ -322,11 +351,15 @@ def lexicon_build(
 
 @app.command("main")
 def main_job() -> None:
-    """The main job of `make run`: store statistics, then a search of the demo corpus."""
+    """The main job of `make run`: store statistics, then a cited answer from the demo corpus."""
     stats(as_json=False)
     question = "What is the role of CD40 ligand blockers?"
-    out.print(f"\n[bold]search:[/bold] {question}")
-    search(question, k=8, kind=None, no_expand=False, as_json=False)
+    out.print(f"\n[bold]medref ask[/bold] {question!r}\n")
+    ask(question, audience="clinician", thread=None, composer="extractive", no_store=False, as_json=False)
+    out.print(
+        '\nTry: .venv/bin/medref ask "Is belatacept safe for me?" --audience patient   '
+        '|   .venv/bin/medref search "LEA29Y" --json'
+    )
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ def cite(sentence: CitedSentence) -> str:
 
 
 def _wrap(text: str, indent: str = "") -> str:
-    return textwrap.fill(text, width=WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
+    return textwrap.fill(text, width=WIDTH, initial_indent=indent, subsequent_indent=" " * len(indent) + "  ")
 
 
 def _section(section: AnswerSection, *, bullets_label: str) -> list[str]:
@@ -39,7 +39,9 @@ def answer_to_text(answer: Answer) -> str:
     lines.append(_wrap(f"Question: {answer.question}"))
     if answer.resolved_question:
         lines.append(_wrap(f"(read as: {answer.resolved_question})"))
-    lines.append(f"Audience: {answer.audience.value}    Evidence: {answer.evidence_status.value.replace('_', ' ')}")
+    lines.append(
+        f"Audience: {answer.audience.value}    Evidence: {answer.evidence_status.value.replace('_', ' ')}"
+    )
     lines.append("")
     lines += _section(answer.guidelines, bullets_label="Key points:")
     lines += _section(answer.research, bullets_label="Findings:")
@@ -47,7 +49,7 @@ def answer_to_text(answer: Answer) -> str:
         lines += ["References", "----------"]
         for ref in answer.references:
             d = ref.document
-            bits = [f"[{ref.number}] {ref.label}: {d.title}"]
+            bits = [f"[{ref.number}] {ref.label}: {d.title.rstrip('. ')}"]
             if d.journal:
                 bits.append(d.journal)
             if d.year:

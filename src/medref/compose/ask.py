@@ -1,0 +1,83 @@
+"""The question-answering pipeline behind `medref ask` and the question page.
+
+triage (emergency first) -> follow-up resolution against the thread
+-> retrieval -> composition (extractive by default) -> audience adaptation
+-> related questions -> storage with evidence and version
+
+>>> from medref.compose.ask import Asker          # doctest: +SKIP
+>>> answer = Asker.open().ask("What is the role of CD40 ligand blockers?")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from medref.compose.base import Composer, make_composer
+from medref.compose.patient import adapt
+from medref.compose.related import related_questions
+from medref.compose.safety import triage
+from medref.compose.threads import resolve_followup
+from medref.models import Answer, Audience
+from medref.retrieve.retriever import Retriever
+from medref.settings import Settings
+from medref.store.answers import AnswerStore
+
+RETRIEVE_K = 40  # the composer is cheap; a shallower pool missed guideline recommendations
+RELATED_POOL = 500
+
+
+@dataclass
+class Asker:
+    retriever: Retriever
+    composer: Composer
+    answers: AnswerStore | None = None
+    k: int = RETRIEVE_K
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def open(
+        cls, settings: Settings | None = None, *, composer: str = "extractive", store_answers: bool = True
+    ) -> Asker:
+        from medref.deps import get_settings
+
+        settings = settings or get_settings()
+        retriever = Retriever.open(settings)
+        options = {"settings": settings.llm} if composer == "generative" else {}
+        answers = AnswerStore(retriever.store.engine) if store_answers else None
+        return cls(retriever=retriever, composer=make_composer(composer, **options), answers=answers)
+
+    def close(self) -> None:
+        self.retriever.close()
+        close = getattr(self.composer, "close", None)
+        if callable(close):
+            close()
+
+    def ask(
+        self, question: str, *, audience: Audience = Audience.CLINICIAN, thread_id: str | None = None
+    ) -> Answer:
+        """Answer one question (a follow-up when ``thread_id`` names an existing thread)."""
+        urgent = triage(question)
+        resolved = question
+        if thread_id and self.answers is not None:
+            thread = self.answers.thread(thread_id)
+            resolved, _used = resolve_followup(question, thread.entities, self.retriever.lexicon)
+        retrieval = self.retriever.search(resolved, k=self.k)
+        answer = self.composer.compose(resolved, retrieval, audience=audience)
+        answer = answer.model_copy(
+            update={
+                "question": question,
+                "resolved_question": resolved if resolved != question else None,
+                "emergency": urgent.message,
+                "notes": [*answer.notes, *retrieval.notes],
+            }
+        )
+        answer = adapt(answer, audience=audience)
+        if self.answers is not None:
+            pool = [q for q in self.answers.recent_questions(RELATED_POOL) if q != question]
+            answer = answer.model_copy(
+                update={
+                    "related_questions": related_questions(resolved, pool, lexicon=self.retriever.lexicon)
+                }
+            )
+            answer = self.answers.save_new(answer, thread_id=thread_id)
+        return answer

@@ -1,0 +1,135 @@
+"""Emergency triage: crises described in the question come first; information questions do not trigger."""
+
+from __future__ import annotations
+
+import pytest
+
+from medref.compose.safety import CALL, CATEGORIES, CRISIS_LINE, POISON_LINE, Triage, emergency_notice, triage
+
+POSITIVE: list[tuple[str, str]] = [
+    # chest pain / heart attack
+    ("I have crushing chest pain right now", "chest_pain"),
+    ("My chest feels tight and heavy and I'm sweating, I'm on belatacept", "chest_pain"),
+    ("Could my chest pain be caused by belatacept?", "chest_pain"),  # a report, then a question
+    ("I think I'm having a heart attack", "chest_pain"),
+    ("Chest pain right now, help", "chest_pain"),
+    ("no fever, but my chest hurts", "chest_pain"),  # the negation ends at the comma
+    ("I can't tell if this is chest pain or heartburn", "chest_pain"),  # "can't" negates "tell"
+    # breathing
+    ("I can't breathe after my infusion", "breathing"),
+    ("My son is gasping for air", "breathing"),
+    ("I'm severely short of breath and my lips are turning blue", "breathing"),
+    # stroke (FAST signs, sudden severe headache)
+    ("My dad's face is drooping and his speech is slurred", "stroke"),
+    ("I suddenly can't lift my arm and my words are coming out wrong", "stroke"),
+    ("My wife has sudden confusion and can't speak", "stroke"),
+    ("I'm not sure if I'm having a stroke, my face feels numb", "stroke"),
+    ("I have the worst headache of my life, it came on suddenly", "stroke"),
+    ("Sudden severe headache, what do I do", "stroke"),  # no pronoun before it, but asks what to do now
+    # anaphylaxis
+    ("My throat is swelling after the abatacept infusion", "anaphylaxis"),
+    ("My lips and tongue are swollen and I have trouble breathing", "anaphylaxis"),
+    ("I think my daughter is having anaphylaxis", "anaphylaxis"),
+    ("Does belatacept cause anaphylaxis? My throat is closing up", "anaphylaxis"),
+    # suicidal thoughts and self-harm
+    ("I want to kill myself", "suicide"),
+    ("I've been having suicidal thoughts since I started this medicine", "suicide"),
+    ("I don't want to live anymore, what is the dose of belatacept", "suicide"),
+    ("What should I do if I feel like ending my life?", "suicide"),  # safety first: hypotheticals count
+    ("I keep hurting myself and I can't stop", "suicide"),
+    # overdose and poisoning
+    ("I took too many of my tacrolimus pills", "overdose"),
+    ("My toddler swallowed some of my mycophenolate tablets, I think he overdosed", "overdose"),
+    ("I think I overdosed on belatacept", "overdose"),
+    # unconscious / not breathing, seizures, bleeding
+    ("My husband is unconscious and won't wake up", "unresponsive"),
+    ("My baby isn't breathing", "unresponsive"),
+    ("My mother has had a seizure lasting 6 minutes and is still fitting", "seizure"),
+    ("My son is having a seizure right now", "seizure"),
+    ("My son, who is being treated with belatacept, is having a seizure", "seizure"),
+    ("I'm bleeding heavily and it won't stop", "bleeding"),
+    ("I am vomiting blood after starting belatacept", "bleeding"),
+]
+
+NEGATIVE: list[str] = [
+    # information questions about a risk
+    "What is the risk of stroke with belatacept?",
+    "Does belatacept cause anaphylaxis?",
+    "Does abatacept cause chest pain?",
+    "What is my risk of anaphylaxis with dapirolizumab pegol?",  # "my", but a question about risk
+    "What is my chance of having a seizure on belatacept?",
+    "Is shortness of breath a side effect of belatacept?",
+    "Can belatacept cause suicidal thoughts?",
+    "Does belatacept increase the chance of seizures?",
+    "Is there a risk of severe bleeding with letolizumab?",
+    "How common are thromboembolic events with anti-CD40L antibodies?",
+    "Does belatacept cause slurred speech or confusion as a side effect?",
+    "What are the signs of a stroke, like face drooping or slurred speech?",
+    "What are the symptoms of a heart attack?",
+    "How is anaphylaxis treated?",
+    "What is the treatment of belatacept overdose?",
+    "What does the label say about overdosage of belatacept?",
+    "How do I recognise PTLD symptoms such as confusion?",
+    # negated symptoms
+    "I have no chest pain, but is belatacept safe for my heart?",
+    "I don't have trouble breathing or chest pain, just a rash",
+    "Denies chest pain or shortness of breath; is belatacept appropriate?",
+    "I'm not suicidal, but I feel tired on belatacept",
+    "I don't want to die from PTLD, how can I lower my risk?",
+    # hypothetical, past history, mild, generic "you", clinical vignette
+    "What should I do if I get chest pain after my infusion?",
+    "I had a seizure two years ago, can I take belatacept?",
+    "I had a stroke last year; is abatacept safe for me?",
+    "My father had a heart attack years ago; can he take abatacept?",
+    "I get short of breath when I climb stairs; can I take belatacept?",
+    "What happens if you take too much tacrolimus?",
+    "Can belatacept make you unconscious?",
+    "A 60-year-old patient on belatacept presents with chest pain; what is the differential?",
+    "Patients with a history of anaphylaxis to abatacept: can they get belatacept?",
+    "My doctor says my stroke risk is high; should I avoid letolizumab?",
+    # ordinary questions
+    "What is the dose of belatacept for a kidney transplant?",
+    "Is it safe to breastfeed on belatacept?",
+    "",
+]
+
+
+@pytest.mark.parametrize(("question", "category"), POSITIVE)
+def test_emergencies_are_detected(question: str, category: str) -> None:
+    result = triage(question)
+    assert result.category == category, question
+    assert result.urgent
+    assert result.message is not None and CALL in result.message
+    assert emergency_notice(question) == result.message
+
+
+@pytest.mark.parametrize("question", NEGATIVE)
+def test_information_questions_do_not_trigger(question: str) -> None:
+    assert triage(question) == Triage()
+    assert emergency_notice(question) is None
+
+
+def test_table_is_large_enough() -> None:
+    assert len(POSITIVE) >= 25 and len(NEGATIVE) >= 25
+    assert {c for _, c in POSITIVE} == {c.name for c in CATEGORIES}  # every category has a positive case
+
+
+def test_messages_lead_with_the_condition_and_name_numbers() -> None:
+    chest = triage("I have chest pain right now").message
+    assert chest is not None and chest.startswith("Chest pain or pressure")
+    for number in ("911", "112", "999"):
+        assert number in chest
+    suicide = triage("I want to end my life").message
+    assert suicide is not None and CRISIS_LINE in suicide and "988" in suicide and CALL in suicide
+    overdose = triage("I took too many pills").message
+    assert overdose is not None and POISON_LINE in overdose
+    assert CRISIS_LINE not in overdose
+
+
+def test_suicide_outranks_other_findings() -> None:
+    assert triage("I took too many pills because I want to die").category == "suicide"
+
+
+def test_curly_apostrophes_and_missing_apostrophes_are_understood() -> None:
+    assert triage("I can\u2019t breathe").category == "breathing"
+    assert triage("i cant breathe").category == "breathing"
