@@ -384,3 +384,68 @@ class Answer(_Model):
             out.extend(section.summary)
             out.extend(section.key_points)
         return out
+
+
+# --------------------------------------------------------------------------- monographs
+
+NOT_FOUND = "Not found in the sources"
+
+
+class SourcedValue(_Model):
+    """One monograph statement or value, with the exact evidence behind it.
+
+    ``text`` is quoted from the cited passages (or is a value read from a structured source
+    such as Drugs@FDA or the DrugBank vocabulary, cited by ``source``); an empty field is
+    represented by the field's ``values`` being empty, rendered as ``NOT_FOUND``.
+    """
+
+    text: str
+    citations: list[int] = Field(default_factory=list)
+    spans: list[Citation] = Field(default_factory=list)
+    source: str | None = Field(default=None, description="structured source, e.g. 'DrugBank vocabulary DB06681'")
+
+
+class MonographField(_Model):
+    key: str = Field(description="stable field id, e.g. 'boxed_warning'")
+    title: str
+    values: list[SourcedValue] = Field(default_factory=list)
+    table: list[list[str]] | None = Field(default=None, description="rows (first row = header), e.g. dosing")
+    table_citations: list[int] = Field(default_factory=list)
+    note: str | None = None
+
+    @property
+    def found(self) -> bool:
+        return bool(self.values or self.table)
+
+
+class MonographSection(_Model):
+    key: str
+    title: str
+    fields: list[MonographField] = Field(default_factory=list)
+
+
+class Monograph(_Model):
+    """A drug monograph page: the data object behind its HTML and JSON forms."""
+
+    id: str | None = None
+    version: int = 1
+    drug: str = Field(description="preferred name")
+    query: str = Field(description="the name the user asked for")
+    audience: Audience = Audience.CLINICIAN
+    approval_status: str = Field(description="approved / investigational / unknown")
+    label: DocumentRef | None = Field(default=None, description="the label version used (newest)")
+    label_note: str | None = Field(default=None, description="e.g. which version was used and which superseded")
+    sections: list[MonographSection] = Field(default_factory=list)
+    references: list[Reference] = Field(default_factory=list)
+    disclaimer: str
+    data_as_of: dt.date | None = Field(default=None, description="newest source date")
+    notes: list[str] = Field(default_factory=list)
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+
+    def field(self, key: str) -> MonographField | None:
+        for section in self.sections:
+            for f in section.fields:
+                if f.key == key:
+                    return f
+        return None

@@ -1,0 +1,70 @@
+"""The ask pipeline end to end on the demo corpus: triage, threads, storage, related questions."""
+
+from __future__ import annotations
+
+import re
+
+from medref.compose.ask import Asker
+from medref.compose.base import make_composer
+from medref.models import Audience, EvidenceStatus
+from medref.retrieve.retriever import Retriever
+from medref.store.answers import AnswerStore
+
+
+def make_asker(r: Retriever) -> Asker:
+    return Asker(retriever=r, composer=make_composer("extractive"), answers=AnswerStore(r.store.engine))
+
+
+def test_clinician_answer_is_cited_stored_and_versioned(demo_retriever: Retriever) -> None:
+    asker = make_asker(demo_retriever)
+    ans = asker.ask("What is the role of CD40 ligand blockers?")
+    assert ans.evidence_status is EvidenceStatus.DIRECT
+    assert ans.id and ans.thread_id and ans.version == 1
+    assert ans.guidelines.key_points and ans.research.key_points
+    numbers = {r.number for r in ans.references}
+    for s in ans.sentences():
+        assert s.citations and set(s.citations) <= numbers
+    stored = asker.answers.get(ans.id)  # type: ignore[union-attr]
+    assert stored.model_dump(mode="json") == ans.model_dump(mode="json")
+    assert ans.emergency is None
+
+
+def test_follow_up_is_resolved_against_the_thread(demo_retriever: Retriever) -> None:
+    asker = make_asker(demo_retriever)
+    first = asker.ask("Is belatacept used after kidney transplantation?")
+    follow = asker.ask("and in pregnancy?", thread_id=first.thread_id)
+    assert follow.thread_id == first.thread_id
+    assert follow.resolved_question and "belatacept" in follow.resolved_question.lower()
+    assert "Belatacept" in follow.key_entities
+    # the second answer sees the first as a related question
+    third = asker.ask("Is belatacept used after liver transplantation?")
+    assert "Is belatacept used after kidney transplantation?" in third.related_questions
+
+
+def test_patient_version_is_plain_and_has_no_doses(demo_retriever: Retriever) -> None:
+    asker = make_asker(demo_retriever)
+    clin = asker.ask("What is the dose of belatacept?")
+    pat = asker.ask("What is the dose of belatacept?", audience=Audience.PATIENT)
+    dose = re.compile(r"\d+(\.\d+)?\s*(mg|mg/kg|mcg|units?)\b", re.I)
+    assert any(dose.search(s.text) for s in clin.sentences()), "the clinician version quotes the label dose"
+    assert not any(dose.search(s.text) for s in pat.sentences())
+    assert pat.reading_grade is not None and clin.reading_grade is not None
+    assert pat.reading_grade < clin.reading_grade
+    assert pat.disclaimer != clin.disclaimer
+
+
+def test_emergency_questions_lead_with_emergency_care(demo_retriever: Retriever) -> None:
+    asker = make_asker(demo_retriever)
+    ans = asker.ask("I took too many of my belatacept tablets and feel faint, what do I do?")
+    assert ans.emergency and "emergency" in ans.emergency.lower()
+    calm = asker.ask("Does belatacept raise the risk of stroke?")
+    assert calm.emergency is None
+
+
+def test_absent_entity_says_not_enough_evidence(demo_retriever: Retriever) -> None:
+    asker = make_asker(demo_retriever)
+    ans = asker.ask("What is the role of adalimumab in psoriasis?")
+    assert ans.evidence_status is not EvidenceStatus.DIRECT
+    assert not ans.sentences()
+    notices = " ".join(n for n in (ans.guidelines.notice, ans.research.notice) if n)
+    assert "Adalimumab" in notices
