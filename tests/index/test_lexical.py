@@ -18,16 +18,42 @@ from medref.index.textnorm import analyze
 BACKENDS = sorted(LEXICAL)
 
 CORPUS = [
-    IndexedPassage(1, "Recurrent urinary tract infections in older women were treated with nitrofurantoin.",
-                   title="Cystitis in later life", section="Results", kind="pubmed"),
-    IndexedPassage(2, "Serum IL-6 rose within hours of the burn and fell over the following week.",
-                   title="Cytokines after burns", section="Results", kind="pubmed"),
-    IndexedPassage(3, "Take one tablet by mouth once daily with water; do not crush.",
-                   title="Examplor tablets", section="Dosage and Administration", kind="label"),
-    IndexedPassage(4, "Blocking CD40L reduced antibody titres in the treated mice.",
-                   title="Costimulation blockade", section="Abstract", kind="pubmed"),
-    IndexedPassage(5, "Patients with a hip fracture were mobilised on the first day after surgery.",
-                   title="Early mobilisation", section="Methods", kind="trial", is_current=False),
+    IndexedPassage(
+        1,
+        "Recurrent urinary tract infections in older women were treated with nitrofurantoin.",
+        title="Cystitis in later life",
+        section="Results",
+        kind="pubmed",
+    ),
+    IndexedPassage(
+        2,
+        "Serum IL-6 rose within hours of the burn and fell over the following week.",
+        title="Cytokines after burns",
+        section="Results",
+        kind="pubmed",
+    ),
+    IndexedPassage(
+        3,
+        "Take one tablet by mouth once daily with water; do not crush.",
+        title="Examplor tablets",
+        section="Dosage and Administration",
+        kind="label",
+    ),
+    IndexedPassage(
+        4,
+        "Blocking CD40L reduced antibody titres in the treated mice.",
+        title="Costimulation blockade",
+        section="Abstract",
+        kind="pubmed",
+    ),
+    IndexedPassage(
+        5,
+        "Patients with a hip fracture were mobilised on the first day after surgery.",
+        title="Early mobilisation",
+        section="Methods",
+        kind="trial",
+        is_current=False,
+    ),
     IndexedPassage(6, "The wrist fracture healed well; pain in the hip persisted.", kind="pubmed"),
 ]
 
@@ -56,7 +82,9 @@ def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LexicalInd
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def shared(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LexicalIndex]:
+def shared(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LexicalIndex]:
     """One index per backend for the read-only tests (keeps the module fast)."""
     ix = _built(request.param, tmp_path_factory.mktemp(f"lexical-{request.param}"))
     yield ix
@@ -90,7 +118,12 @@ def test_stemming_and_hyphen_forms(shared: LexicalIndex) -> None:
 
 def test_upsert_replaces(index: LexicalIndex) -> None:
     index.add([IndexedPassage(1, "Zoster vaccination in adults over fifty.", kind="pubmed")])
-    index.add([IndexedPassage(9, "first version mentions alpha"), IndexedPassage(9, "second version mentions omega")])
+    index.add(
+        [
+            IndexedPassage(9, "first version mentions alpha"),
+            IndexedPassage(9, "second version mentions omega"),
+        ]
+    )
     index.commit(6)
     assert index.count() == len(CORPUS) + 1
     assert 1 not in ids(index, q("nitrofurantoin"))
@@ -170,10 +203,35 @@ def test_missing_index_and_wrong_backend(tmp_path: Path) -> None:
 
 
 NASTY = [
-    '"', '""', '"unbalanced', "*", "infect*", "():^~[]{}", "AND", "OR NOT", "NOT", "-", "- -", "+-&&||!",
-    "title:infection", "text : serum", "NEAR(a b)", "a AND (b OR", "\\", "'; DROP TABLE passages; --",
-    "😀🦠💊", "\u200b\u200c\u200d\ufeff", "\u202eIL-6\u202c", "עברית العربية", "ﬁ ligature", "Ⅻ",
-    "x" * 10_000, " ".join(["infections"] * 2_000), "\x00\x01\x1f", "é\u0301", "\ud83d",
+    '"',
+    '""',
+    '"unbalanced',
+    "*",
+    "infect*",
+    "():^~[]{}",
+    "AND",
+    "OR NOT",
+    "NOT",
+    "-",
+    "- -",
+    "+-&&||!",
+    "title:infection",
+    "text : serum",
+    "NEAR(a b)",
+    "a AND (b OR",
+    "\\",
+    "'; DROP TABLE passages; --",
+    "😀🦠💊",
+    "\u200b\u200c\u200d\ufeff",
+    "\u202eIL-6\u202c",
+    "עברית العربية",
+    "ﬁ ligature",
+    "Ⅻ",
+    "x" * 10_000,
+    " ".join(["infections"] * 2_000),
+    "\x00\x01\x1f",
+    "é\u0301",
+    "\ud83d",
 ]
 
 
@@ -232,3 +290,30 @@ def test_second_tantivy_writer_gets_a_clear_error(tmp_path: Path) -> None:
     finally:
         first.close()
         second.close()
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_kinds_filter_when_the_kind_ranks_low(name: str, tmp_path: Path) -> None:
+    # 48 strong "pubmed" matches bury 12 weak "label" matches: a filter applied after a
+    # short unfiltered search would come back short, so the backend must still find 5 labels.
+    ix = make_lexical(name, tmp_path / name)
+    try:
+        ix.add([IndexedPassage(i, "zeta zeta zeta trial", kind="pubmed") for i in range(1, 49)])
+        ix.add([IndexedPassage(i, "zeta " + "filler words here " * 20, kind="label") for i in range(49, 61)])
+        ix.commit(1)
+        hits = ix.search(q("zeta", kinds=("label",)), 5)
+        assert len(hits) == 5 and all(49 <= h.id <= 60 for h in hits)
+        assert {h.id for h in ix.search(q("zeta", kinds=("pubmed", "label")), 60)} == set(range(1, 61))
+    finally:
+        ix.close()
+
+
+def test_older_schema_asks_for_a_rebuild(tmp_path: Path) -> None:
+    ix = make_lexical("tantivy", tmp_path / "old")
+    ix.commit(3)
+    ix.close()
+    state = json.loads((tmp_path / "old" / "state.json").read_text())
+    del state["schema"]  # as written before the schema was versioned
+    (tmp_path / "old" / "state.json").write_text(json.dumps(state))
+    with pytest.raises(IndexNotReadyError, match="schema version"):
+        make_lexical("tantivy", tmp_path / "old")

@@ -2,7 +2,7 @@
 
 **State file.** Each index folder holds ``state.json``::
 
-    {"backend": "tantivy", "analyzer": "textnorm-v1+stem+stop", "watermark": 1234}
+    {"backend": "tantivy", "schema": 2, "analyzer": "textnorm-v1+stem+stop", "watermark": 1234}
 
 ``watermark`` is the store's last applied ``passage_changes.seq``. The file is replaced
 atomically (write a temporary file in the same folder, fsync, ``os.replace``) and only
@@ -42,7 +42,9 @@ def read_state(folder: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexNotReadyError(f"the lexical index state file {path} is unreadable ({exc}); {REBUILD_HINT}") from exc
+        raise IndexNotReadyError(
+            f"the lexical index state file {path} is unreadable ({exc}); {REBUILD_HINT}"
+        ) from exc
     if not isinstance(data, dict):
         raise IndexNotReadyError(f"the lexical index state file {path} is not a JSON object; {REBUILD_HINT}")
     return data
@@ -72,8 +74,9 @@ def write_state(folder: Path, data: dict[str, Any]) -> None:
         os.close(dfd)
 
 
-def check_state(folder: Path, *, backend: str, analyzer: Analyzer) -> int:
-    """Validate an existing state file against this backend and analyzer; return its watermark."""
+def check_state(folder: Path, *, backend: str, analyzer: Analyzer, schema: int = 1) -> int:
+    """Validate an existing state file against this backend, its schema version and the analyzer;
+    return its watermark. (A state file without a schema version is version 1.)"""
     state = read_state(folder)
     if not state:
         return 0
@@ -81,6 +84,11 @@ def check_state(folder: Path, *, backend: str, analyzer: Analyzer) -> int:
         raise IndexNotReadyError(
             f"the lexical index at {folder} was written by the {state.get('backend')!r} backend, "
             f"not {backend!r}; {REBUILD_HINT}"
+        )
+    if state.get("schema", 1) != schema:
+        raise IndexNotReadyError(
+            f"the lexical index at {folder} has {backend} schema version {state.get('schema', 1)!r}, "
+            f"this version uses {schema}; {REBUILD_HINT}"
         )
     if state.get("analyzer", analyzer.signature) != analyzer.signature:
         raise IndexNotReadyError(
@@ -100,10 +108,13 @@ class StateFile:
     or ``medref index sync`` committed, just as it sees that process's index changes.
     """
 
-    def __init__(self, folder: Path, *, backend: str, analyzer: Analyzer) -> None:
-        self.folder, self.backend, self.analyzer = folder, backend, analyzer
+    def __init__(self, folder: Path, *, backend: str, analyzer: Analyzer, schema: int = 1) -> None:
+        self.folder, self.backend, self.analyzer, self.schema = folder, backend, analyzer, schema
         self._stamp = self._stat()
-        self._watermark = check_state(folder, backend=backend, analyzer=analyzer)
+        self._watermark = self._check()
+
+    def _check(self) -> int:
+        return check_state(self.folder, backend=self.backend, analyzer=self.analyzer, schema=self.schema)
 
     def _stat(self) -> tuple[int, int] | None:
         try:
@@ -116,13 +127,20 @@ class StateFile:
     def watermark(self) -> int:
         stamp = self._stat()
         if stamp is not None and stamp != self._stamp:
-            self._watermark = check_state(self.folder, backend=self.backend, analyzer=self.analyzer)
+            self._watermark = self._check()
             self._stamp = stamp
         return self._watermark
 
     def write(self, watermark: int) -> None:
-        write_state(self.folder, {"backend": self.backend, "analyzer": self.analyzer.signature,
-                                  "watermark": int(watermark)})
+        write_state(
+            self.folder,
+            {
+                "backend": self.backend,
+                "schema": self.schema,
+                "analyzer": self.analyzer.signature,
+                "watermark": int(watermark),
+            },
+        )
         self._watermark = int(watermark)
         self._stamp = self._stat()
 

@@ -83,8 +83,9 @@ class Fts5LexicalIndex:
             self._conn.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache
             self._conn.execute(_DDL)
         except sqlite3.Error as exc:
-            raise IndexNotReadyError(f"cannot open the FTS5 index at {self.path}: {exc}; "
-                              "rebuild it with: medref index rebuild") from exc
+            raise IndexNotReadyError(
+                f"cannot open the FTS5 index at {self.path}: {exc}; rebuild it with: medref index rebuild"
+            ) from exc
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -115,14 +116,22 @@ class Fts5LexicalIndex:
             return
         analyzed = self.analyzer.analyzed
         rows = [
-            (int(p.id), analyzed(p.text), analyzed(p.title), analyzed(p.section), p.kind or "", int(bool(p.is_current)))
+            (
+                int(p.id),
+                analyzed(p.text),
+                analyzed(p.title),
+                analyzed(p.section),
+                p.kind or "",
+                int(bool(p.is_current)),
+            )
             for p in batch
         ]
         with self._lock:
             conn = self._begin()
             self._delete(conn, [r[0] for r in rows])
             conn.executemany(
-                "INSERT INTO passages(rowid, text, title, section, kind, current) VALUES (?, ?, ?, ?, ?, ?)", rows
+                "INSERT INTO passages(rowid, text, title, section, kind, current) VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
             )
 
     def remove(self, ids: Sequence[int]) -> None:

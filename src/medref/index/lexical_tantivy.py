@@ -18,6 +18,7 @@ other processes see each commit.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,9 @@ from medref.index.lexical_common import QueryPlan, StateFile, check_k, latest_by
 from medref.index.textnorm import DEFAULT, Analyzer
 
 TOKENIZER = "medref_ws"
+#: Bump when _schema() changes; older indexes then ask for `medref index rebuild`.
+#: 2: added the kind_code fast field.
+SCHEMA_VERSION = 2
 #: Field weights: a title hit counts double, a section-name hit half.
 FIELD_WEIGHTS: tuple[tuple[str, float], ...] = (("text", 1.0), ("title", 2.0), ("section", 0.5))
 _PHRASE_FIELDS = frozenset({"text", "title"})  # the fields indexed with positions
@@ -39,6 +43,13 @@ HEAP_BYTES = 128_000_000
 #: Indexing threads. On a 2-core machine one thread feeds documents from Python (analysis)
 #: while tantivy indexes on the other; more threads only add contention.
 THREADS = 1
+#: Filter by kind after the search when the kinds asked for hold at least this share of passages.
+POST_FILTER_SHARE = 0.2
+
+
+def kind_code(kind: str) -> int:
+    """A stable integer for a kind value (CRC-32), readable per hit from a fast field."""
+    return zlib.crc32(kind.encode("utf-8"))
 
 
 def _schema() -> tantivy.Schema:
@@ -48,6 +59,7 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("title", tokenizer_name=TOKENIZER, index_option="position")
     sb.add_text_field("section", tokenizer_name=TOKENIZER, index_option="freq")
     sb.add_text_field("kind", tokenizer_name="raw", index_option="basic")
+    sb.add_integer_field("kind_code", fast=True)  # kind_code(kind), for filtering hits after the search
     sb.add_boolean_field("current", stored=True, indexed=True, fast=True)
     return sb.build()
 
@@ -74,7 +86,7 @@ class TantivyLexicalIndex:
         self._threads = max(1, int(threads))
         self._fields = tuple((f, float(w)) for f, w in field_weights if w > 0)
         prepare_folder(self.path, create=create, marker="meta.json")
-        self._state = StateFile(self.path, backend=self.name, analyzer=analyzer)
+        self._state = StateFile(self.path, backend=self.name, analyzer=analyzer, schema=SCHEMA_VERSION)
         self._schema = _schema()
         try:
             if tantivy.Index.exists(str(self.path)):
@@ -82,10 +94,13 @@ class TantivyLexicalIndex:
             else:
                 self._index = tantivy.Index(self._schema, path=str(self.path), reuse=False)
         except ValueError as exc:
-            raise IndexNotReadyError(f"cannot open the tantivy index at {self.path}: {exc}; "
-                              "rebuild it with: medref index rebuild") from exc
+            raise IndexNotReadyError(
+                f"cannot open the tantivy index at {self.path}: {exc}; rebuild it with: medref index rebuild"
+            ) from exc
         self._schema = self._index.schema
-        self._index.register_tokenizer(TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+        self._index.register_tokenizer(
+            TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
+        )
         self._writer: Any = None
         self._closed = False
 
@@ -118,6 +133,7 @@ class TantivyLexicalIndex:
                     title=analyzed(p.title),
                     section=analyzed(p.section),
                     kind=p.kind or "",
+                    kind_code=kind_code(p.kind or ""),
                     current=bool(p.is_current),
                 )
             )
@@ -161,18 +177,40 @@ class TantivyLexicalIndex:
         if qp.empty or k == 0:
             return []
         try:
-            main = self._query(qp)
             searcher = self._index.searcher()
-            hits = searcher.search(main, limit=k, count=False).hits
+            hits = self._post_filtered(searcher, qp, k) if qp.kinds else None
+            if hits is None:
+                hits = searcher.search(self._query(qp, filtered=True), limit=k, count=False).hits
             ids = searcher.fast_field_values("id", [addr for _, addr in hits]) if hits else []
         except ValueError as exc:  # a schema this version does not know
-            raise IndexNotReadyError(f"the tantivy index at {self.path} cannot be searched ({exc}); "
-                              "rebuild it with: medref index rebuild") from exc
+            raise IndexNotReadyError(
+                f"the tantivy index at {self.path} cannot be searched ({exc}); "
+                "rebuild it with: medref index rebuild"
+            ) from exc
         out = [Hit(id=int(i), score=float(s)) for (s, _), i in zip(hits, ids, strict=True) if i is not None]
         out.sort(key=lambda h: (-h.score, h.id))
         return out
 
-    def _query(self, qp: QueryPlan) -> Query:
+    def _post_filtered(self, searcher: Any, qp: QueryPlan, k: int) -> list[Any] | None:
+        """Kinds that cover much of the index are cheaper to filter after an unfiltered search
+        (which can skip blocks of low-scoring documents) than inside it. Returns None when that
+        is not worth trying or did not yield ``k`` hits; the caller then filters in the query."""
+        total = searcher.num_docs
+        share = sum(searcher.doc_freq("kind", kind) for kind in qp.kinds) / max(total, 1)
+        if share < POST_FILTER_SHARE:
+            return None
+        limit = min(total, int(k / min(share, 1.0) * 1.5) + 10)
+        hits = searcher.search(self._query(qp, filtered=False), limit=limit, count=False).hits
+        if not hits:
+            return hits
+        wanted = {kind_code(kind) for kind in qp.kinds}
+        codes = searcher.fast_field_values("kind_code", [addr for _, addr in hits])
+        kept = [h for h, c in zip(hits, codes, strict=True) if c in wanted][:k]
+        if len(kept) == k or len(hits) < limit:  # enough, or every match was seen
+            return kept
+        return None
+
+    def _query(self, qp: QueryPlan, *, filtered: bool) -> Query:
         """Analysed terms -> one tantivy query, built from parts (the query parser is never used)."""
         schema = self._schema
         clauses: list[tuple[Occur, Query]] = []
@@ -187,7 +225,9 @@ class TantivyLexicalIndex:
                     q = Query.phrase_query(schema, field, list(toks))
                     clauses.append((Occur.Should, Query.boost_query(q, weight * fw)))
         main = Query.boolean_query(clauses)
-        if qp.kinds:  # a filter: it must match but adds nothing to the score
+        if filtered and qp.kinds:  # a filter: it must match but adds nothing to the score
             allowed = Query.term_set_query(schema, "kind", list(qp.kinds))
-            main = Query.boolean_query([(Occur.Must, main), (Occur.Must, Query.const_score_query(allowed, 0.0))])
+            main = Query.boolean_query(
+                [(Occur.Must, main), (Occur.Must, Query.const_score_query(allowed, 0.0))]
+            )
         return main

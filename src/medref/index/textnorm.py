@@ -46,10 +46,31 @@ MAX_TOKEN_CHARS = 40
 _TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
 _GREEK = {
-    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
-    "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu",
-    "ν": "nu", "ξ": "xi", "ο": "omicron", "π": "pi", "ρ": "rho", "σ": "sigma", "ς": "sigma",
-    "τ": "tau", "υ": "upsilon", "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega",
+    "α": "alpha",
+    "β": "beta",
+    "γ": "gamma",
+    "δ": "delta",
+    "ε": "epsilon",
+    "ζ": "zeta",
+    "η": "eta",
+    "θ": "theta",
+    "ι": "iota",
+    "κ": "kappa",
+    "λ": "lambda",
+    "μ": "mu",
+    "ν": "nu",
+    "ξ": "xi",
+    "ο": "omicron",
+    "π": "pi",
+    "ρ": "rho",
+    "σ": "sigma",
+    "ς": "sigma",
+    "τ": "tau",
+    "υ": "upsilon",
+    "φ": "phi",
+    "χ": "chi",
+    "ψ": "psi",
+    "ω": "omega",
 }
 _GREEK_TABLE = str.maketrans({**_GREEK, **{k.upper(): v for k, v in _GREEK.items() if k != "ς"}})
 
@@ -93,7 +114,9 @@ class Analyzer:
     @property
     def signature(self) -> str:
         """Identifies the analyzer's behaviour; stored with an index to detect a mismatch."""
-        return f"textnorm-v{ANALYZER_VERSION}{'+stem' if self.stem else ''}{'+stop' if self.stopwords else ''}"
+        return (
+            f"textnorm-v{ANALYZER_VERSION}{'+stem' if self.stem else ''}{'+stop' if self.stopwords else ''}"
+        )
 
     def normalize(self, text: str) -> str:
         """Step 1 only: the lower-cased, folded text."""
