@@ -110,7 +110,7 @@ def _after_ingest(store: Any) -> None:
     from medref.index.sync import sync_after_ingest
 
     report = sync_after_ingest(store)
-    if report is not None and (report.added or report.removed):
+    if report.added or report.removed:
         console.print(
             f"index: +{report.added} / -{report.removed} passages" + (" (rebuilt)" if report.rebuilt else "")
         )

@@ -110,3 +110,20 @@ def test_usearch_then_onnx_does_not_crash(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "(1, 384)" in proc.stdout
+
+
+def test_ingest_rebuilds_an_index_it_cannot_use(env) -> None:  # type: ignore[no-untyped-def]
+    from medref.index.sync import sync_after_ingest
+
+    settings, store = env
+    store.write_file([doc("pmid:1", "tacrolimus")], path="a", fmt="x")
+    assert sync_after_ingest(store, settings).added == 2
+    state = settings.index_dir / "lexical" / "state.json"
+    assert state.is_file()
+    state.write_text('{"backend": "tantivy", "analyzer": -1, "watermark": 0}')  # an older on-disk format
+    store.write_file([doc("pmid:2", "cyclosporine")], path="b", fmt="x")
+    report = sync_after_ingest(store, settings)
+    assert report.rebuilt and report.added == 4
+    fresh = open_indexes(settings, create=False)
+    assert len(ids_for(fresh, "cyclosporine")) == 1
+    fresh.close()

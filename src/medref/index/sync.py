@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from medref.errors import IndexNotReadyError, MedrefError, MissingExtraError
+from medref.errors import IndexNotReadyError, MissingExtraError
 from medref.index.base import DenseIndex, IndexedPassage, LexicalIndex
 from medref.settings import Settings
 from medref.store.db import read_tx
@@ -242,15 +242,20 @@ def rebuild(store: Store, settings: Settings, *, progress: Progress | None = Non
     return report
 
 
-def sync_after_ingest(store: Store, settings: Settings | None = None) -> SyncReport | None:
-    """Called by `medref ingest`: bring the indexes up to date (creating them if needed)."""
+def sync_after_ingest(store: Store, settings: Settings | None = None) -> SyncReport:
+    """Called by `medref ingest`: bring the indexes up to date (creating them if needed).
+
+    An index that cannot be used (another store's, or an older on-disk format) is rebuilt.
+    Other failures (e.g. another process is writing the index) propagate: the store already
+    holds the new records and the next ingest or `medref index sync` catches the index up.
+    """
     from medref.deps import get_settings
 
     settings = settings or get_settings()
     try:
         indexes = open_indexes(settings)
-    except MedrefError:
-        return None
+    except IndexNotReadyError:
+        return rebuild(store, settings)
     try:
         return sync(store, indexes)
     except IndexNotReadyError:
