@@ -68,3 +68,21 @@ def test_absent_entity_says_not_enough_evidence(demo_retriever: Retriever) -> No
     assert not ans.sentences()
     notices = " ".join(n for n in (ans.guidelines.notice, ans.research.notice) if n)
     assert "Adalimumab" in notices
+
+
+def test_patient_page_drops_hard_sentences_and_renumbers(demo_retriever: Retriever) -> None:
+    from medref.compose.patient import reading_grade
+
+    asker = make_asker(demo_retriever)
+    pat = asker.ask("Is belatacept safe after a kidney transplant?", audience=Audience.PATIENT)
+    assert pat.sentences(), "the page still answers"
+    cited = [n for s in pat.sentences() for n in s.citations]
+    assert [r.number for r in pat.references] == list(range(1, len(pat.references) + 1))
+    assert set(cited) == {r.number for r in pat.references}
+    for s in pat.sentences():
+        assert {c.number for c in s.spans} == set(s.citations)
+    sections = [pat.guidelines, pat.research]
+    for sec in sections:
+        items = sec.summary + sec.key_points
+        hard = [s for s in items if (reading_grade(s.text) or 0) > 10.0]
+        assert len(hard) <= 1 and (not hard or len(items) == 1)

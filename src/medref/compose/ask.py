@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from medref.compose.base import Composer, make_composer
-from medref.compose.patient import adapt
+from medref.compose.patient import adapt, published_text, reading_grade
+from medref.compose.readable import keep_readable
 from medref.compose.related import related_questions
 from medref.compose.safety import triage
 from medref.compose.threads import resolve_followup
@@ -72,6 +73,9 @@ class Asker:
             }
         )
         answer = adapt(answer, audience=audience)
+        if audience is Audience.PATIENT and answer.reading_grade is not None:
+            answer = keep_readable(answer, reading_grade)
+            answer = answer.model_copy(update={"reading_grade": reading_grade(published_text(answer))})
         if self.answers is not None:
             pool = [q for q in self.answers.recent_questions(RELATED_POOL) if q != question]
             answer = answer.model_copy(
