@@ -167,7 +167,11 @@ def main() -> None:
                     own += 1
         n_q = len(items)
         results["pubmedqa"] = {"questions": n_q, "direct": direct, "direct_citing_own_abstract": own}
-        results["support_clinician"] = {"sentences": sent_total, "supported": sent_ok, "verbatim": sent_verbatim}
+        results["support_clinician"] = {
+            "sentences": sent_total,
+            "supported": sent_ok,
+            "verbatim": sent_verbatim,
+        }
 
         # negative rejection
         corpus_text = " ".join(d.text.lower() for d in store.iter_documents())
@@ -180,7 +184,11 @@ def main() -> None:
                 rejected += 1
             else:
                 leaked.append(q)
-        results["negative_rejection"] = {"questions": len(negatives), "rejected": rejected, "not_rejected": leaked}
+        results["negative_rejection"] = {
+            "questions": len(negatives),
+            "rejected": rejected,
+            "not_rejected": leaked,
+        }
 
         # patient answers: reading grade and support of rewritten sentences
         grades: list[float] = []
@@ -231,16 +239,43 @@ def main() -> None:
     save_json("answers", results)
     print(json.dumps(results, indent=2), flush=True)
     sc, pq, nr, pt, lt = (
-        results["support_clinician"], results["pubmedqa"], results["negative_rejection"],
-        results["patient"], results["latency"],
+        results["support_clinician"],
+        results["pubmedqa"],
+        results["negative_rejection"],
+        results["patient"],
+        results["latency"],
     )
     rows = [
-        ["citation support, clinician (extractive)", f"{sc['supported']}/{sc['sentences']} = {sc['supported'] / max(1, sc['sentences']):.1%} (verbatim {sc['verbatim'] / max(1, sc['sentences']):.1%})", "100%"],
-        ["citation support, patient rewrites", f"{pt['supported']}/{pt['sentences']} = {pt['supported'] / max(1, pt['sentences']):.1%}", "(not set)"],
-        ["negative rejection (absent DrugBank drugs)", f"{nr['rejected']}/{nr['questions']} = {nr['rejected'] / max(1, nr['questions']):.1%}", ">= 95%"],
-        ["PubMedQA: direct answer citing own abstract", f"{pq['direct_citing_own_abstract']}/{pq['questions']} = {pq['direct_citing_own_abstract'] / max(1, pq['questions']):.1%}", ">= 95%"],
-        ["patient reading grade (FK), median / p90", f"{pt['median_grade']} / {pt['p90_grade']} over {pt['answers_graded']} answers", "median <= 8"],
-        [f"ask latency at {lt['passages']:,} passages, p50 / p95", f"{lt['p50_ms']} / {lt['p95_ms']} ms", "p50 < 300 ms"],
+        [
+            "citation support, clinician (extractive)",
+            f"{sc['supported']}/{sc['sentences']} = {sc['supported'] / max(1, sc['sentences']):.1%} (verbatim {sc['verbatim'] / max(1, sc['sentences']):.1%})",
+            "100%",
+        ],
+        [
+            "citation support, patient rewrites",
+            f"{pt['supported']}/{pt['sentences']} = {pt['supported'] / max(1, pt['sentences']):.1%}",
+            "(not set)",
+        ],
+        [
+            "negative rejection (absent DrugBank drugs)",
+            f"{nr['rejected']}/{nr['questions']} = {nr['rejected'] / max(1, nr['questions']):.1%}",
+            ">= 95%",
+        ],
+        [
+            "PubMedQA: direct answer citing own abstract",
+            f"{pq['direct_citing_own_abstract']}/{pq['questions']} = {pq['direct_citing_own_abstract'] / max(1, pq['questions']):.1%}",
+            ">= 95%",
+        ],
+        [
+            "patient reading grade (FK), median / p90",
+            f"{pt['median_grade']} / {pt['p90_grade']} over {pt['answers_graded']} answers",
+            "median <= 8",
+        ],
+        [
+            f"ask latency at {lt['passages']:,} passages, p50 / p95",
+            f"{lt['p50_ms']} / {lt['p95_ms']} ms",
+            "p50 < 300 ms",
+        ],
     ]
     body = (
         "## Answers\n\nCorpus: PubMedQA dev (500 abstracts) + the demo corpus, real MiniLM vectors, "

@@ -115,7 +115,9 @@ def run(size: int, *, embed_n: int, n_queries: int, tmp: Path) -> dict[str, Any]
     dense_settings, store, info = build_scaled(size, tmp, embed_n=embed_n)
 
     # queries through the real Retriever
-    questions = [v["QUESTION"] for v in json.loads((SHARED / "pubmedqa" / "pqal_dev.json").read_text()).values()]
+    questions = [
+        v["QUESTION"] for v in json.loads((SHARED / "pubmedqa" / "pqal_dev.json").read_text()).values()
+    ]
     questions = questions[:n_queries]
     retriever = Retriever.open(dense_settings, store=store)
     retriever.lexicon = Lexicon.load(None)
@@ -170,10 +172,14 @@ def main() -> None:
     save_json("retrieval_speed", results)
     rows = [
         [
-            f"{r['passages']:,}", r["ingest_passages_per_s"], r["lexical_build_passages_per_s"],
-            r["dense_build_vectors_per_s"], r["lexical_index_p50_ms"],
+            f"{r['passages']:,}",
+            r["ingest_passages_per_s"],
+            r["lexical_build_passages_per_s"],
+            r["dense_build_vectors_per_s"],
+            r["lexical_index_p50_ms"],
             f"{r['lexical_search_p50_ms']} / {r['lexical_search_p95_ms']}",
-            f"{r['hybrid_search_p50_ms']} / {r['hybrid_search_p95_ms']}", r["peak_rss_mb"],
+            f"{r['hybrid_search_p50_ms']} / {r['hybrid_search_p95_ms']}",
+            r["peak_rss_mb"],
         ]
         for r in results
     ]
@@ -186,8 +192,16 @@ def main() -> None:
         "the rest perturbed copies of those (embedding 1M passages would take hours on 2 cores; "
         "the embedding rate column is the real one).\n\n"
         + md_table(
-            ["passages", "ingest passages/s", "lexical build passages/s", "dense add vectors/s",
-             "lexical index p50 ms", "lexical search p50/p95 ms", "hybrid search p50/p95 ms", "peak RSS MB"],
+            [
+                "passages",
+                "ingest passages/s",
+                "lexical build passages/s",
+                "dense add vectors/s",
+                "lexical index p50 ms",
+                "lexical search p50/p95 ms",
+                "hybrid search p50/p95 ms",
+                "peak RSS MB",
+            ],
             rows,
         )
         + "\n\nReal embedding rate: "

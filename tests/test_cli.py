@@ -48,7 +48,9 @@ def test_ask_text_and_json(demo: None) -> None:
     text = runner.invoke(app, ["ask", "What is the role of CD40 ligand blockers?"])
     assert text.exit_code == 0, text.output
     assert "From the Guidelines" in text.stdout and "References" in text.stdout and "[1]" in text.stdout
-    data = json.loads(runner.invoke(app, ["ask", "Is belatacept safe?", "--audience", "patient", "--json"]).stdout)
+    data = json.loads(
+        runner.invoke(app, ["ask", "Is belatacept safe?", "--audience", "patient", "--json"]).stdout
+    )
     assert data["audience"] == "patient" and data["id"]
     follow = runner.invoke(app, ["ask", "and in pregnancy?", "--thread", data["thread_id"], "--json"])
     assert json.loads(follow.stdout)["thread_id"] == data["thread_id"]
@@ -79,6 +81,10 @@ def test_errors_are_one_clean_line(tmp_path: Path) -> None:
     assert "retrieval.k" in proc.stderr and "Traceback" not in proc.stderr
     env = {**os.environ, "MEDREF_DATA_DIR": str(tmp_path / "empty")}
     proc = subprocess.run(
-        [sys.executable, "-m", "medref.cli", "search", "belatacept"], capture_output=True, text=True, env=env, check=False
+        [sys.executable, "-m", "medref.cli", "search", "belatacept"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert proc.returncode == 2 and "medref index rebuild" in proc.stderr

@@ -306,7 +306,7 @@ def index_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
     indexes = open_indexes(settings, create=False)
     try:
         head = store_watermark(store)
-        data = {
+        data: dict[str, Any] = {
             "store_watermark": head,
             "indexes": [
                 {

@@ -82,4 +82,3 @@ class NotFoundError(StoreError):
 
 class IndexNotReadyError(MedrefError):
     """An index is missing or stale; the message names the command that fixes it."""
-

@@ -334,7 +334,9 @@ class CitedSentence(_Model):
 
     text: str
     citations: list[int] = Field(default_factory=list, description="reference numbers, printed as [n]")
-    spans: list[Citation] = Field(default_factory=list, description="supporting spans, one or more per number")
+    spans: list[Citation] = Field(
+        default_factory=list, description="supporting spans, one or more per number"
+    )
     recommendation: bool = Field(default=False, description="should / recommended / monitor / avoid wording")
     direct: bool = True
 
@@ -343,7 +345,9 @@ class AnswerSection(_Model):
     title: str
     summary: list[CitedSentence] = Field(default_factory=list, description="a short paragraph")
     key_points: list[CitedSentence] = Field(default_factory=list)
-    notice: str | None = Field(default=None, description="plain statement when evidence is missing or indirect")
+    notice: str | None = Field(
+        default=None, description="plain statement when evidence is missing or indirect"
+    )
 
 
 class Reference(_Model):
@@ -360,7 +364,9 @@ class Answer(_Model):
     thread_id: str | None = None
     version: int = 1
     question: str
-    resolved_question: str | None = Field(default=None, description="a follow-up rewritten with the thread's entities")
+    resolved_question: str | None = Field(
+        default=None, description="a follow-up rewritten with the thread's entities"
+    )
     audience: Audience = Audience.CLINICIAN
     emergency: str | None = Field(default=None, description="seek-emergency-care instruction shown first")
     evidence_status: EvidenceStatus
@@ -402,7 +408,9 @@ class SourcedValue(_Model):
     text: str
     citations: list[int] = Field(default_factory=list)
     spans: list[Citation] = Field(default_factory=list)
-    source: str | None = Field(default=None, description="structured source, e.g. 'DrugBank vocabulary DB06681'")
+    source: str | None = Field(
+        default=None, description="structured source, e.g. 'DrugBank vocabulary DB06681'"
+    )
 
 
 class MonographField(_Model):
@@ -434,7 +442,9 @@ class Monograph(_Model):
     audience: Audience = Audience.CLINICIAN
     approval_status: str = Field(description="approved / investigational / unknown")
     label: DocumentRef | None = Field(default=None, description="the label version used (newest)")
-    label_note: str | None = Field(default=None, description="e.g. which version was used and which superseded")
+    label_note: str | None = Field(
+        default=None, description="e.g. which version was used and which superseded"
+    )
     sections: list[MonographSection] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
     disclaimer: str
@@ -449,3 +459,47 @@ class Monograph(_Model):
                 if f.key == key:
                     return f
         return None
+
+
+# --------------------------------------------------------------------------- review
+
+
+class ReviewStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    UNDER_REVIEW = "under_review"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class AuditEvent(_Model):
+    at: dt.datetime
+    actor: str | None = None
+    action: str
+    version: int | None = None
+    from_status: str | None = None
+    to_status: str | None = None
+    note: str | None = None
+
+
+class Review(_Model):
+    """The editorial state of an answer or a monograph, shown on its public page."""
+
+    item_id: str
+    item_kind: str = Field(description="'answer' or 'monograph'")
+    status: ReviewStatus = ReviewStatus.DRAFT
+    version: int = 1
+    stale: bool = False
+    reviewer: str | None = Field(default=None, description="who approved it (Medical Advisory Board)")
+    approved_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    history: list[AuditEvent] = Field(default_factory=list)
+
+    @property
+    def approved(self) -> bool:
+        return self.status is ReviewStatus.APPROVED

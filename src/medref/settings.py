@@ -36,7 +36,9 @@ class IndexSettings(_Section):
         default="auto", description="'auto' (on when the dense extra is installed), 'off', or a backend name"
     )
     embedder: str = Field(default="minilm-onnx")
-    embed_model_path: Path | None = Field(default=None, description="an ONNX model instead of the packaged one")
+    embed_model_path: Path | None = Field(
+        default=None, description="an ONNX model instead of the packaged one"
+    )
     embed_tokenizer_path: Path | None = Field(default=None, description="tokenizer.json or vocab.txt for it")
     threads: int = Field(default=2, ge=1)
 

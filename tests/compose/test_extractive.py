@@ -23,7 +23,9 @@ GUIDELINE_UID = "guideline:medref-demo-costim-2025"
 FIXED = dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 
 
-def compose(retriever: Retriever, question: str, *, k: int = 20, **options: object) -> tuple[Answer, RetrievalResult]:
+def compose(
+    retriever: Retriever, question: str, *, k: int = 20, **options: object
+) -> tuple[Answer, RetrievalResult]:
     retrieval = retriever.search(question, k=k)
     composer = ExtractiveComposer(clock=lambda: FIXED, **options)  # type: ignore[arg-type]
     return composer.compose(question, retrieval, audience=Audience.CLINICIAN), retrieval
@@ -85,7 +87,10 @@ def test_cd40l_question_is_answered_from_direct_evidence_only(demo_retriever: Re
     for r in answer.references:
         assert r.label == r.document.kind.label
         if r.document.uid.startswith("pmid:"):
-            assert r.label == "Research" and r.document.url == f"https://pubmed.ncbi.nlm.nih.gov/{r.document.pmid}/"
+            assert (
+                r.label == "Research"
+                and r.document.url == f"https://pubmed.ncbi.nlm.nih.gov/{r.document.pmid}/"
+            )
         if r.document.uid.startswith("nct:"):
             assert r.label == "Trial"
 
@@ -182,7 +187,9 @@ def test_one_missing_entity_of_two_is_named(demo_retriever: Retriever) -> None:
 
 
 def test_no_hits_means_no_evidence() -> None:
-    answer = ExtractiveComposer().compose("anything", RetrievalResult(query="anything"), audience=Audience.PATIENT)
+    answer = ExtractiveComposer().compose(
+        "anything", RetrievalResult(query="anything"), audience=Audience.PATIENT
+    )
     assert answer.evidence_status is EvidenceStatus.NONE
     assert answer.guidelines.notice == NO_EVIDENCE and answer.research.notice == NO_EVIDENCE
     assert answer.audience is Audience.PATIENT and answer.created_at is not None
@@ -219,9 +226,7 @@ def test_doses_are_quoted_from_the_current_label(demo_retriever: Retriever) -> N
 def test_drug_label_bullets_are_capped_outside_dosing_and_safety(demo_retriever: Retriever) -> None:
     answer, retrieval = compose(demo_retriever, "What is the role of belatacept in kidney transplantation?")
     assert not retrieval.intent["dosing"] and not retrieval.intent["safety"]
-    label_bullets = [
-        s for s in answer.research.key_points if s.spans[0].doc_uid.startswith("spl:")
-    ]
+    label_bullets = [s for s in answer.research.key_points if s.spans[0].doc_uid.startswith("spl:")]
     assert len(label_bullets) <= 2
     assert answer.evidence_status is EvidenceStatus.DIRECT
 

@@ -30,8 +30,12 @@ COHORT = "pmid:90000004"
 REVIEW = "pmid:90000001"
 
 
-def _sentence(text: str, number: int, doc: str, ordinal: int, start: int, *, rec: bool = False) -> CitedSentence:
-    span = Citation(number=number, doc_uid=doc, passage_id=f"{doc}#{ordinal}", start=start, end=start + len(text))
+def _sentence(
+    text: str, number: int, doc: str, ordinal: int, start: int, *, rec: bool = False
+) -> CitedSentence:
+    span = Citation(
+        number=number, doc_uid=doc, passage_id=f"{doc}#{ordinal}", start=start, end=start + len(text)
+    )
     return CitedSentence(text=text, citations=[number], spans=[span], recommendation=rec)
 
 
@@ -43,23 +47,39 @@ def clinician_answer() -> Answer:
             _sentence(
                 "Avoid belatacept in recipients who are EBV seronegative or whose EBV serostatus is unknown, "
                 "because of the higher risk of post-transplant lymphoproliferative disorder (PTLD).",
-                1, GUIDELINE, 3, 0, rec=True,
+                1,
+                GUIDELINE,
+                3,
+                0,
+                rec=True,
             ),
             _sentence(
                 "Belatacept should be used for maintenance immunosuppression only in adult kidney transplant "
                 "recipients who are EBV seropositive; confirm EBV serostatus before the first dose.",
-                1, GUIDELINE, 3, 180, rec=True,
+                1,
+                GUIDELINE,
+                3,
+                180,
+                rec=True,
             ),
         ],
         key_points=[
             _sentence(
                 "Monitor belatacept-treated recipients for PTLD, particularly during the first 18 months, and "
                 "evaluate promptly any new neurological, cognitive or behavioural symptoms.",
-                1, GUIDELINE, 3, 400, rec=True,
+                1,
+                GUIDELINE,
+                3,
+                400,
+                rec=True,
             ),
             _sentence(
                 "Screen for latent tuberculosis before starting belatacept, and avoid live vaccines during treatment.",
-                1, GUIDELINE, 3, 620, rec=True,
+                1,
+                GUIDELINE,
+                3,
+                620,
+                rec=True,
             ),
         ],
     )
@@ -69,48 +89,75 @@ def clinician_answer() -> Answer:
             _sentence(
                 "Belatacept is contraindicated in transplant recipients who are EBV seronegative or whose EBV "
                 "serostatus is unknown, because of the risk of PTLD, predominantly involving the CNS.",
-                2, LABEL, 9, 0,
+                2,
+                LABEL,
+                9,
+                0,
             ),
             _sentence(
                 "Most cases appeared within 18 months of transplantation and many involved the CNS.",
-                2, LABEL, 10, 310,
+                2,
+                LABEL,
+                10,
+                310,
             ),
             _sentence(
                 "The 5-year cumulative incidence of PTLD was 0.9% in seropositive and 6.8% in seronegative "
                 "recipients (adjusted hazard ratio 7.4, 95% CI 3.2 to 17.1).",
-                3, COHORT, 4, 120,
+                3,
+                COHORT,
+                4,
+                120,
             ),
             _sentence(
                 "At 12 months eGFR was higher with belatacept (mean difference 9.8 mL/min/1.73 m2, 95% CI 7.1 to "
                 "12.4, p<0.001).",
-                4, REVIEW, 4, 60,
+                4,
+                REVIEW,
+                4,
+                60,
             ),
             _sentence(
                 "Biopsy-proven acute rejection in the first year was more frequent with belatacept (risk ratio "
                 "1.62, 95% CI 1.21 to 2.17, p=0.002), mostly as early episodes within six months of "
                 "transplantation.",
-                4, REVIEW, 4, 180,
+                4,
+                REVIEW,
+                4,
+                180,
             ),
         ],
         key_points=[
             _sentence(
                 "Initial phase: 10 mg/kg on Day 1 and Day 5, and at the end of Weeks 2, 4, 8 and 12 after "
                 "transplantation.",
-                2, LABEL, 5, 0,
+                2,
+                LABEL,
+                5,
+                0,
             ),
             _sentence(
                 "Maintenance phase: 5 mg/kg every 4 weeks (plus or minus 3 days) from the end of Week 16.",
-                2, LABEL, 6, 0,
+                2,
+                LABEL,
+                6,
+                0,
             ),
             _sentence("Belatacept is given by intravenous infusion over about 30 minutes.", 2, LABEL, 7, 0),
             _sentence(
                 "The most common adverse reactions were anemia, diarrhea, urinary tract infection, peripheral "
                 "edema, hypertension and pyrexia.",
-                2, LABEL, 16, 0,
+                2,
+                LABEL,
+                16,
+                0,
             ),
             _sentence(
                 "Immunosuppressed patients have a higher risk of malignancies, particularly of the skin.",
-                2, LABEL, 12, 0,
+                2,
+                LABEL,
+                12,
+                0,
             ),
         ],
     )
@@ -162,7 +209,10 @@ def test_patient_version_reads_at_grade_8_or_lower(pair: tuple[Answer, Answer]) 
     assert patient.reading_grade is not None and clinician.reading_grade is not None
     assert patient.reading_grade == reading_grade(published_text(patient))
     assert patient.reading_grade <= TARGET_GRADE, (patient.reading_grade, _texts(patient))
-    assert clinician.reading_grade - patient.reading_grade >= 3, (clinician.reading_grade, patient.reading_grade)
+    assert clinician.reading_grade - patient.reading_grade >= 3, (
+        clinician.reading_grade,
+        patient.reading_grade,
+    )
 
 
 def test_patient_version_has_no_dose_numbers(pair: tuple[Answer, Answer]) -> None:
@@ -188,7 +238,10 @@ def test_patient_version_keeps_every_citation_and_span(pair: tuple[Answer, Answe
         assert sentence.citations, sentence.text
         assert {c.number for c in sentence.spans} <= set(sentence.citations)
         for span in sentence.spans:  # a span still sits under a sentence with that citation flag
-            assert originals[_key(span)].recommendation == sentence.recommendation or sentence.text == DOSING_SENTENCE
+            assert (
+                originals[_key(span)].recommendation == sentence.recommendation
+                or sentence.text == DOSING_SENTENCE
+            )
 
 
 def test_patient_version_uses_plain_words(pair: tuple[Answer, Answer]) -> None:
@@ -230,7 +283,9 @@ def test_patient_disclaimer_and_audience(pair: tuple[Answer, Answer]) -> None:
     original, patient = pair
     assert patient.disclaimer == PATIENT_DISCLAIMER
     assert patient.audience is Audience.PATIENT
-    assert original.disclaimer == DISCLAIMER and _texts(original) == _texts(clinician_answer())  # input untouched
+    assert original.disclaimer == DISCLAIMER and _texts(original) == _texts(
+        clinician_answer()
+    )  # input untouched
 
 
 def test_adapting_twice_changes_nothing(pair: tuple[Answer, Answer]) -> None:
@@ -269,7 +324,9 @@ def test_notices_are_rewritten_plainly() -> None:
         update={
             "guidelines": AnswerSection(title="Guidelines", notice=NO_EVIDENCE),
             "research": answer.research.model_copy(
-                update={"notice": "No passage names the drug; the closest evidence concerns renal adverse events."}
+                update={
+                    "notice": "No passage names the drug; the closest evidence concerns renal adverse events."
+                }
             ),
         }
     )
@@ -307,7 +364,10 @@ def test_is_dosing(text: str, dosing: bool) -> None:
 def test_strip_asides_keeps_acronyms_and_attached_parentheses() -> None:
     text = "Risk was higher in EBV-seronegative recipients (HR 7.4, 95% CI 3.2 to 17.1), p<0.001, in PTLD (PTLD) cases."
     assert strip_asides(text) == "Risk was higher in EBV-seronegative recipients, in PTLD (PTLD) cases."
-    assert strip_asides("Platelets below 30 x 10(9)/L (severe) were seen.") == "Platelets below 30 x 10(9)/L were seen."
+    assert (
+        strip_asides("Platelets below 30 x 10(9)/L (severe) were seen.")
+        == "Platelets below 30 x 10(9)/L were seen."
+    )
     assert strip_asides("A (nested (aside)) goes.") == "A goes."
 
 
@@ -332,10 +392,17 @@ def test_lexicon_is_case_aware_whole_word_and_longest_first() -> None:
     lexicon = load_plain_terms()
     assert len(lexicon) >= 300
     seen: set[str] = set()
-    out = lexicon.replace("Renal function fell; adrenal and renal-cell values [12] of 140 mg were stable.", introduced=seen)
+    out = lexicon.replace(
+        "Renal function fell; adrenal and renal-cell values [12] of 140 mg were stable.", introduced=seen
+    )
     assert out.startswith("Kidney function fell; adrenal and kidney-cell values [12] of 140 mg")
-    out = lexicon.replace("It is a post-transplant lymphoproliferative disorder, and PTLD recurs.", introduced=set())
-    assert out == "It is a type of lymph gland cancer after transplant, and a type of lymph gland cancer after transplant (PTLD) recurs."
+    out = lexicon.replace(
+        "It is a post-transplant lymphoproliferative disorder, and PTLD recurs.", introduced=set()
+    )
+    assert (
+        out
+        == "It is a type of lymph gland cancer after transplant, and a type of lymph gland cancer after transplant (PTLD) recurs."
+    )
     # a capitalised term inside a sentence is part of a name
     assert lexicon.replace("The Food and Drug Administration reviewed renal data.", introduced=set()) == (
         "The Food and Drug Administration reviewed kidney data."
@@ -346,7 +413,10 @@ def test_lexicon_is_case_aware_whole_word_and_longest_first() -> None:
     assert lexicon.replace("an intravenous infusion", introduced=set()) == "a drip into a vein"
     assert lexicon.replace("a hypersensitivity reaction", introduced=set()) == "an allergic reaction"
     # citation markers and numbers are never rewritten
-    assert re.fullmatch(r"Side effects \[1, 2\] at 3\.5%\.", lexicon.replace("Adverse events [1, 2] at 3.5%.", introduced=set()))
+    assert re.fullmatch(
+        r"Side effects \[1, 2\] at 3\.5%\.",
+        lexicon.replace("Adverse events [1, 2] at 3.5%.", introduced=set()),
+    )
 
 
 def test_lexicon_values_never_contain_keys() -> None:
@@ -385,7 +455,9 @@ def test_markers_in_text_stay_on_every_part() -> None:
     answer = clinician_answer()
     first = answer.guidelines.summary[0]
     marked = first.model_copy(update={"text": first.text.rstrip(".") + " [1]."})
-    answer = answer.model_copy(update={"guidelines": answer.guidelines.model_copy(update={"summary": [marked]})})
+    answer = answer.model_copy(
+        update={"guidelines": answer.guidelines.model_copy(update={"summary": [marked]})}
+    )
     patient = adapt(answer, audience=Audience.PATIENT)
     parts = [s.text for s in patient.guidelines.summary]
     assert len(parts) == 2 and all(p.endswith(" [1].") for p in parts), parts

@@ -52,7 +52,10 @@ def test_limit_order_and_determinism(lex: Lexicon) -> None:
     q = "How should belatacept doses be adjusted?"
     first = related_questions(q, POOL, lexicon=lex, limit=2)
     assert len(first) == 2 and first == related_questions(q, POOL, lexicon=lex, limit=2)
-    assert first == ["What is the dose of belatacept?", "How is belatacept dosed after kidney transplantation?"]
+    assert first == [
+        "What is the dose of belatacept?",
+        "How is belatacept dosed after kidney transplantation?",
+    ]
     assert related_questions(q, POOL, limit=0) == []
     assert related_questions("", POOL) == []
     assert related_questions(q, []) == []
@@ -97,8 +100,11 @@ def test_related_from_a_store(tmp_path: Path, lex: Lexicon) -> None:
         for q in ("Is belatacept safe in pregnancy?", "What is the dose of abatacept?", "Belatacept dose?"):
             store.save_new(
                 Answer(
-                    question=q, evidence_status=EvidenceStatus.NONE, guidelines=AnswerSection(title="G"),
-                    research=AnswerSection(title="R"), disclaimer="Not medical advice.",
+                    question=q,
+                    evidence_status=EvidenceStatus.NONE,
+                    guidelines=AnswerSection(title="G"),
+                    research=AnswerSection(title="R"),
+                    disclaimer="Not medical advice.",
                 )
             )
         pool = store.recent_questions(50)
@@ -107,6 +113,10 @@ def test_related_from_a_store(tmp_path: Path, lex: Lexicon) -> None:
         assert plain == ["What is the dose of abatacept?", "Is belatacept safe in pregnancy?"]
         # the shared drug outweighs a shared word once the lexicon is used
         got = related_questions("How is belatacept dosed in children?", pool, lexicon=lex)
-        assert got == ["Belatacept dose?", "Is belatacept safe in pregnancy?", "What is the dose of abatacept?"]
+        assert got == [
+            "Belatacept dose?",
+            "Is belatacept safe in pregnancy?",
+            "What is the dose of abatacept?",
+        ]
     finally:
         store.close()

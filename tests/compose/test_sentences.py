@@ -93,15 +93,23 @@ def test_label_cross_references_belong_to_no_sentence() -> None:
     text = "Do not use in seronegative recipients. (4, 5.1); Only experienced physicians should prescribe it. (5.2)"
     spans = split_sentences(text)
     check_offsets(text, spans)
-    assert texts(spans) == ["Do not use in seronegative recipients.", "Only experienced physicians should prescribe it."]
+    assert texts(spans) == [
+        "Do not use in seronegative recipients.",
+        "Only experienced physicians should prescribe it.",
+    ]
 
 
 def test_semicolon_label_list_stays_one_span_and_is_flagged() -> None:
     text = "Conditions: Systemic Lupus Erythematosus. Keywords: CD40 ligand; CD154; dapirolizumab pegol; SLE."
     spans = split_sentences(text)
-    assert texts(spans) == ["Conditions: Systemic Lupus Erythematosus.", "Keywords: CD40 ligand; CD154; dapirolizumab pegol; SLE."]
+    assert texts(spans) == [
+        "Conditions: Systemic Lupus Erythematosus.",
+        "Keywords: CD40 ligand; CD154; dapirolizumab pegol; SLE.",
+    ]
     assert is_label_list(spans[1].text)
-    assert is_label_list("Interventions: Biological: Letolizumab; Drug: Mycophenolate mofetil; Drug: Basiliximab.")
+    assert is_label_list(
+        "Interventions: Biological: Letolizumab; Drug: Mycophenolate mofetil; Drug: Basiliximab."
+    )
     assert not is_label_list(
         "Belatacept should be used only in EBV-seropositive recipients; we recommend confirming the serostatus first."
     )
@@ -157,11 +165,15 @@ def test_headings_verbs_recommendations_and_doses() -> None:
 
     assert has_verb("No thromboembolic events were observed.")
     assert has_verb("Letolizumab blocks CD40L on activated T cells.")
-    assert not has_verb("Placebo (Other): Intravenous infusion of matching placebo every 4 weeks for 48 weeks.")
+    assert not has_verb(
+        "Placebo (Other): Intravenous infusion of matching placebo every 4 weeks for 48 weeks."
+    )
 
     assert is_recommendation("Avoid belatacept in recipients who are EBV seronegative.")
     assert is_recommendation("We recommend that they be used only within clinical trials.")
-    assert is_recommendation("Screen for latent tuberculosis before starting belatacept, and avoid live vaccines.")
+    assert is_recommendation(
+        "Screen for latent tuberculosis before starting belatacept, and avoid live vaccines."
+    )
     assert is_recommendation("Use in liver transplant recipients is not recommended.")
     assert not is_recommendation("Recommendations 1 to 3 rest on randomised trials and registry data.")
     assert not is_recommendation("A design meant to avoid the platelet-driven thrombotic events.")

@@ -45,7 +45,11 @@ def key_names(question: str, lex: Lexicon) -> list[str]:
 def test_short_followups_get_the_thread_entity(question: str, expected: str, lex: Lexicon) -> None:
     resolved, used = resolve_followup(question, ["Belatacept", "Abatacept"], lex)
     assert (resolved, used) == (expected, ["Belatacept"])
-    assert key_names(question, lex) in ([], ["Systemic lupus erythematosus"], ["Post-transplant lymphoproliferative disorder"])
+    assert key_names(question, lex) in (
+        [],
+        ["Systemic lupus erythematosus"],
+        ["Post-transplant lymphoproliferative disorder"],
+    )
     assert "Belatacept" in key_names(resolved, lex)  # retrieval now sees the drug
 
 
@@ -73,7 +77,9 @@ def test_questions_naming_their_own_agent_are_unchanged(question: str, lex: Lexi
         ("can this drug be given with MMF?", "Can Belatacept be given with MMF?"),
     ],
 )
-def test_a_pronoun_before_another_drug_is_the_thread_entity(question: str, expected: str, lex: Lexicon) -> None:
+def test_a_pronoun_before_another_drug_is_the_thread_entity(
+    question: str, expected: str, lex: Lexicon
+) -> None:
     resolved, used = resolve_followup(question, ["Belatacept"], lex)
     assert (resolved, used) == (expected, ["Belatacept"])
     assert "Belatacept" in key_names(resolved, lex) and len(key_names(resolved, lex)) == 2
@@ -81,7 +87,8 @@ def test_a_pronoun_before_another_drug_is_the_thread_entity(question: str, expec
 
 def test_plural_pronouns_stand_for_a_class(lex: Lexicon) -> None:
     assert resolve_followup("are they safe in pregnancy?", ["Statins"], lex) == (
-        "Are Statins safe in pregnancy?", ["Statins"]
+        "Are Statins safe in pregnancy?",
+        ["Statins"],
     )
     resolved, used = resolve_followup("How about their safety?", ["CD40 ligand blockers"], lex)
     assert resolved == "CD40 ligand blockers' safety?" and used == ["CD40 ligand blockers"]
@@ -90,7 +97,8 @@ def test_plural_pronouns_stand_for_a_class(lex: Lexicon) -> None:
 
 def test_condition_threads(lex: Lexicon) -> None:
     assert resolve_followup("and in children?", ["Lupus nephritis"], lex) == (
-        "Lupus nephritis in children?", ["Lupus nephritis"]
+        "Lupus nephritis in children?",
+        ["Lupus nephritis"],
     )
     # a condition thread: a question naming another condition stands on its own
     q = "what about rheumatoid arthritis?"
@@ -104,7 +112,10 @@ def test_nothing_to_resolve_against(lex: Lexicon) -> None:
     assert resolve_followup("and in pregnancy?", ["", "  "], lex) == ("and in pregnancy?", [])
     assert resolve_followup("   ", ["Belatacept"], lex) == ("   ", [])
     # an entity the lexicon does not know is still used (as a drug-like name)
-    assert resolve_followup("and the dose?", ["Zanolimumab"], lex) == ("Zanolimumab: the dose?", ["Zanolimumab"])
+    assert resolve_followup("and the dose?", ["Zanolimumab"], lex) == (
+        "Zanolimumab: the dose?",
+        ["Zanolimumab"],
+    )
 
 
 def test_strip_connectors() -> None:
@@ -130,7 +141,8 @@ def test_resolution_against_a_stored_thread(tmp_path: Path, lex: Lexicon) -> Non
         assert first.thread_id is not None
         thread = store.thread(first.thread_id)
         assert resolve_followup("and in pregnancy?", thread.entities, lex) == (
-            "Belatacept in pregnancy?", ["Belatacept"]
+            "Belatacept in pregnancy?",
+            ["Belatacept"],
         )
     finally:
         store.close()

@@ -61,7 +61,9 @@ class TestOnnxMiniLM:
     def test_is_an_embedder_with_unit_rows(self, minilm: OnnxMiniLM) -> None:
         assert isinstance(minilm, Embedder)
         assert (minilm.name, minilm.dim) == ("minilm-onnx", 384)
-        vectors = minilm.embed(["Aspirin irreversibly inhibits cyclooxygenase.", "Metformin and lactic acidosis."])
+        vectors = minilm.embed(
+            ["Aspirin irreversibly inhibits cyclooxygenase.", "Metformin and lactic acidosis."]
+        )
         _unit_rows(vectors, 2)
         assert float(vectors[0] @ vectors[1]) < 0.9  # two different sentences, two different vectors
 
@@ -75,7 +77,11 @@ class TestOnnxMiniLM:
             ("heart attack", "myocardial infarction", "stock market crash"),
             ("high blood pressure treatment", "antihypertensive therapy", "how to repair a bicycle tyre"),
             ("kidney failure", "renal insufficiency", "a football match"),
-            ("adverse effects of statins", "muscle pain caused by atorvastatin", "the history of the Roman empire"),
+            (
+                "adverse effects of statins",
+                "muscle pain caused by atorvastatin",
+                "the history of the Roman empire",
+            ),
         ],
     )
     def test_meaning(self, minilm: OnnxMiniLM, anchor: str, related: str, unrelated: str) -> None:
@@ -97,7 +103,9 @@ class TestOnnxMiniLM:
             minilm.embed(texts, batch_size=0)
 
     def test_duplicates_get_the_same_vector(self, minilm: OnnxMiniLM) -> None:
-        v = minilm.embed(["warfarin", "a much longer sentence about anticoagulation", "warfarin"], batch_size=2)
+        v = minilm.embed(
+            ["warfarin", "a much longer sentence about anticoagulation", "warfarin"], batch_size=2
+        )
         assert float(v[0] @ v[2]) > 0.9999
 
     def test_empty_and_blank_texts(self, minilm: OnnxMiniLM) -> None:
@@ -187,7 +195,9 @@ def test_wrong_vocabulary_is_refused(tmp_path: Path) -> None:
 def test_missing_runtime_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     real = importlib.util.find_spec
     monkeypatch.setattr(
-        embed_mod.importlib.util, "find_spec", lambda name, *a: None if name == "onnxruntime" else real(name, *a)
+        embed_mod.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "onnxruntime" else real(name, *a),
     )
     with pytest.raises(MissingExtraError) as info:
         get_embedder("minilm-onnx")

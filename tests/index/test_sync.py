@@ -35,7 +35,9 @@ def env(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def test_incremental_add_update_delete(env) -> None:  # type: ignore[no-untyped-def]
     settings, store = env
-    store.write_file([doc("pmid:1", "tacrolimus trough levels"), doc("pmid:2", "belatacept infusion")], path="a", fmt="x")
+    store.write_file(
+        [doc("pmid:1", "tacrolimus trough levels"), doc("pmid:2", "belatacept infusion")], path="a", fmt="x"
+    )
     indexes = open_indexes(settings)
     rep = sync(store, indexes)
     assert rep.added == 4 and indexes.lexical.count() == 4 and indexes.dense is not None
@@ -107,7 +109,9 @@ def test_usearch_then_onnx_does_not_crash(tmp_path: Path) -> None:
         "from medref.index.embed import get_embedder\n"
         "print(get_embedder('minilm-onnx').embed(['belatacept']).shape)\n" % (tmp_path / "u")
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "(1, 384)" in proc.stdout
 

@@ -70,11 +70,18 @@ def test_structured_rct_article(pm: Path) -> None:
     assert doc.journal == "Journal of Imaginary Gastroenterology"
     assert doc.year == 2019
     assert doc.date == dt.date(2019, 3, 14)  # PubDate, not the electronic ArticleDate
-    assert doc.authors == ["Okafor AN", "Lindqvist P", "Northern Eradication Study Group"]  # ValidYN="N" dropped
+    assert doc.authors == [
+        "Okafor AN",
+        "Lindqvist P",
+        "Northern Eradication Study Group",
+    ]  # ValidYN="N" dropped
     assert doc.doi == "10.5555/jig.2019.0301"
     assert doc.publication_types == ["Journal Article", "Randomized Controlled Trial", "Multicenter Study"]
     assert doc.mesh_terms == ["Helicobacter Infections", "Bismuth", "Humans"]
-    assert doc.meta["mesh_major"] == ["Helicobacter Infections", "Bismuth"]  # major via qualifier or descriptor
+    assert doc.meta["mesh_major"] == [
+        "Helicobacter Infections",
+        "Bismuth",
+    ]  # major via qualifier or descriptor
     assert doc.language == "eng"
     assert doc.source_path == str(pm / "articles.xml")
 
@@ -82,7 +89,9 @@ def test_structured_rct_article(pm: Path) -> None:
     assert [p.kind for p in doc.passages] == ["title", "text", "text", "text", "text"]
     assert doc.passages[0].text == doc.title
     methods = doc.passages[2]
-    assert methods.text.startswith("We randomly assigned 420 adults with confirmed H. pylori infection to 14 days")
+    assert methods.text.startswith(
+        "We randomly assigned 420 adults with confirmed H. pylori infection to 14 days"
+    )
     assert methods.text.endswith("urea breath test at week 6.")
     assert "<i>" not in doc.text and "invented for the medref test suite" not in doc.text  # no copyright line
     _assert_offsets(doc)
@@ -97,7 +106,9 @@ def test_unstructured_review_article(pm: Path) -> None:
     assert doc.doi is None
     assert doc.language == "eng"  # the first Language
     assert [(p.section, p.kind) for p in doc.passages] == [("Title", "title"), ("Abstract", "text")]
-    assert "implanted. Vitamin K antagonists have long been the usual choice" in doc.passages[1].text  # <b> kept
+    assert (
+        "implanted. Vitamin K antagonists have long been the usual choice" in doc.passages[1].text
+    )  # <b> kept
     assert doc.meta == {}  # no major MeSH topics to record
     _assert_offsets(doc)
 
@@ -167,7 +178,9 @@ def test_edge_articles(tmp_path: Path) -> None:
         "edge.xml",
         _article_set(
             # abstract but no title: a placeholder title, no title passage
-            _article("1001", "<ArticleTitle/><Abstract><AbstractText>Only an abstract.</AbstractText></Abstract>"),
+            _article(
+                "1001", "<ArticleTitle/><Abstract><AbstractText>Only an abstract.</AbstractText></Abstract>"
+            ),
             # only a vernacular title; an UNLABELLED part counts as plain abstract
             _article(
                 "1002",
@@ -178,7 +191,9 @@ def test_edge_articles(tmp_path: Path) -> None:
             ),
             # a book record is not a journal article: skipped without error
             "<PubmedBookArticle><BookDocument><PMID>1003</PMID></BookDocument></PubmedBookArticle>",
-            _article("1004", "<ArticleTitle>Sup and sub: 10<sup>9</sup> cells, HbA<sub>1c</sub>.</ArticleTitle>"),
+            _article(
+                "1004", "<ArticleTitle>Sup and sub: 10<sup>9</sup> cells, HbA<sub>1c</sub>.</ArticleTitle>"
+            ),
         ),
     )
     docs = _docs(path)
@@ -199,8 +214,11 @@ def test_long_abstract_is_chunked_with_its_label(tmp_path: Path) -> None:
         tmp_path,
         "long.xml",
         _article_set(
-            _article("2001", f"<ArticleTitle>Long.</ArticleTitle><Abstract>"
-                     f"<AbstractText Label='RESULTS'>{sentence * 40}</AbstractText></Abstract>")
+            _article(
+                "2001",
+                f"<ArticleTitle>Long.</ArticleTitle><Abstract>"
+                f"<AbstractText Label='RESULTS'>{sentence * 40}</AbstractText></Abstract>",
+            )
         ),
     )
     doc = _docs(path)["2001"]
@@ -221,7 +239,10 @@ def _pub_date_of(xml: str) -> tuple[int | None, dt.date | None]:
         ("<PubDate><MedlineDate>1975-1976</MedlineDate></PubDate>", (1975, None)),
         ("<PubDate><MedlineDate>Winter 1999-2000</MedlineDate></PubDate>", (1999, None)),
         ("<PubDate><MedlineDate>undated</MedlineDate></PubDate>", (None, None)),
-        ("<PubDate><Year>2010</Year><Month>September</Month><Day>7</Day></PubDate>", (2010, dt.date(2010, 9, 7))),
+        (
+            "<PubDate><Year>2010</Year><Month>September</Month><Day>7</Day></PubDate>",
+            (2010, dt.date(2010, 9, 7)),
+        ),
         ("<PubDate><Year>2010</Year><Month>9</Month></PubDate>", (2010, dt.date(2010, 9, 1))),
         ("<PubDate><Year>2011</Year><Month>Feb</Month><Day>30</Day></PubDate>", (2011, dt.date(2011, 2, 1))),
         ("<PubDate><Year>2012</Year><Season>Summer</Season></PubDate>", (2012, None)),
@@ -282,7 +303,9 @@ def test_empty_file(pm: Path, tmp_path: Path) -> None:
 
 
 def test_truncated_gzip_is_a_parse_error(pm: Path, tmp_path: Path) -> None:
-    body = _article_set(*(_article(str(5000 + i), f"<ArticleTitle>Record {i}.</ArticleTitle>") for i in range(3000)))
+    body = _article_set(
+        *(_article(str(5000 + i), f"<ArticleTitle>Record {i}.</ArticleTitle>") for i in range(3000))
+    )
     data = gzip.compress(body.encode())
     gz = tmp_path / "cut.xml.gz"
     gz.write_bytes(data[: len(data) // 2])

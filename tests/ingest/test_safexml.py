@@ -51,14 +51,16 @@ def test_entity_declarations_past_the_prolog_scan_are_still_refused(tmp_path: Pa
     bomb = _write(
         tmp_path,
         "padded_bomb.xml",
-        '<?xml version="1.0"?>\n' + PAD
+        '<?xml version="1.0"?>\n'
+        + PAD
         + '<!DOCTYPE Set [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
         + "<Set><Rec>&b;</Rec></Set>",
     )
     xxe = _write(
         tmp_path,
         "padded_xxe.xml",
-        '<?xml version="1.0"?>\n' + PAD
+        '<?xml version="1.0"?>\n'
+        + PAD
         + '<!DOCTYPE Set [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><Set><Rec>&xxe;</Rec></Set>',
     )
     for path in (bomb, xxe):
@@ -73,7 +75,9 @@ def test_entity_declarations_past_the_prolog_scan_are_still_refused(tmp_path: Pa
 
 
 def test_external_dtd_refused_but_nlm_dtd_accepted(pm: Path, tmp_path: Path) -> None:
-    local = _write(tmp_path, "local_dtd.xml", '<!DOCTYPE Set SYSTEM "file:///etc/passwd"><Set><Rec>x</Rec></Set>')
+    local = _write(
+        tmp_path, "local_dtd.xml", '<!DOCTYPE Set SYSTEM "file:///etc/passwd"><Set><Rec>x</Rec></Set>'
+    )
     with pytest.raises(UnsafeXMLError, match="external DTD"):
         list(safexml.iterparse(local, "Rec"))
     with pytest.raises(UnsafeXMLError, match="external DTD"):

@@ -45,7 +45,11 @@ def build_fixture(out: Path, *, include_builtin: bool, gz: bool = False) -> Lexi
                 shutil.copyfileobj(fin, fout)
         thesaurus, trees = out.parent / "mesh_thesaurus.tsv.gz", out.parent / "mesh_trees.tsv.gz"
     return build_lexicon(
-        LEX / "drugbank_vocabulary.csv", thesaurus, trees, LEX / "pharm_action.tsv", out,
+        LEX / "drugbank_vocabulary.csv",
+        thesaurus,
+        trees,
+        LEX / "pharm_action.tsv",
+        out,
         include_builtin=include_builtin,
     )
 
@@ -213,7 +217,8 @@ def test_find_mentions_word_boundaries_and_case(builtin: Lexicon) -> None:
     assert mentioned(builtin, "ALL patients with SLE") == [("SLE", "D008180")]
     assert mentioned(builtin, "CD40. Ligand binding") == [("CD40", "D019013")]
     assert mentioned(builtin, "Statins and CD40L blockers") == [
-        ("Statins", "D019161"), ("CD40L blockers", "medref:cd40l-blockers"),
+        ("Statins", "D019161"),
+        ("CD40L blockers", "medref:cd40l-blockers"),
     ]
 
 
@@ -225,7 +230,9 @@ def test_find_mentions_offsets_with_unicode(builtin: Lexicon) -> None:
         assert text[m.start : m.end] == m.surface
 
 
-@pytest.mark.parametrize("text", ["", "   ", "\x00\x01\u200b", '"*():^~[]{}', "🙂" * 50, "\ud800 lone surrogate"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "\x00\x01\u200b", '"*():^~[]{}', "🙂" * 50, "\ud800 lone surrogate"]
+)
 def test_find_mentions_odd_input(builtin: Lexicon, text: str) -> None:
     assert builtin.find_mentions(text) == [] or all(m.start < m.end for m in builtin.find_mentions(text))
     assert builtin.lookup(text) == []
@@ -354,14 +361,22 @@ def test_builder_reads_gzip_and_plain_alike(tmp_path: Path) -> None:
 def test_builder_bad_input(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found"):
         build_lexicon(
-            tmp_path / "nope.csv", LEX / "mesh_thesaurus.tsv", LEX / "mesh_trees.tsv", LEX / "pharm_action.tsv",
+            tmp_path / "nope.csv",
+            LEX / "mesh_thesaurus.tsv",
+            LEX / "mesh_trees.tsv",
+            LEX / "pharm_action.tsv",
             tmp_path / "out.jsonl.gz",
         )
     bad = tmp_path / "drugbank.csv"
     bad.write_text("id,name\nDB1,Thing\n", encoding="utf-8")
     with pytest.raises(ParseError, match="Common name") as err:
-        build_lexicon(bad, LEX / "mesh_thesaurus.tsv", LEX / "mesh_trees.tsv", LEX / "pharm_action.tsv",
-                      tmp_path / "out.jsonl.gz")
+        build_lexicon(
+            bad,
+            LEX / "mesh_thesaurus.tsv",
+            LEX / "mesh_trees.tsv",
+            LEX / "pharm_action.tsv",
+            tmp_path / "out.jsonl.gz",
+        )
     assert err.value.path == str(bad)
     assert not (tmp_path / "out.jsonl.gz").exists()
 
@@ -370,7 +385,9 @@ def test_builder_bad_input(tmp_path: Path) -> None:
 _REAL: dict[bool, tuple[Lexicon, LexiconStats]] = {}
 
 
-def real_lexicon(tmp_path_factory: pytest.TempPathFactory, *, include_builtin: bool = True) -> tuple[Lexicon, LexiconStats]:
+def real_lexicon(
+    tmp_path_factory: pytest.TempPathFactory, *, include_builtin: bool = True
+) -> tuple[Lexicon, LexiconStats]:
     """Build the real lexicon once per session (per variant); skips when ../shared/data is absent."""
     if not (SHARED_DATA / "drugbank").is_dir():
         pytest.skip(f"shared data folder {SHARED_DATA} is absent")
@@ -381,8 +398,12 @@ def real_lexicon(tmp_path_factory: pytest.TempPathFactory, *, include_builtin: b
         else:
             d, m = SHARED_DATA / "drugbank", SHARED_DATA / "mesh"
             stats = build_lexicon(
-                d / "drugbank_vocabulary.csv", m / "data_mesh_thesaurus.tsv.gz", m / "data_mesh_trees.tsv.gz",
-                m / "data_pharm_action.tsv", out, include_builtin=False,
+                d / "drugbank_vocabulary.csv",
+                m / "data_mesh_thesaurus.tsv.gz",
+                m / "data_mesh_trees.tsv.gz",
+                m / "data_pharm_action.tsv",
+                out,
+                include_builtin=False,
             )
         _REAL[include_builtin] = (Lexicon.load(out), stats)
     return _REAL[include_builtin]
@@ -404,7 +425,9 @@ def test_real_build_size_and_time(shared_data: Path, real: tuple[Lexicon, Lexico
 
 
 @pytest.mark.shared_data
-def test_real_belatacept_and_abatacept_stay_apart(shared_data: Path, real: tuple[Lexicon, LexiconStats]) -> None:
+def test_real_belatacept_and_abatacept_stay_apart(
+    shared_data: Path, real: tuple[Lexicon, LexiconStats]
+) -> None:
     lx, _ = real
     assert ids(lx, "belatacept") == ["DB06681"]
     assert ids(lx, "abatacept") == ["DB01281"]
@@ -415,7 +438,9 @@ def test_real_belatacept_and_abatacept_stay_apart(shared_data: Path, real: tuple
 
 
 @pytest.mark.shared_data
-def test_real_builder_rule_without_curated_help(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_real_builder_rule_without_curated_help(
+    shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     lx, _ = real_lexicon(tmp_path_factory, include_builtin=False)
     assert ids(lx, "LEA29Y") == []  # never abatacept
     assert ids(lx, "Belatacept") == ["DB06681"]
@@ -425,10 +450,19 @@ def test_real_builder_rule_without_curated_help(shared_data: Path, tmp_path_fact
 @pytest.mark.shared_data
 @pytest.mark.parametrize(
     "term, concept_id",
-    [("CD154", "D023201"), ("Humira", "DB00051"), ("Lipitor", "DB01076"), ("Orencia", "DB01281"),
-     ("rheumatoid arthritis", "D001172"), ("Lymphoma", "D008223"), ("anti-CD40L", "medref:cd40l-blockers")],
+    [
+        ("CD154", "D023201"),
+        ("Humira", "DB00051"),
+        ("Lipitor", "DB01076"),
+        ("Orencia", "DB01281"),
+        ("rheumatoid arthritis", "D001172"),
+        ("Lymphoma", "D008223"),
+        ("anti-CD40L", "medref:cd40l-blockers"),
+    ],
 )
-def test_real_lookups(shared_data: Path, real: tuple[Lexicon, LexiconStats], term: str, concept_id: str) -> None:
+def test_real_lookups(
+    shared_data: Path, real: tuple[Lexicon, LexiconStats], term: str, concept_id: str
+) -> None:
     lx, _ = real
     assert ids(lx, term) == [concept_id]
 

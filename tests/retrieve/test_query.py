@@ -183,8 +183,17 @@ def test_empty_questions_raise_query_error(lx: Lexicon, question: str) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ['"*():^~[]{}', "belatacept AND (abatacept OR \"LEA29Y\")^2 ~3 [x TO y] {a}", "***", "\\", "🙂🙂",
-     "\ud800 half a surrogate", "Ｈｕｍｉｒａ　ｄｏｓｅ", "be\u200blatacept", "\u202ebelatacept\u202c"],
+    [
+        '"*():^~[]{}',
+        'belatacept AND (abatacept OR "LEA29Y")^2 ~3 [x TO y] {a}',
+        "***",
+        "\\",
+        "🙂🙂",
+        "\ud800 half a surrogate",
+        "Ｈｕｍｉｒａ　ｄｏｓｅ",
+        "be\u200blatacept",
+        "\u202ebelatacept\u202c",
+    ],
 )
 def test_odd_questions_do_not_crash(lx: Lexicon, question: str) -> None:
     a = analyze(question, lx)

@@ -39,7 +39,9 @@ def test_direct_means_the_entity_or_a_true_synonym_is_named(demo_retriever: Retr
             pytest.fail(f"passage names belatacept but was not marked direct: {h.passage.id}")
     # an abatacept-only passage is never direct evidence for belatacept
     abatacept_only = [
-        h for h in res.hits if re.search("abatacept", h.passage.text, re.I) and not names.search(h.passage.text)
+        h
+        for h in res.hits
+        if re.search("abatacept", h.passage.text, re.I) and not names.search(h.passage.text)
     ]
     assert all("Belatacept" not in h.matched_entities or h.match_in == "title" for h in abatacept_only)
 
@@ -62,7 +64,9 @@ def test_synonym_expansion_reaches_the_drug(demo_retriever: Retriever) -> None:
 
 
 def test_superseded_label_version_ranks_below_current(demo_retriever: Retriever) -> None:
-    res = demo_retriever.search("belatacept maintenance dose every 4 weeks", k=30, kinds=[SourceKind.DRUG_LABEL])
+    res = demo_retriever.search(
+        "belatacept maintenance dose every 4 weeks", k=30, kinds=[SourceKind.DRUG_LABEL]
+    )
     assert res.hits and all(h.document.kind is SourceKind.DRUG_LABEL for h in res.hits)
     current = [h for h in res.hits if h.document.is_current]
     old = [h for h in res.hits if not h.document.is_current]

@@ -43,8 +43,11 @@ def make_doc(uid: str, body: str = "Body text. Second sentence.", **kw: object) 
 
 def label(version: int) -> Document:
     return make_doc(
-        f"spl:{SETID}:v{version}", body=f"Dose text version {version}.", kind=SourceKind.DRUG_LABEL,
-        spl_setid=SETID, spl_version=version,
+        f"spl:{SETID}:v{version}",
+        body=f"Dose text version {version}.",
+        kind=SourceKind.DRUG_LABEL,
+        spl_setid=SETID,
+        spl_version=version,
     )
 
 
@@ -60,7 +63,10 @@ def make_answer(
         Reference(number=n, label=d.kind.label, document=DocumentRef.of(d), passage_ids=[f"{d.uid}#1"])
         for n, d in enumerate(docs, start=1)
     ]
-    spans = [Citation(number=r.number, doc_uid=r.document.uid, passage_id=r.passage_ids[0], start=0, end=4) for r in refs]
+    spans = [
+        Citation(number=r.number, doc_uid=r.document.uid, passage_id=r.passage_ids[0], start=0, end=4)
+        for r in refs
+    ]
     return Answer(
         question=question,
         resolved_question=resolved,
@@ -127,8 +133,12 @@ def test_evidence_snapshots_the_cited_documents(stores: tuple[Store, AnswerStore
     with read_tx(store.engine) as conn:
         rows = conn.execute(
             select(
-                answer_evidence.c.version, answer_evidence.c.ref_number, answer_evidence.c.doc_uid,
-                answer_evidence.c.passage_key, answer_evidence.c.content_hash, answer_evidence.c.doc_is_current,
+                answer_evidence.c.version,
+                answer_evidence.c.ref_number,
+                answer_evidence.c.doc_uid,
+                answer_evidence.c.passage_key,
+                answer_evidence.c.content_hash,
+                answer_evidence.c.doc_is_current,
             )
             .where(answer_evidence.c.answer_id == saved.id)
             .order_by(answer_evidence.c.doc_uid)
@@ -154,7 +164,9 @@ def test_versions_increase_and_old_versions_stay_readable(stores: tuple[Store, A
 
     listed = store.versions(v1.id)
     assert [(v.version, v.created_by, v.note) for v in listed] == [
-        (1, "composer", None), (2, "bob", "typo"), (3, None, None),
+        (1, "composer", None),
+        (2, "bob", "typo"),
+        (3, None, None),
     ]
     assert listed[0].created_at <= listed[1].created_at <= listed[2].created_at
     assert store.get(v1.id) == v3
@@ -183,7 +195,10 @@ def test_stale_expected_version_conflicts_and_loses_nothing(stores: tuple[Store,
     assert [e["actor"] for e in store.history(v1.id)] == [None, "r1"]
     with read_tx(store.engine) as conn:
         versions_with_evidence = {
-            r[0] for r in conn.execute(select(answer_evidence.c.version).where(answer_evidence.c.answer_id == v1.id))
+            r[0]
+            for r in conn.execute(
+                select(answer_evidence.c.version).where(answer_evidence.c.answer_id == v1.id)
+            )
         }
     assert versions_with_evidence == {1}  # reviewer one's version cites nothing; reviewer two wrote nothing
 
@@ -199,7 +214,9 @@ def test_concurrent_saves_of_one_version_let_exactly_one_win(stores: tuple[Store
     def reviewer(n: int) -> None:
         barrier.wait()
         try:
-            store.add_version(answer_id, make_answer(text=f"Edit {n}."), expected_version=1, created_by=f"r{n}")
+            store.add_version(
+                answer_id, make_answer(text=f"Edit {n}."), expected_version=1, created_by=f"r{n}"
+            )
             outcomes.append("saved")
         except ConflictError:
             outcomes.append("conflict")
@@ -240,9 +257,11 @@ def test_thread_entities_accumulate_most_recent_first(stores: tuple[Store, Answe
         make_answer("and in pregnancy?", entities=("Belatacept",), resolved="Belatacept in pregnancy?"),
         thread_id=tid,
     )
-    a4 = store.save_new(make_answer("What about lupus?", entities=("Systemic lupus erythematosus",)).model_copy(
-        update={"thread_id": tid}
-    ))  # the answer's own thread_id is used when none is passed
+    a4 = store.save_new(
+        make_answer("What about lupus?", entities=("Systemic lupus erythematosus",)).model_copy(
+            update={"thread_id": tid}
+        )
+    )  # the answer's own thread_id is used when none is passed
     info = store.thread(tid)
     assert info.entities == ["Systemic lupus erythematosus", "Belatacept", "Abatacept"]
     assert info.answers == [
@@ -256,14 +275,20 @@ def test_thread_entities_accumulate_most_recent_first(stores: tuple[Store, Answe
     assert other.thread_id != tid and store.thread(tid).entities[0] == "Systemic lupus erythematosus"
 
 
-def test_recent_questions_are_distinct_newest_first_and_stand_alone(stores: tuple[Store, AnswerStore]) -> None:
+def test_recent_questions_are_distinct_newest_first_and_stand_alone(
+    stores: tuple[Store, AnswerStore],
+) -> None:
     _, store = stores
     store.save_new(make_answer("Is belatacept safe in pregnancy?"))
     store.save_new(make_answer("What is the dose of abatacept?"))
     store.save_new(make_answer("and in children?", resolved="Abatacept in children?"))
     store.save_new(make_answer("is BELATACEPT safe in pregnancy"))
     recent = store.recent_questions(10)
-    assert recent == ["is BELATACEPT safe in pregnancy", "Abatacept in children?", "What is the dose of abatacept?"]
+    assert recent == [
+        "is BELATACEPT safe in pregnancy",
+        "Abatacept in children?",
+        "What is the dose of abatacept?",
+    ]
     assert store.recent_questions(2) == recent[:2]
     assert normalize_for_match("Is  Belatacept safe, in pregnancy?") == "is belatacept safe in pregnancy"
 
@@ -289,7 +314,11 @@ def test_changed_or_deleted_documents_make_answers_stale(stores: tuple[Store, An
     info = store.info(a1.id)
     assert info.stale and info.stale_since is not None and info.lock_version == 2
     event = store.history(a1.id)[-1]
-    assert (event["action"], event["version"], event["detail"]) == ("marked_stale", 1, {"documents": ["pmid:1"]})
+    assert (event["action"], event["version"], event["detail"]) == (
+        "marked_stale",
+        1,
+        {"documents": ["pmid:1"]},
+    )
 
     docs.write_file([Deletion(uid="pmid:2")], path="c", fmt="pubmed")
     assert set(store.stale_answers()) == {a1.id, a2.id}

@@ -46,7 +46,9 @@ def make_composer(name: str = "extractive", **options: Any) -> Composer:
     try:
         target = COMPOSERS[name]
     except KeyError:
-        raise ConfigError(f"unknown composer {name!r}; choose one of: {', '.join(sorted(COMPOSERS))}") from None
+        raise ConfigError(
+            f"unknown composer {name!r}; choose one of: {', '.join(sorted(COMPOSERS))}"
+        ) from None
     module, _, cls = target.partition(":")
     composer: Composer = getattr(importlib.import_module(module), cls)(**options)
     return composer

@@ -152,7 +152,9 @@ def evidence_notices(
         )
         return EvidenceStatus.NONE, NO_EVIDENCE + quoted, NO_EVIDENCE + quoted
     topic = _names(e.name for e in found) or "this question"
-    g_notice = None if guideline else f"The sources found for this question include no guideline text on {topic}."
+    g_notice = (
+        None if guideline else f"The sources found for this question include no guideline text on {topic}."
+    )
     r_notice = (
         None
         if research

@@ -97,7 +97,15 @@ LABEL_BULLETS = 2
 
 _ANAPHORA = re.compile(r"^(?:it|its|they|their|these|this|those|such|both|he|she|his|her)\b", re.IGNORECASE)
 _DOSE_WORDS = re.compile(r"\bdos(?:e|es|ing|age)\b", re.IGNORECASE)
-_GOOD_SECTIONS = ("result", "conclusion", "recommendation", "finding", "interpretation", "summary", "key point")
+_GOOD_SECTIONS = (
+    "result",
+    "conclusion",
+    "recommendation",
+    "finding",
+    "interpretation",
+    "summary",
+    "key point",
+)
 _WEAK_SECTIONS = ("method", "eligibility", "outcome", "arms", "intervention", "design", "condition", "note")
 _DOSING_SECTIONS = ("dosage", "dosing", "administration", "intervention")
 _SAFETY_SECTIONS = ("warning", "contraindication", "adverse", "precaution", "boxed")
@@ -181,14 +189,22 @@ class ExtractiveComposer:
         summary = self._reading_order(summary)
         label_focus = dosing or safety  # labels carry the dosing and safety wording
         bullets = self._select(
-            research_pool, self.max_research_bullets, summary + key_points, per_doc=PER_DOCUMENT_BULLETS,
-            label_cap=None if label_focus else LABEL_BULLETS, label_per_doc=label_focus,
+            research_pool,
+            self.max_research_bullets,
+            summary + key_points,
+            per_doc=PER_DOCUMENT_BULLETS,
+            label_cap=None if label_focus else LABEL_BULLETS,
+            label_per_doc=label_focus,
         )
 
         published = summary + key_points + bullets
         status, g_notice, r_notice = evidence_notices(
-            found, missing, hits=bool(retrieval.hits), published=bool(published),
-            guideline=bool(summary or key_points), research=bool(bullets),
+            found,
+            missing,
+            hits=bool(retrieval.hits),
+            published=bool(published),
+            guideline=bool(summary or key_points),
+            research=bool(bullets),
         )
         book = ReferenceBook()
         g_section = AnswerSection(
@@ -228,7 +244,11 @@ class ExtractiveComposer:
             members = [x for x in expansions if drug_like_words(x.split()[0])]
             names = _unique([*own, *expansions])
             primary = _unique([*own, *members])
-            known.append(Entity(name=name, names=tuple(names), kind=cov.kind if cov else "other", primary=tuple(primary)))
+            known.append(
+                Entity(
+                    name=name, names=tuple(names), kind=cov.kind if cov else "other", primary=tuple(primary)
+                )
+            )
         covered = " ".join(norm_key(str(d.get("surface", ""))) for d in retrieval.detected)
         covered += " " + " ".join(norm_key(n) for e in known for n in e.names)
         unknown: list[Entity] = []
@@ -237,7 +257,9 @@ class ExtractiveComposer:
                 continue
             unknown.append(Entity(name=word, names=(word,), known=False, kind="drug", primary=(word,)))
         if unknown:
-            notes.append("Not in the lexicon, searched as written: " + ", ".join(e.name for e in unknown) + ".")
+            notes.append(
+                "Not in the lexicon, searched as written: " + ", ".join(e.name for e in unknown) + "."
+            )
             if all(e.kind == "condition" for e in known):
                 return unknown, notes
         return known + unknown, notes
@@ -272,7 +294,11 @@ class ExtractiveComposer:
             for span in trim_long(spans, self.max_sentence_chars, keep=lambda t: _names_any(t, entities)):
                 text = span.text
                 if not is_quotable(
-                    text, table=table, dosing=dosing, min_chars=self.min_sentence_chars, max_chars=self.max_sentence_chars
+                    text,
+                    table=table,
+                    dosing=dosing,
+                    min_chars=self.min_sentence_chars,
+                    max_chars=self.max_sentence_chars,
                 ):
                     continue
                 stems = content_stems(text)
@@ -288,7 +314,9 @@ class ExtractiveComposer:
                     named = 1.0 if len(stems & q_stems) >= need else 0.0
                     if not named:
                         continue
-                rel = self._relevance(hit, text, stems, q_stems, named=named, best=best, dosing=dosing, safety=safety)
+                rel = self._relevance(
+                    hit, text, stems, q_stems, named=named, best=best, dosing=dosing, safety=safety
+                )
                 cand = Candidate(text, hit, span.start, span.end, stems, rel, is_recommendation(text))
                 cand.supports.append(Support(doc, p.id, span.start, span.end))
                 by_text.setdefault(" ".join(text.casefold().split()), []).append(cand)

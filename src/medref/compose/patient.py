@@ -153,8 +153,26 @@ _IMPERATIVE = {
     "report", "evaluate", "assess", "keep", "take", "give", "stop", "start", "discuss", "plan",
     "limit", "weigh", "explain", "seek", "call", "contact", "review", "test",
 }  # fmt: skip
-_AUX = _FINITE | _IMPERATIVE | {"be", "been", "being", "took", "gave", "led", "held", "found", "seen", "shown", "made"}
-_NOT_SUBJECT = _AUX | {"to", "by", "in", "on", "at", "with", "for", "from", "of", "as", "than", "then", "also"}
+_AUX = (
+    _FINITE
+    | _IMPERATIVE
+    | {"be", "been", "being", "took", "gave", "led", "held", "found", "seen", "shown", "made"}
+)
+_NOT_SUBJECT = _AUX | {
+    "to",
+    "by",
+    "in",
+    "on",
+    "at",
+    "with",
+    "for",
+    "from",
+    "of",
+    "as",
+    "than",
+    "then",
+    "also",
+}
 _BOUNDARIES: tuple[tuple[str, str], ...] = (
     ("; ", ""),
     (", but ", "But "),
@@ -170,7 +188,20 @@ _BOUNDARIES: tuple[tuple[str, str], ...] = (
     (" but ", "But "),
 )
 _STRICT = {" and ", " but "}
-_SUBORDINATE = {"who", "whom", "whose", "which", "that", "where", "when", "if", "because", "although", "while", "whether"}
+_SUBORDINATE = {
+    "who",
+    "whom",
+    "whose",
+    "which",
+    "that",
+    "where",
+    "when",
+    "if",
+    "because",
+    "although",
+    "while",
+    "whether",
+}
 _MIN_WORDS = 3
 _WORDS = re.compile(r"[A-Za-z][A-Za-z'-]*|\d[\d.,]*")
 
@@ -274,7 +305,9 @@ def plain_parts(text: str, lexicon: PlainLexicon, introduced: set[str]) -> list[
     return out
 
 
-def _plain_sentences(sentences: list[CitedSentence], lexicon: PlainLexicon, introduced: set[str]) -> list[CitedSentence]:
+def _plain_sentences(
+    sentences: list[CitedSentence], lexicon: PlainLexicon, introduced: set[str]
+) -> list[CitedSentence]:
     out: list[CitedSentence] = []
     for sentence in sentences:
         for text in plain_parts(sentence.text, lexicon, introduced):

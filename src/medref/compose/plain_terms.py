@@ -51,7 +51,9 @@ _ATTRIBUTIVE = re.compile(
 )
 _GLOSS = re.compile(r"\(([^()]+)\)")
 _OWN_ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
-_VOWEL_SOUND = re.compile(r"^(?:[aei]|o(?!ne\b)|u(?!r|ni|se|su|ti|te|sa)|hour|honest|[AEFHILMNORSX](?:[A-Z]|\b))")
+_VOWEL_SOUND = re.compile(
+    r"^(?:[aei]|o(?!ne\b)|u(?!r|ni|se|su|ti|te|sa)|hour|honest|[AEFHILMNORSX](?:[A-Z]|\b))"
+)
 
 
 def _case_sensitive(key: str) -> bool:
@@ -165,7 +167,9 @@ class PlainLexicon:
         last = 0
         for match in self._acr_rx.finditer(text):
             acronym = match.group(0)
-            inside = text[match.start() - 1 : match.start()] == "(" and text[match.end() : match.end() + 1] == ")"
+            inside = (
+                text[match.start() - 1 : match.start()] == "(" and text[match.end() : match.end() + 1] == ")"
+            )
             if inside or acronym in seen:
                 seen.add(acronym)
                 continue

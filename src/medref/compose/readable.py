@@ -24,9 +24,10 @@ def _pick(
     graded = [(grade(s.text), i, s) for i, s in enumerate(sentences)]
     if any(g is None for g, _, _ in graded):
         return sentences  # no grading available: publish as composed
-    easy = [(g, i, s) for g, i, s in graded if g is not None and g <= max_grade]
+    scored = [(float(g), i, s) for g, i, s in graded if g is not None]
+    easy = [t for t in scored if t[0] <= max_grade]
     if not easy:
-        easy = [min(graded, key=lambda t: (t[0], t[1]))]
+        easy = [min(scored, key=lambda t: (t[0], t[1]))]
     easy = sorted(easy, key=lambda t: (t[0], t[1]))[:limit]
     return [s for _, _, s in sorted(easy, key=lambda t: t[1])]  # keep page order
 
@@ -64,11 +65,19 @@ def _renumber(answer: Answer) -> Answer:
         )
 
     refs: list[Reference] = sorted(
-        (r.model_copy(update={"number": mapping[r.number]}) for r in answer.references if r.number in mapping),
+        (
+            r.model_copy(update={"number": mapping[r.number]})
+            for r in answer.references
+            if r.number in mapping
+        ),
         key=lambda r: r.number,
     )
     return answer.model_copy(
-        update={"guidelines": fix_section(answer.guidelines), "research": fix_section(answer.research), "references": refs}
+        update={
+            "guidelines": fix_section(answer.guidelines),
+            "research": fix_section(answer.research),
+            "references": refs,
+        }
     )
 
 
@@ -89,6 +98,8 @@ def keep_readable(
     out = _renumber(trimmed)
     if dropped:
         out = out.model_copy(
-            update={"notes": [*out.notes, f"{dropped} harder-to-read sentences left out of the patient version"]}
+            update={
+                "notes": [*out.notes, f"{dropped} harder-to-read sentences left out of the patient version"]
+            }
         )
     return out

@@ -35,7 +35,14 @@ NEAR_DUPLICATE = 0.8
 MIN_SCORE = 0.25
 _WORD = re.compile(r"[^\W_]+")
 _SUFFIXES = (
-    ("ies", "y"), ("ied", "y"), ("ings", ""), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("e", ""),
+    ("ies", "y"),
+    ("ied", "y"),
+    ("ings", ""),
+    ("ing", ""),
+    ("ed", ""),
+    ("es", ""),
+    ("s", ""),
+    ("e", ""),
 )
 
 
@@ -80,7 +87,9 @@ def similarity(question: str, candidate: str, lexicon: Lexicon | None = None) ->
     return _score(stems(question), stems(candidate), question, candidate, lexicon)
 
 
-def _score(q_stems: frozenset[str], c_stems: frozenset[str], q: str, c: str, lexicon: Lexicon | None) -> float:
+def _score(
+    q_stems: frozenset[str], c_stems: frozenset[str], q: str, c: str, lexicon: Lexicon | None
+) -> float:
     score = _cosine(q_stems, c_stems)
     if lexicon is not None:
         score += ENTITY_WEIGHT * _covered(lexicon.mentioned_ids(q), lexicon.mentioned_ids(c))

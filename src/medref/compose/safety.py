@@ -237,7 +237,18 @@ _INFO = {
     "symptoms", "symptom", "warning", "history", "reduce", "lower", "increase", "increases",
 }  # fmt: skip
 _NEGATION = {"no", "not", "without", "never", "denies", "denied", "nor", "none", "free"}
-_NEGATION_OTHER = {"tell", "say", "sure", "know", "decide", "explain", "remember", "describe", "certain", "figure"}
+_NEGATION_OTHER = {
+    "tell",
+    "say",
+    "sure",
+    "know",
+    "decide",
+    "explain",
+    "remember",
+    "describe",
+    "certain",
+    "figure",
+}
 _NOW = re.compile(
     r"\b(?:right now|now|at the moment|currently|help|urgent|emergency|please|"
     r"what (?:do|should|can) (?:i|we) do|should (?:i|we) (?:go|call))\b"
@@ -246,7 +257,9 @@ _HYPOTHETICAL = re.compile(
     r"\b(?:if|in case|suppose|supposing|what happens)\b|^(?:when|whenever)\b|"
     r"\b(?:what|how|should|do|would|could)\b[^,]*\b(?:when|whenever)\b"
 )
-_HYPO_EXCUSED = re.compile(r"\b(?:sure|know|wonder|wondering|unsure|certain|tell|check|see|asking)\s+(?:if|whether)\s*$")
+_HYPO_EXCUSED = re.compile(
+    r"\b(?:sure|know|wonder|wondering|unsure|certain|tell|check|see|asking)\s+(?:if|whether)\s*$"
+)
 _PAST = re.compile(
     r"\b(?:\w+\s+(?:years?|months?)\s+ago|last\s+(?:year|month|summer|winter|spring|autumn|fall)|"
     r"history of|in the past|previous|previously|prior|used to|recovered|survivor|"

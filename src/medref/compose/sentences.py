@@ -58,13 +58,42 @@ class Span:
 # Abbreviations whose full stop never ends a sentence (compared case-insensitively, with the dot).
 ABBREVIATIONS = frozenset(
     [
-        "e.g.", "i.e.", "i.v.", "i.m.", "s.c.", "p.o.", "vs.", "v.", "cf.", "al.", "approx.", "ca.",
-        "fig.", "figs.", "dr.", "prof.", "mr.", "mrs.", "ms.", "st.", "jr.", "sr.", "inc.", "ltd.",
-        "dept.", "univ.", "incl.", "resp.", "eq.", "suppl.",
+        "e.g.",
+        "i.e.",
+        "i.v.",
+        "i.m.",
+        "s.c.",
+        "p.o.",
+        "vs.",
+        "v.",
+        "cf.",
+        "al.",
+        "approx.",
+        "ca.",
+        "fig.",
+        "figs.",
+        "dr.",
+        "prof.",
+        "mr.",
+        "mrs.",
+        "ms.",
+        "st.",
+        "jr.",
+        "sr.",
+        "inc.",
+        "ltd.",
+        "dept.",
+        "univ.",
+        "incl.",
+        "resp.",
+        "eq.",
+        "suppl.",
     ]
 )
 # Abbreviations that do not end a sentence when a number follows ("No. 5", "p. 12", "Ref. 3").
-NUMBER_ABBREVIATIONS = frozenset(["no.", "nos.", "p.", "pp.", "ref.", "refs.", "vol.", "tab.", "table.", "ch."])
+NUMBER_ABBREVIATIONS = frozenset(
+    ["no.", "nos.", "p.", "pp.", "ref.", "refs.", "vol.", "tab.", "table.", "ch."]
+)
 
 _END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)")
 _DOTTED = re.compile(r"^\(?(?:[A-Za-z]\.){2,}$")
@@ -288,7 +317,9 @@ def has_dose(text: str) -> bool:
     return _DOSE.search(text) is not None
 
 
-def is_quotable(text: str, *, table: bool = False, dosing: bool = False, min_chars: int = 30, max_chars: int = 400) -> bool:
+def is_quotable(
+    text: str, *, table: bool = False, dosing: bool = False, min_chars: int = 30, max_chars: int = 400
+) -> bool:
     """Whether a span can be published as a claim (table rows: only rows that state a dose)."""
     if len(text) < min_chars or len(text) > max_chars or is_boilerplate(text) or is_label_list(text):
         return False

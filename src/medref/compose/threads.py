@@ -61,7 +61,31 @@ _IMPERSONAL_IT = re.compile(
     re.IGNORECASE,
 )
 _PREPOSITIONS = frozenset(
-    ["in", "during", "for", "with", "without", "after", "before", "on", "while", "among", "at", "vs", "versus", "compared", "from", "to", "under", "over", "by", "via", "plus", "against", "across"]
+    [
+        "in",
+        "during",
+        "for",
+        "with",
+        "without",
+        "after",
+        "before",
+        "on",
+        "while",
+        "among",
+        "at",
+        "vs",
+        "versus",
+        "compared",
+        "from",
+        "to",
+        "under",
+        "over",
+        "by",
+        "via",
+        "plus",
+        "against",
+        "across",
+    ]
 )
 
 

@@ -31,6 +31,7 @@ first change loads it into memory.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import threading
@@ -67,10 +68,8 @@ def _usearch_index() -> Any:
     # Load onnxruntime (when installed) before usearch: in the other order, creating an ONNX
     # session after usearch has run its threaded add segfaults (seen with usearch 2.26 and
     # onnxruntime 1.31; tests/index/test_dense.py::test_usearch_then_onnx_does_not_crash).
-    try:
+    with contextlib.suppress(ImportError):
         import onnxruntime  # noqa: F401
-    except ImportError:
-        pass
     try:
         from usearch.index import Index
     except ImportError:
@@ -177,7 +176,9 @@ class UsearchDenseIndex:
         keys, rows = keys[keep].astype(np.uint64), self._prepare(rows[keep])
         with self._lock:
             index = self._writable()
-            index.remove(keys)
+            present = np.asarray(index.contains(keys), dtype=bool)
+            if present.any():
+                index.remove(keys[present])
             index.add(keys, rows, threads=self.threads)
             self._dirty = True
 

@@ -112,8 +112,11 @@ def default_tokenizer_path() -> Path:
 def _check_vocab(tokenizer: Any, path: Path) -> None:
     """Refuse a tokenizer whose vocabulary is not bert-base-uncased (the model's)."""
     size = tokenizer.get_vocab_size(with_added_tokens=True)
-    wrong = {tok: tokenizer.token_to_id(tok) for tok, want in _KNOWN_IDS.items()
-             if tokenizer.token_to_id(tok) != want}
+    wrong = {
+        tok: tokenizer.token_to_id(tok)
+        for tok, want in _KNOWN_IDS.items()
+        if tokenizer.token_to_id(tok) != want
+    }
     if size != _VOCAB_SIZE or wrong:
         raise ConfigError(
             f"{path}: not the bert-base-uncased WordPiece vocabulary all-MiniLM-L6-v2 needs "
@@ -138,7 +141,8 @@ def _wordpiece_from_vocab(file: Path) -> Any:
     if cls is None or sep is None:
         raise ConfigError(f"{file}: the vocabulary has no [CLS] / [SEP] tokens")
     tokenizer.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
         special_tokens=[("[CLS]", cls), ("[SEP]", sep)],
     )
     return tokenizer

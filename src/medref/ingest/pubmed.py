@@ -163,7 +163,9 @@ def _document(elem: etree._Element, path: Path, position: int, source: str) -> D
     year: int | None = None
     date: dt.date | None = None
     if journal_el is not None:
-        journal = _squash(journal_el.findtext("Title")) or _squash(journal_el.findtext("ISOAbbreviation")) or None
+        journal = (
+            _squash(journal_el.findtext("Title")) or _squash(journal_el.findtext("ISOAbbreviation")) or None
+        )
         year, date = _pub_date(journal_el.find("JournalIssue/PubDate"))
     if year is None:
         year, date = _pub_date(article_date_el)

@@ -66,7 +66,9 @@ def _check_docinfo(docinfo: Any, path: Path) -> None:
             raise UnsafeXMLError(path, f"XML declares entities ({entities[0].name!r}); refused")
     if docinfo.system_url and not docinfo.system_url.startswith(_NLM_DTD_PREFIXES):
         # an external DTD we would never fetch anyway; NLM's PubMed DTD is the usual harmless case
-        raise UnsafeXMLError(path, f"XML references an external DTD/system id {docinfo.system_url!r}; refused")
+        raise UnsafeXMLError(
+            path, f"XML references an external DTD/system id {docinfo.system_url!r}; refused"
+        )
 
 
 def _scan_prolog(head: bytes, path: Path) -> None:

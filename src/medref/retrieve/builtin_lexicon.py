@@ -26,11 +26,20 @@ RESOURCE = "builtin_lexicon.json"
 def _concept(d: dict[str, Any]) -> Concept:
     names = [d["preferred"], *d.get("synonyms", [])]
     return Concept(
-        id=d["id"], kind=d["kind"], preferred=d["preferred"], synonyms=tuple(d.get("synonyms", ())),
-        drugbank_id=d.get("drugbank_id"), mesh_id=d.get("mesh_id"), classes=tuple(d.get("classes", ())),
-        tree_numbers=tuple(d.get("tree_numbers", ())), unii=d.get("unii"), cas=d.get("cas"),
-        is_class=bool(d.get("is_class", False)), members=tuple(d.get("members", ())),
-        targets=tuple(d.get("targets", ())), curated=tuple(names),
+        id=d["id"],
+        kind=d["kind"],
+        preferred=d["preferred"],
+        synonyms=tuple(d.get("synonyms", ())),
+        drugbank_id=d.get("drugbank_id"),
+        mesh_id=d.get("mesh_id"),
+        classes=tuple(d.get("classes", ())),
+        tree_numbers=tuple(d.get("tree_numbers", ())),
+        unii=d.get("unii"),
+        cas=d.get("cas"),
+        is_class=bool(d.get("is_class", False)),
+        members=tuple(d.get("members", ())),
+        targets=tuple(d.get("targets", ())),
+        curated=tuple(names),
     )
 
 

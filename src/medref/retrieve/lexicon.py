@@ -84,9 +84,17 @@ class Concept:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"i": self.id, "k": self.kind, "p": self.preferred}
         for key, value in (
-            ("s", self.synonyms), ("db", self.drugbank_id), ("m", self.mesh_id), ("c", self.classes),
-            ("t", self.tree_numbers), ("u", self.unii), ("cas", self.cas), ("x", self.is_class),
-            ("mb", self.members), ("tg", self.targets), ("cu", self.curated),
+            ("s", self.synonyms),
+            ("db", self.drugbank_id),
+            ("m", self.mesh_id),
+            ("c", self.classes),
+            ("t", self.tree_numbers),
+            ("u", self.unii),
+            ("cas", self.cas),
+            ("x", self.is_class),
+            ("mb", self.members),
+            ("tg", self.targets),
+            ("cu", self.curated),
         ):
             if value:
                 out[key] = list(value) if isinstance(value, tuple) else value
@@ -98,11 +106,20 @@ class Concept:
         if kind not in KINDS:
             raise ValueError(f"unknown concept kind {kind!r}")
         return cls(
-            id=str(d["i"]), kind=kind, preferred=str(d["p"]), synonyms=tuple(d.get("s", ())),
-            drugbank_id=d.get("db"), mesh_id=d.get("m"), classes=tuple(d.get("c", ())),
-            tree_numbers=tuple(d.get("t", ())), unii=d.get("u"), cas=d.get("cas"),
-            is_class=bool(d.get("x", False)), members=tuple(d.get("mb", ())),
-            targets=tuple(d.get("tg", ())), curated=tuple(d.get("cu", ())),
+            id=str(d["i"]),
+            kind=kind,
+            preferred=str(d["p"]),
+            synonyms=tuple(d.get("s", ())),
+            drugbank_id=d.get("db"),
+            mesh_id=d.get("m"),
+            classes=tuple(d.get("c", ())),
+            tree_numbers=tuple(d.get("t", ())),
+            unii=d.get("u"),
+            cas=d.get("cas"),
+            is_class=bool(d.get("x", False)),
+            members=tuple(d.get("mb", ())),
+            targets=tuple(d.get("tg", ())),
+            curated=tuple(d.get("cu", ())),
         )
 
 
@@ -143,7 +160,9 @@ _Entry = tuple[int, str | None]  # (concept index, case key or None)
 class Lexicon:
     """Concepts plus a token n-gram index of their surface forms."""
 
-    def __init__(self, concepts: Iterable[Concept], *, source: str = "builtin", meta: dict[str, Any] | None = None):
+    def __init__(
+        self, concepts: Iterable[Concept], *, source: str = "builtin", meta: dict[str, Any] | None = None
+    ):
         self.concepts: list[Concept] = list(concepts)
         self.source = source
         self.meta = meta or {}
@@ -211,12 +230,16 @@ class Lexicon:
             with gzip.open(path, "rt", encoding="utf-8") as fh:
                 header = json.loads(fh.readline() or "{}")
                 if header.get("format") != FORMAT or header.get("version") != VERSION:
-                    raise IndexNotReadyError(f"{path} is not a medref lexicon (version {VERSION}); {REBUILD_HINT}")
+                    raise IndexNotReadyError(
+                        f"{path} is not a medref lexicon (version {VERSION}); {REBUILD_HINT}"
+                    )
                 concepts = [Concept.from_json(json.loads(line)) for line in fh if line.strip()]
         except IndexNotReadyError:
             raise
         except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
-            raise IndexNotReadyError(f"the lexicon file {path} is unreadable ({exc}); {REBUILD_HINT}") from exc
+            raise IndexNotReadyError(
+                f"the lexicon file {path} is unreadable ({exc}); {REBUILD_HINT}"
+            ) from exc
         return cls(concepts, source=str(path), meta=header)
 
     def save(self, path: str | Path, *, stats: dict[str, Any] | None = None) -> int:
@@ -339,7 +362,9 @@ class Lexicon:
         return got
 
 
-def write_concepts(path: str | Path, concepts: Iterable[Concept], *, stats: dict[str, Any] | None = None) -> int:
+def write_concepts(
+    path: str | Path, concepts: Iterable[Concept], *, stats: dict[str, Any] | None = None
+) -> int:
     """Write concepts in the lexicon file format (atomic rename); returns the size in bytes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -366,7 +391,11 @@ def build_lexicon(
     from medref.retrieve.lexicon_build import build_lexicon as _build
 
     return _build(
-        drugbank_csv, mesh_thesaurus_tsv_gz, mesh_trees_tsv_gz, pharm_action_tsv, out_path,
+        drugbank_csv,
+        mesh_thesaurus_tsv_gz,
+        mesh_trees_tsv_gz,
+        pharm_action_tsv,
+        out_path,
         include_builtin=include_builtin,
     )
 

@@ -45,9 +45,25 @@ CURATED, PREFERRED, DRUGBANK, MESH = 0, 1, 2, 3  # claim priority of a surface f
 # Forms too generic to mark a mention of one concept; a concept named only by one is skipped.
 NOISE = frozenset(
     {
-        "disease", "diseases", "syndrome", "syndromes", "disorder", "disorders", "illness", "condition",
-        "conditions", "recurrence", "death", "strain", "strains", "blood", "date", "indicators", "pathologic processes",
-        "disease attributes", "signs and symptoms",
+        "disease",
+        "diseases",
+        "syndrome",
+        "syndromes",
+        "disorder",
+        "disorders",
+        "illness",
+        "condition",
+        "conditions",
+        "recurrence",
+        "death",
+        "strain",
+        "strains",
+        "blood",
+        "date",
+        "indicators",
+        "pathologic processes",
+        "disease attributes",
+        "signs and symptoms",
     }
 )
 
@@ -59,7 +75,13 @@ def _rejected(surface: str, priority: int, kind: str) -> bool:
     if norm_key(surface) in NOISE:
         return True
     letters = surface.replace("-", "")
-    return kind == "drug" and priority != PREFERRED and letters.isalpha() and letters.isupper() and len(letters) <= 3
+    return (
+        kind == "drug"
+        and priority != PREFERRED
+        and letters.isalpha()
+        and letters.isupper()
+        and len(letters) <= 3
+    )
 
 
 @dataclass
@@ -80,7 +102,11 @@ class _Draft:
 
     def add(self, surface: str, priority: int) -> None:
         surface = " ".join(surface.split())
-        if surface and priority < self.surfaces.get(surface, 99) and not _rejected(surface, priority, self.kind):
+        if (
+            surface
+            and priority < self.surfaces.get(surface, 99)
+            and not _rejected(surface, priority, self.kind)
+        ):
             self.surfaces[surface] = priority
 
     def concept(self) -> Concept:
@@ -92,10 +118,19 @@ class _Draft:
                 seen.add(k)
                 syns.append(s)
         return Concept(
-            id=self.id, kind=self.kind, preferred=self.preferred, synonyms=tuple(syns),
-            drugbank_id=self.drugbank_id, mesh_id=self.mesh_id, classes=tuple(dict.fromkeys(self.classes)),
-            tree_numbers=tuple(sorted(set(self.trees))), unii=self.unii, cas=self.cas, is_class=self.is_class,
-            members=tuple(dict.fromkeys(self.members)), targets=tuple(dict.fromkeys(self.targets)),
+            id=self.id,
+            kind=self.kind,
+            preferred=self.preferred,
+            synonyms=tuple(syns),
+            drugbank_id=self.drugbank_id,
+            mesh_id=self.mesh_id,
+            classes=tuple(dict.fromkeys(self.classes)),
+            tree_numbers=tuple(sorted(set(self.trees))),
+            unii=self.unii,
+            cas=self.cas,
+            is_class=self.is_class,
+            members=tuple(dict.fromkeys(self.members)),
+            targets=tuple(dict.fromkeys(self.targets)),
             curated=tuple(s for s, p in self.surfaces.items() if p == CURATED),
         )
 
@@ -149,7 +184,14 @@ def uninvert(term: str) -> str | None:
 
 
 def _read_mesh(thesaurus: Path) -> dict[str, _Descriptor]:
-    cols = ("DescriptorUI", "DescriptorName", "ConceptUI", "TermName", "IsPermutedTermYN", "RecordPreferredTermYN")
+    cols = (
+        "DescriptorUI",
+        "DescriptorName",
+        "ConceptUI",
+        "TermName",
+        "IsPermutedTermYN",
+        "RecordPreferredTermYN",
+    )
     out: dict[str, _Descriptor] = {}
     for r in _rows(thesaurus, cols, delimiter="\t"):
         if r["IsPermutedTermYN"] == "Y" or not r["DescriptorUI"]:
@@ -310,7 +352,10 @@ def _add_all_terms(d: _Draft, desc: _Descriptor) -> None:
 
 
 def _link(
-    drugs: dict[str, _Draft], mesh: dict[str, _Descriptor], trees: dict[str, list[str]], curated: list[Concept]
+    drugs: dict[str, _Draft],
+    mesh: dict[str, _Descriptor],
+    trees: dict[str, list[str]],
+    curated: list[Concept],
 ) -> dict[str, str]:
     """drug id -> descriptor UI, one-to-one, best match first (see the module docstring, rule 2)."""
     index: dict[str, list[tuple[int, str]]] = defaultdict(list)
@@ -356,8 +401,12 @@ def _add_mesh_terms(d: _Draft, desc: _Descriptor, drug_keys: dict[str, set[str]]
 
 
 def _merge_curated(
-    drafts: dict[str, _Draft], c: Concept, mesh: dict[str, _Descriptor], trees: dict[str, list[str]],
-    actions: dict[str, list[tuple[str, str]]], drug_keys: dict[str, set[str]],
+    drafts: dict[str, _Draft],
+    c: Concept,
+    mesh: dict[str, _Descriptor],
+    trees: dict[str, list[str]],
+    actions: dict[str, list[tuple[str, str]]],
+    drug_keys: dict[str, set[str]],
 ) -> None:
     target = drafts.get(c.drugbank_id or "") or drafts.get(c.id) or drafts.get(c.mesh_id or "")
     if target is None:
@@ -410,7 +459,8 @@ def _resolve_claims(drafts: dict[str, _Draft]) -> int:
             winners = {id(d) for p, d, _ in drug_claims if p == low}
             keep_winners = len(winners) == 1 or low == PREFERRED
             losers = [
-                (d, s) for p, d, s in drug_claims
+                (d, s)
+                for p, d, s in drug_claims
                 if s != d.preferred and (id(d) not in winners or not keep_winners)
             ]
         for d, s in losers:

@@ -17,6 +17,7 @@ MAX_TOKENS = 12  # longest surface form (in tokens) that is indexed
 def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
+
 # Single words that are never indexed case-insensitively: they are everyday English.
 COMMON_WORDS = _wordset(
     """
@@ -32,8 +33,14 @@ COMMON_WORDS = _wordset(
 )
 
 _GREEK = {
-    "α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": " delta ", "ε": " epsilon ",
-    "κ": " kappa ", "λ": " lambda ", "ω": " omega ",
+    "α": " alpha ",
+    "β": " beta ",
+    "γ": " gamma ",
+    "δ": " delta ",
+    "ε": " epsilon ",
+    "κ": " kappa ",
+    "λ": " lambda ",
+    "ω": " omega ",
 }
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")
 _POSSESSIVE = re.compile(r"['’]s\b")

@@ -37,7 +37,180 @@ MAX_EXPANSION_CHARS = 40
 MAX_CLASS_MEMBERS = 20  # larger classes are not expanded into their members
 
 STOPWORDS = frozenset(
-    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "else", "etc", "ever", "every", "few", "for", "from", "further", "get", "give", "given", "gives", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "may", "me", "might", "more", "most", "much", "must", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "others", "our", "ours", "out", "over", "own", "per", "please", "same", "shall", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "then", "there", "these", "they", "this", "those", "through", "thus", "to", "too", "under", "until", "up", "upon", "us", "use", "used", "uses", "using", "very", "via", "was", "we", "were", "what", "whats", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yes", "you", "your", "yours", "role", "recommended", "recommend", "recommendation", "indicated", "indication", "advisable", "appropriate", "consider", "considered", "tell", "know", "known", "anything", "something", "patient", "patients", "people", "person", "someone", "evidence"]
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "else",
+        "etc",
+        "ever",
+        "every",
+        "few",
+        "for",
+        "from",
+        "further",
+        "get",
+        "give",
+        "given",
+        "gives",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "however",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "may",
+        "me",
+        "might",
+        "more",
+        "most",
+        "much",
+        "must",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "others",
+        "our",
+        "ours",
+        "out",
+        "over",
+        "own",
+        "per",
+        "please",
+        "same",
+        "shall",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "thus",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "upon",
+        "us",
+        "use",
+        "used",
+        "uses",
+        "using",
+        "very",
+        "via",
+        "was",
+        "we",
+        "were",
+        "what",
+        "whats",
+        "when",
+        "where",
+        "whether",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "will",
+        "with",
+        "within",
+        "without",
+        "would",
+        "yes",
+        "you",
+        "your",
+        "yours",
+        "role",
+        "recommended",
+        "recommend",
+        "recommendation",
+        "indicated",
+        "indication",
+        "advisable",
+        "appropriate",
+        "consider",
+        "considered",
+        "tell",
+        "know",
+        "known",
+        "anything",
+        "something",
+        "patient",
+        "patients",
+        "people",
+        "person",
+        "someone",
+        "evidence",
+    ]
 )
 
 _SYNTAX = re.compile(r'["*():^~\[\]{}<>\\|!&+=?;@#$%`]')
@@ -59,7 +232,9 @@ SAFETY = re.compile(
     r"|\brisks?\b|\bcontraindicat\w*|\binteract(?:s|ion|ions)?\b|\bpregnan\w*|\blactation\b|\bbreast[- ]?feeding\b"
     r"|\bwarnings?\b|\bboxed\b|\bblack[- ]box\b|\btolerab\w*|\bcomplications?\b|\bdanger\w*|\boverdose\b",
 )
-COMPARISON = re.compile(r"\bvs\.?(?=\s)|\bversus\b|\bcompared (?:with|to)\b|\bbetter than\b|\bsuperior\b|\binferior\b")
+COMPARISON = re.compile(
+    r"\bvs\.?(?=\s)|\bversus\b|\bcompared (?:with|to)\b|\bbetter than\b|\bsuperior\b|\binferior\b"
+)
 
 
 @dataclass(frozen=True)
@@ -112,7 +287,9 @@ class QueryAnalysis:
     @property
     def intent(self) -> dict[str, bool]:
         return {
-            "role": self.is_role_question, "dosing": self.is_dosing, "safety": self.is_safety,
+            "role": self.is_role_question,
+            "dosing": self.is_dosing,
+            "safety": self.is_safety,
             "comparison": self.is_comparison,
         }
 
@@ -211,9 +388,13 @@ def expansion_terms(concept: Concept, lexicon: Lexicon, *, limit: int = MAX_EXPA
 
     def add(s: str, owner: str) -> None:
         s = plain_text(s)
-        if s and ", " not in s and len(s) <= MAX_EXPANSION_CHARS and s.casefold() not in {
-            o.casefold() for o in out
-        } and _only_names(s, owner, lexicon):
+        if (
+            s
+            and ", " not in s
+            and len(s) <= MAX_EXPANSION_CHARS
+            and s.casefold() not in {o.casefold() for o in out}
+            and _only_names(s, owner, lexicon)
+        ):
             out[s] = None
 
     for s in names:
@@ -230,7 +411,9 @@ def expansion_terms(concept: Concept, lexicon: Lexicon, *, limit: int = MAX_EXPA
         for tid in concept.targets:
             target = lexicon.get(tid)
             if target is not None:
-                for s in sorted(target.names(), key=lambda s: (s != target.preferred, s not in target.curated))[:4]:
+                for s in sorted(
+                    target.names(), key=lambda s: (s != target.preferred, s not in target.curated)
+                )[:4]:
                     add(s, target.id)
     return list(out)
 

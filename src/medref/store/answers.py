@@ -162,7 +162,9 @@ class AnswerStore:
         self.engine.dispose()
 
     # ------------------------------------------------------------------ writes
-    def save_new(self, answer: Answer, *, thread_id: str | None = None, created_by: str | None = None) -> Answer:
+    def save_new(
+        self, answer: Answer, *, thread_id: str | None = None, created_by: str | None = None
+    ) -> Answer:
         """Store ``answer`` as version 1 of a new answer and return it as stored.
 
         It gets a fresh id, version 1 and the store's timestamps (whatever ``answer`` carried);
@@ -188,12 +190,22 @@ class AnswerStore:
             position = conn.execute(
                 select(func.coalesce(func.max(answers.c.position), 0)).where(answers.c.thread_id == tid)
             ).scalar_one()
-            stored = self._canonical(answer, answer_id=answer_id, thread_id=tid, version=1, created=now, now=now)
+            stored = self._canonical(
+                answer, answer_id=answer_id, thread_id=tid, version=1, created=now, now=now
+            )
             conn.execute(
                 insert(answers).values(
-                    id=answer_id, kind=KIND_ANSWER, thread_id=tid, position=int(position) + 1,
-                    current_version=1, status=STATUSES[0], stale=False, stale_since=None, lock_version=1,
-                    created_at=now, **self._question_fields(stored, now),
+                    id=answer_id,
+                    kind=KIND_ANSWER,
+                    thread_id=tid,
+                    position=int(position) + 1,
+                    current_version=1,
+                    status=STATUSES[0],
+                    stale=False,
+                    stale_since=None,
+                    lock_version=1,
+                    created_at=now,
+                    **self._question_fields(stored, now),
                 )
             )
             self._write_version(conn, stored, now=now, created_by=created_by, note=None)
@@ -201,7 +213,8 @@ class AnswerStore:
                 update(threads)
                 .where(threads.c.id == tid)
                 .values(
-                    entities=merge_entities(old_entities, stored.key_entities), last_answer_id=answer_id,
+                    entities=merge_entities(old_entities, stored.key_entities),
+                    last_answer_id=answer_id,
                     updated_at=now,
                 )
             )
@@ -209,7 +222,12 @@ class AnswerStore:
         return stored
 
     def add_version(
-        self, answer_id: str, answer: Answer, *, expected_version: int, created_by: str | None = None,
+        self,
+        answer_id: str,
+        answer: Answer,
+        *,
+        expected_version: int,
+        created_by: str | None = None,
         note: str | None = None,
     ) -> Answer:
         """Store ``answer`` as the next version of ``answer_id``; returns it as stored.
@@ -238,14 +256,22 @@ class AnswerStore:
             created = datetime.fromisoformat(previous["created_at"]) if previous.get("created_at") else now
             version = current + 1
             stored = self._canonical(
-                answer, answer_id=answer_id, thread_id=row.thread_id, version=version, created=created, now=now
+                answer,
+                answer_id=answer_id,
+                thread_id=row.thread_id,
+                version=version,
+                created=created,
+                now=now,
             )
             done = conn.execute(
                 update(answers)
                 .where(answers.c.id == answer_id, answers.c.current_version == expected_version)
                 .values(
-                    current_version=version, lock_version=answers.c.lock_version + 1, stale=False,
-                    stale_since=None, **self._question_fields(stored, now),
+                    current_version=version,
+                    lock_version=answers.c.lock_version + 1,
+                    stale=False,
+                    stale_since=None,
+                    **self._question_fields(stored, now),
                 )
             )
             if done.rowcount != 1:  # lost a race the row lock did not prevent
@@ -271,7 +297,9 @@ class AnswerStore:
         """The answer as stored: its current version, or ``version``."""
         with read_tx(self.engine) as conn:
             current = conn.execute(
-                select(answers.c.current_version).where(answers.c.id == answer_id, answers.c.kind == KIND_ANSWER)
+                select(answers.c.current_version).where(
+                    answers.c.id == answer_id, answers.c.kind == KIND_ANSWER
+                )
             ).scalar()
             if current is None:
                 raise NotFoundError(f"no answer with id {answer_id!r}")
@@ -291,9 +319,15 @@ class AnswerStore:
         if r is None:
             raise NotFoundError(f"no answer with id {answer_id!r}")
         return AnswerInfo(
-            id=r["id"], kind=r["kind"], thread_id=r["thread_id"], status=r["status"], stale=bool(r["stale"]),
-            current_version=int(r["current_version"]), lock_version=int(r["lock_version"]),
-            created_at=_aware(r["created_at"]), updated_at=_aware(r["updated_at"]),
+            id=r["id"],
+            kind=r["kind"],
+            thread_id=r["thread_id"],
+            status=r["status"],
+            stale=bool(r["stale"]),
+            current_version=int(r["current_version"]),
+            lock_version=int(r["lock_version"]),
+            created_at=_aware(r["created_at"]),
+            updated_at=_aware(r["updated_at"]),
             stale_since=_aware(r["stale_since"]) if r["stale_since"] is not None else None,
         )
 
@@ -304,7 +338,9 @@ class AnswerStore:
                 raise NotFoundError(f"no answer with id {answer_id!r}")
             rows = conn.execute(
                 select(
-                    answer_versions.c.version, answer_versions.c.created_at, answer_versions.c.created_by,
+                    answer_versions.c.version,
+                    answer_versions.c.created_at,
+                    answer_versions.c.created_by,
                     answer_versions.c.note,
                 )
                 .where(answer_versions.c.answer_id == answer_id)
@@ -331,8 +367,11 @@ class AnswerStore:
                 .order_by(answers.c.position)
             ).all()
         return ThreadInfo(
-            id=row["id"], entities=list(row["entities"] or []), answers=[(str(a), str(q)) for a, q in asked],
-            created_at=_aware(row["created_at"]), updated_at=_aware(row["updated_at"]),
+            id=row["id"],
+            entities=list(row["entities"] or []),
+            answers=[(str(a), str(q)) for a, q in asked],
+            created_at=_aware(row["created_at"]),
+            updated_at=_aware(row["updated_at"]),
         )
 
     def recent_questions(self, limit: int = 100) -> list[str]:
@@ -377,13 +416,22 @@ class AnswerStore:
     # ------------------------------------------------------------------ helpers
     @staticmethod
     def _canonical(
-        answer: Answer, *, answer_id: str, thread_id: str | None, version: int, created: datetime, now: datetime
+        answer: Answer,
+        *,
+        answer_id: str,
+        thread_id: str | None,
+        version: int,
+        created: datetime,
+        now: datetime,
     ) -> Answer:
         """The answer exactly as it will read back from its JSON payload."""
         data = answer.model_dump(mode="json")
         data.update(
-            id=answer_id, thread_id=thread_id, version=version,
-            created_at=created.isoformat(), updated_at=now.isoformat(),
+            id=answer_id,
+            thread_id=thread_id,
+            version=version,
+            created_at=created.isoformat(),
+            updated_at=now.isoformat(),
         )
         return Answer.model_validate(Answer.model_validate(data).model_dump(mode="json"))
 
@@ -391,8 +439,11 @@ class AnswerStore:
     def _question_fields(stored: Answer, now: datetime) -> dict[str, Any]:
         normalized = normalize_for_match(stored.resolved_question or stored.question)
         return {
-            "question": stored.question, "resolved_question": stored.resolved_question,
-            "normalized_question": normalized, "audience": stored.audience.value, "updated_at": now,
+            "question": stored.question,
+            "resolved_question": stored.resolved_question,
+            "normalized_question": normalized,
+            "audience": stored.audience.value,
+            "updated_at": now,
         }
 
     def _write_version(
@@ -401,8 +452,12 @@ class AnswerStore:
         assert stored.id is not None
         conn.execute(
             insert(answer_versions).values(
-                answer_id=stored.id, version=stored.version, payload=stored.model_dump(mode="json"),
-                created_at=now, created_by=created_by, note=note,
+                answer_id=stored.id,
+                version=stored.version,
+                payload=stored.model_dump(mode="json"),
+                created_at=now,
+                created_by=created_by,
+                note=note,
             )
         )
         cited = _evidence_of(stored)
@@ -415,10 +470,17 @@ class AnswerStore:
         rows = []
         for number, uid, pid in cited:
             digest, current = state.get(uid, (None, None))  # not in the store: recorded as unknown
-            rows.append({
-                "answer_id": stored.id, "version": stored.version, "ref_number": number, "doc_uid": uid,
-                "passage_key": pid, "content_hash": digest, "doc_is_current": current,
-            })
+            rows.append(
+                {
+                    "answer_id": stored.id,
+                    "version": stored.version,
+                    "ref_number": number,
+                    "doc_uid": uid,
+                    "passage_key": pid,
+                    "content_hash": digest,
+                    "doc_is_current": current,
+                }
+            )
         conn.execute(insert(answer_evidence), rows)
 
     def _mark_stale(self, uids: list[str] | None) -> int:
@@ -434,7 +496,9 @@ class AnswerStore:
             for aid, version in sorted(found):
                 done = conn.execute(  # only if no newer version was saved meanwhile
                     update(answers)
-                    .where(answers.c.id == aid, answers.c.current_version == version, answers.c.stale.is_(False))
+                    .where(
+                        answers.c.id == aid, answers.c.current_version == version, answers.c.stale.is_(False)
+                    )
                     .values(stale=True, stale_since=now, lock_version=answers.c.lock_version + 1)
                 )
                 if done.rowcount == 1:

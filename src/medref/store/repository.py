@@ -361,7 +361,7 @@ class Store:
 
     def stats(self) -> dict[str, Any]:
         with read_tx(self.engine) as conn:
-            by_kind = dict(
+            by_kind: dict[str, int] = dict(
                 conn.execute(select(documents.c.kind, func.count()).group_by(documents.c.kind)).all()
             )
             n_docs = conn.execute(select(func.count()).select_from(documents)).scalar_one()

@@ -106,10 +106,10 @@ class IngestLogRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
-documents = DocumentRow.__table__
-passages = PassageRow.__table__
-changes = ChangeRow.__table__
-ingest_log = IngestLogRow.__table__
+documents = cast(Table, DocumentRow.__table__)
+passages = cast(Table, PassageRow.__table__)
+changes = cast(Table, ChangeRow.__table__)
+ingest_log = cast(Table, IngestLogRow.__table__)
 
 
 # --------------------------------------------------------------------------- answers
