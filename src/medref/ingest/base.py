@@ -12,11 +12,14 @@ A parser is a module with::
 
 from __future__ import annotations
 
+import json
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+from medref.errors import ParseError
 from medref.models import Deletion, Document, Passage
 
 Parsed = Document | Deletion
@@ -66,6 +69,25 @@ def chunk(text: str, limit: int = MAX_PASSAGE_CHARS) -> list[str]:
     if current:
         pieces.append(current)
     return pieces
+
+
+def read_json(path: Path) -> Any:
+    """Load a JSON file (plain or gzipped, UTF-8 with or without BOM); errors name the file."""
+    from medref.ingest.safexml import open_maybe_gzip
+
+    try:
+        with open_maybe_gzip(path) as fh:
+            raw = fh.read()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ParseError(path, f"file could not be read: {exc}") from exc
+    if not raw.strip():
+        raise ParseError(path, "file is empty")
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ParseError(path, f"not UTF-8 text (byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise ParseError(path, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
 
 
 class DocumentBuilder:

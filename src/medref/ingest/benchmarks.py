@@ -16,7 +16,6 @@ then by offset.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,8 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from medref.errors import ParseError
-from medref.ingest.base import DocumentBuilder, Parsed, clean
-from medref.ingest.safexml import open_maybe_gzip
+from medref.ingest.base import DocumentBuilder, Parsed, clean, read_json
 from medref.models import Document, SourceKind
 
 _PMID_URL = re.compile(r"(\d+)\s*/?\s*$")
@@ -65,22 +63,6 @@ class BioASQQuestion:
     source: str = field(default="", compare=False)
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        with open_maybe_gzip(path) as fh:
-            raw = fh.read()
-    except (OSError, EOFError) as exc:
-        raise ParseError(path, f"file could not be read: {exc}") from exc
-    if not raw.strip():
-        raise ParseError(path, "file is empty")
-    try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise ParseError(path, f"not UTF-8 text (byte {exc.start})") from exc
-    except json.JSONDecodeError as exc:
-        raise ParseError(path, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
-
-
 def _year(value: Any) -> int | None:
     m = re.match(r"\s*(\d{4})", str(value or ""))
     return int(m.group(1)) if m else None
@@ -89,7 +71,7 @@ def _year(value: Any) -> int | None:
 # ---------------------------------------------------------------- PubMedQA
 def load_pubmedqa(path: Path) -> list[PubMedQAItem]:
     """Every item of a PubMedQA file, in file order."""
-    data = _read_json(path)
+    data = read_json(path)
     if not isinstance(data, dict):
         raise ParseError(path, "PubMedQA file should be a JSON object keyed by PMID")
     items = []
@@ -202,7 +184,7 @@ def load_bioasq(paths: Path | str | Iterable[Path | str]) -> list[BioASQQuestion
         files.extend(sorted(p.rglob("*.json")) if p.is_dir() else [p])
     questions: list[BioASQQuestion] = []
     for path in files:
-        data = _read_json(path)
+        data = read_json(path)
         if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
             raise ParseError(path, 'BioASQ file should be a JSON object {"questions": [...]}')
         questions.extend(_question(q, path, i) for i, q in enumerate(data["questions"], start=1))

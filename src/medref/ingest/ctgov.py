@@ -10,15 +10,13 @@ intervention and per arm, one per outcome, and the eligibility criteria.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from medref.errors import ParseError
-from medref.ingest.base import DocumentBuilder, Parsed, clean
-from medref.ingest.safexml import open_maybe_gzip
+from medref.ingest.base import DocumentBuilder, Parsed, clean, read_json
 from medref.models import Document, SourceKind
 
 FORMAT = "ctgov"
@@ -52,19 +50,7 @@ def parse(path: Path, **options: Any) -> Iterator[Parsed]:
 
 
 def _studies(path: Path) -> list[Any]:
-    try:
-        with open_maybe_gzip(path) as fh:
-            raw = fh.read()
-    except (OSError, EOFError) as exc:
-        raise ParseError(path, f"file could not be read: {exc}") from exc
-    if not raw.strip():
-        raise ParseError(path, "file is empty")
-    try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise ParseError(path, f"not UTF-8 text (byte {exc.start})") from exc
-    except json.JSONDecodeError as exc:
-        raise ParseError(path, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+    data = read_json(path)
     if isinstance(data, list):
         return data
     if isinstance(data, dict):

@@ -331,21 +331,7 @@ class Store:
         out: dict[int, tuple[Passage, DocumentRef]] = {}
         with read_tx(self.engine) as conn:
             for r in conn.execute(q).mappings():
-                doc = Document(
-                    uid=r["doc_uid"],
-                    kind=SourceKind(r["doc_kind"]),
-                    title=r["doc_title"],
-                    journal=r["doc_journal"],
-                    year=r["doc_year"],
-                    date=r["doc_pub_date"],
-                    pmid=r["doc_pmid"],
-                    doi=r["doc_doi"],
-                    spl_setid=r["doc_spl_setid"],
-                    spl_version=r["doc_spl_version"],
-                    nct_id=r["doc_nct_id"],
-                    publication_types=list(r["doc_publication_types"] or []),
-                    is_current=bool(r["doc_is_current"]),
-                )
+                doc = _row_to_document(r, [], prefix="doc_")
                 out[r["id"]] = (_row_to_passage(r), DocumentRef.of(doc))
         return out
 
@@ -400,26 +386,34 @@ def _row_to_passage(p: Any) -> Passage:
     )
 
 
-def _row_to_document(r: Any, plist: list[Passage]) -> Document:
+def _row_to_document(r: Any, plist: list[Passage], *, prefix: str = "") -> Document:
+    """A Document from a documents row; ``prefix`` when the columns were labelled (joins).
+
+    Columns a query left out (text, meta, authors, mesh terms) come back empty.
+    """
+
+    def col(name: str) -> Any:
+        return r.get(prefix + name)
+
     return Document(
-        uid=r["uid"],
-        kind=SourceKind(r["kind"]),
-        title=r["title"],
-        journal=r["journal"],
-        year=r["year"],
-        date=r["pub_date"],
-        authors=list(r["authors"] or []),
-        pmid=r["pmid"],
-        doi=r["doi"],
-        spl_setid=r["spl_setid"],
-        spl_version=r["spl_version"],
-        nct_id=r["nct_id"],
-        publication_types=list(r["publication_types"] or []),
-        mesh_terms=list(r["mesh_terms"] or []),
-        language=r["language"],
-        text=r["text"],
+        uid=col("uid"),
+        kind=SourceKind(col("kind")),
+        title=col("title"),
+        journal=col("journal"),
+        year=col("year"),
+        date=col("pub_date"),
+        authors=list(col("authors") or []),
+        pmid=col("pmid"),
+        doi=col("doi"),
+        spl_setid=col("spl_setid"),
+        spl_version=col("spl_version"),
+        nct_id=col("nct_id"),
+        publication_types=list(col("publication_types") or []),
+        mesh_terms=list(col("mesh_terms") or []),
+        language=col("language"),
+        text=col("text") or "",
         passages=plist,
-        meta=dict(r["meta"] or {}),
-        source_path=r["source_path"],
-        is_current=bool(r["is_current"]),
+        meta=dict(col("meta") or {}),
+        source_path=col("source_path"),
+        is_current=bool(col("is_current")),
     )
