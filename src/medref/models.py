@@ -289,7 +289,7 @@ class RetrievedPassage(_Model):
     scores: ScoreParts
     direct: bool = Field(description="mentions a key entity of the question (or a true synonym)")
     matched_entities: list[str] = Field(default_factory=list, description="key entities it mentions")
-    match_in: str | None = Field(default=None, description="'passage' or 'title' where the entity was found")
+    match_in: str | None = Field(default=None, description="where the entity was found: 'passage', 'title', or 'document' (abstract-sized documents only)")
 
 
 class EntityCoverage(_Model):

@@ -97,3 +97,24 @@ def test_empty_and_huge_queries(demo_retriever: Retriever) -> None:
     res = demo_retriever.search("belatacept " * 20_000, k=3)
     assert any("truncated" in n for n in res.notes)
     assert res.hits
+
+
+def test_document_level_directness_only_for_abstract_sized_documents(demo_retriever: Retriever) -> None:
+    from medref.retrieve.retriever import SHORT_DOC_CHARS
+
+    res = demo_retriever.search("tacrolimus", k=40)
+    assert "Tacrolimus" in res.key_entities
+    by_doc = [h for h in res.hits if h.match_in == "document"]
+    assert by_doc, "an abstract passage is direct because its abstract names tacrolimus elsewhere"
+    for h in by_doc:
+        doc = demo_retriever.store.get_document(h.document.uid)
+        assert len(doc.text) <= SHORT_DOC_CHARS
+        assert h.document.kind not in (
+            SourceKind.DRUG_LABEL,
+            SourceKind.GUIDELINE,
+            SourceKind.TRIAL_REGISTRATION,
+        )
+        assert "tacrolimus" not in h.passage.text.lower() and "tacrolimus" in doc.text.lower()
+    for h in res.hits:
+        if h.document.kind is SourceKind.TRIAL_REGISTRATION and "tacrolimus" not in h.passage.text.lower():
+            assert h.match_in != "document", "registrations are never direct through a mention elsewhere"

@@ -27,6 +27,21 @@ from medref.settings import RetrievalSettings, Settings
 from medref.store.repository import Store
 
 EXPANSION_WEIGHT = 0.6
+SHORT_DOC_CHARS = 4000
+"""Documents up to this size (abstracts, registrations' summaries) are about one topic: an
+entity named anywhere in one makes all its passages direct. Longer ones (labels, guidelines)
+must name the entity in the passage itself or in their title."""
+ARTICLE_KINDS = frozenset(
+    {
+        SourceKind.SYSTEMATIC_REVIEW,
+        SourceKind.RCT,
+        SourceKind.OBSERVATIONAL,
+        SourceKind.NARRATIVE_REVIEW,
+        SourceKind.CASE_REPORT,
+        SourceKind.OTHER,
+    }
+)
+"""Only journal abstracts get document-level directness (not labels, guidelines, registrations)."""
 _CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
 
 
@@ -108,13 +123,20 @@ class Retriever:
         newest = max((rows[f.id][1].year or 0 for f in pool if f.id in rows), default=0)
         key = list(analysis.key_entities)
         role = bool(analysis.is_role_question)
+        short_texts = (
+            self.store.short_document_texts(
+                {rows[f.id][1].uid for f in pool if f.id in rows}, max_chars=SHORT_DOC_CHARS
+            )
+            if key
+            else {}
+        )
 
         hits: list[RetrievedPassage] = []
         for f in pool:
             if f.id not in rows:
                 continue  # removed from the store since the index was written
             passage, doc = rows[f.id]
-            matched, where = self._directness(passage.text, doc.title, key)
+            matched, where = self._directness(passage.text, doc.title, key, short_texts.get(doc.uid))
             parts = ScoreParts(
                 lexical_rank=f.ranks.get("lexical"),
                 lexical_score=f.scores.get("lexical"),
@@ -189,7 +211,11 @@ class Retriever:
                         terms.append((syn, EXPANSION_WEIGHT))
         return LexicalQuery(terms=terms, kinds=kinds)
 
-    def _directness(self, text: str, title: str, key: Sequence[Any]) -> tuple[list[str], str | None]:
+    def _directness(
+        self, text: str, title: str, key: Sequence[Any], document_text: str | None = None
+    ) -> tuple[list[str], str | None]:
+        """Which key entities the passage is about: named in it, in its title, or (for an
+        abstract-sized document only) elsewhere in the same document."""
         matched: list[str] = []
         where: str | None = None
         for concept in key:
@@ -199,6 +225,9 @@ class Retriever:
             elif mentions_entity(title, concept, self.lexicon):
                 matched.append(concept.preferred)
                 where = where or "title"
+            elif document_text and mentions_entity(document_text, concept, self.lexicon):
+                matched.append(concept.preferred)
+                where = where or "document"
         return matched, where
 
 

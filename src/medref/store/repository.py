@@ -335,6 +335,19 @@ class Store:
                 out[r["id"]] = (_row_to_passage(r), DocumentRef.of(doc))
         return out
 
+    def short_document_texts(self, uids: Iterable[str], *, max_chars: int) -> dict[str, str]:
+        """Full text of the given documents that are at most ``max_chars`` long."""
+        wanted = list(uids)
+        if not wanted:
+            return {}
+        with read_tx(self.engine) as conn:
+            rows = conn.execute(
+                select(documents.c.uid, documents.c.text).where(
+                    documents.c.uid.in_(wanted), func.length(documents.c.text) <= max_chars
+                )
+            ).all()
+        return {str(r.uid): str(r.text) for r in rows}
+
     def label_versions(self, setid: str) -> list[tuple[int, bool, str]]:
         """(version, is_current, uid) of every stored version of a label set, newest first."""
         with read_tx(self.engine) as conn:

@@ -221,3 +221,42 @@ answers = cast(Table, AnswerRow.__table__)
 answer_versions = cast(Table, AnswerVersionRow.__table__)
 answer_evidence = cast(Table, AnswerEvidenceRow.__table__)
 audit_log = cast(Table, AuditRow.__table__)
+
+
+# --------------------------------------------------------------------------- accounts
+# Editorial accounts for the review workflow (medref.review.users) and their server-side web
+# sessions (medref.review.sessions). A session row is what a signed cookie points at: logging out,
+# logging in again (the id is rotated) or expiry deletes it, so an old cookie stops working.
+
+
+class UserRow(Base):
+    """An editor, reviewer (Medical Advisory Board) or admin; the password as an argon2id hash."""
+
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)  # lower-cased
+    password_hash: Mapped[str] = mapped_column(Text, nullable=False)  # argon2id, PHC string
+    role: Mapped[str] = mapped_column(String(16), nullable=False)  # editor / reviewer / admin
+    failed_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # since last lock
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class SessionRow(Base):
+    """A signed-in browser; ``id`` is the SHA-256 of the cookie's token (the token is never stored)."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(
+        ForeignKey("users.username", ondelete="CASCADE"), nullable=False, index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)  # per session
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+
+
+users = cast(Table, UserRow.__table__)
+sessions = cast(Table, SessionRow.__table__)
