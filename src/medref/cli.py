@@ -269,6 +269,17 @@ def ask(
         sys.stdout.write(answer_to_text(answer) + "\n")
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="address (default: settings web.host, 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default: settings web.port, 8000)")] = None,
+) -> None:
+    """Run the web app (needs the web extra)."""
+    from medref.web.serve import serve as run_server
+
+    run_server(host, port)
+
+
 @index_app.command("rebuild")
 def index_rebuild() -> None:
     """Drop and rebuild the search indexes from every stored passage."""

@@ -1,0 +1,213 @@
+"""The public pages: home, ask, the question page and search (each with a JSON twin).
+
+Every page is rendered by :func:`medref.web.render.page` from one data object; the ``.json``
+routes (or ``Accept: application/json``) return that same object. Routes are plain ``def``
+functions: retrieval and composition are CPU-bound and run in the server's thread pool.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from medref.compose.ask import Asker
+from medref.errors import NotFoundError, QueryError
+from medref.models import Answer, Audience, RetrievalResult, SourceKind
+from medref.store.answers import AnswerStore
+from medref.web.deps import answer_review, get_answers, get_asker, index_ready, open_retriever
+from medref.web.render import page, wants_json
+from medref.web.views import INDEX_FIX, HomePage, is_approved, path_for
+
+router = APIRouter()
+
+RECENT = 10
+MAX_QUESTION = 4000  # the retriever reads at most settings.retrieval.max_query_chars of it
+_HTML_OR_JSON: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {}}, "description": "HTML page (JSON with Accept: application/json)"}
+}
+
+Thread = Annotated[
+    str | None, Query(description="continue this conversation (a follow-up question)", max_length=64)
+]
+AudienceQ = Annotated[Audience, Query(description="who the answer is written for")]
+
+
+# ----------------------------------------------------------------------------- home
+
+
+def _home(request: Request, answers: AnswerStore) -> Response:
+    from medref.web.routes.monographs import monographs_available
+
+    ready = index_ready(request.app)
+    data = HomePage(
+        recent_questions=answers.recent_questions(RECENT),
+        index_ready=ready,
+        fix=None if ready else INDEX_FIX,
+        monographs=monographs_available(),
+    )
+    return page(request, "home.html", data=data)
+
+
+@router.get("/index.json", response_model=HomePage, name="home_json", summary="Home page data")
+def home_json(request: Request, answers: AnswerStore = Depends(get_answers)) -> Response:
+    return _home(request, answers)
+
+
+@router.get("/", response_class=HTMLResponse, name="home", responses=_HTML_OR_JSON, summary="Home page")
+def home(request: Request, answers: AnswerStore = Depends(get_answers)) -> Response:
+    return _home(request, answers)
+
+
+# ----------------------------------------------------------------------------- ask
+
+
+def _ask(request: Request, q: str, audience: Audience, thread: str | None, *, as_json: bool) -> Response:
+    if not q.strip():
+        raise QueryError("Type a question to ask.")
+    asker: Asker = get_asker(request)
+    answer = asker.ask(q, audience=audience, thread_id=thread or None)
+    if answer.id is None:  # an Asker that does not store answers: show the page directly
+        return page(request, "question.html", data=answer, **_question_context(request, answer, None))
+    location = path_for(request, "question_page", answer_id=answer.id)
+    if as_json:
+        response = page(request, "question.html", data=answer, status_code=201)
+        response.headers["Location"] = location
+        return response
+    return RedirectResponse(location, status_code=303)
+
+
+@router.get(
+    "/ask.json",
+    response_model=Answer,
+    status_code=201,
+    name="ask_json",
+    summary="Answer a question and return the stored Answer",
+)
+def ask_json(
+    request: Request,
+    q: Annotated[str, Query(description="the question", max_length=MAX_QUESTION)],
+    audience: AudienceQ = Audience.CLINICIAN,
+    thread: Thread = None,
+) -> Response:
+    return _ask(request, q, audience, thread, as_json=True)
+
+
+@router.get(
+    "/ask",
+    status_code=303,
+    name="ask",
+    response_class=RedirectResponse,
+    summary="Answer a question, then redirect to its page",
+    responses={201: {"model": Answer, "description": "with Accept: application/json"}},
+)
+def ask(
+    request: Request,
+    q: Annotated[str, Query(description="the question", max_length=MAX_QUESTION)],
+    audience: AudienceQ = Audience.CLINICIAN,
+    thread: Thread = None,
+) -> Response:
+    return _ask(request, q, audience, thread, as_json=wants_json(request))
+
+
+# ----------------------------------------------------------------------------- question page
+
+
+def _question_context(request: Request, answer: Answer, answers: AnswerStore | None) -> dict[str, Any]:
+    """What the question template needs beyond the Answer: review state, versions, the thread."""
+    review = versions = thread = None
+    if answers is not None and answer.id is not None:
+        review = answer_review(answers, answer.id)
+        versions = answers.versions(answer.id)
+        if answer.thread_id:
+            try:
+                thread = answers.thread(answer.thread_id)
+            except NotFoundError:
+                thread = None
+    current = versions[-1].version if versions else answer.version
+    return {
+        "answer": answer,
+        "review": review,
+        "approved": is_approved(review, answer.version),
+        "versions": versions or [],
+        "current_version": current,
+        "thread": thread,
+        "ask_again": answer.resolved_question or answer.question,
+    }
+
+
+def _question(request: Request, answer_id: str, version: int | None, answers: AnswerStore) -> Response:
+    answer = answers.get(answer_id, version)
+    return page(request, "question.html", data=answer, **_question_context(request, answer, answers))
+
+
+VersionQ = Annotated[int | None, Query(ge=1, description="show this older version")]
+
+
+@router.get(
+    "/questions/{answer_id}.json", response_model=Answer, name="question_json", summary="A stored answer"
+)
+def question_json(
+    request: Request, answer_id: str, version: VersionQ = None, answers: AnswerStore = Depends(get_answers)
+) -> Response:
+    return _question(request, answer_id, version, answers)
+
+
+@router.get(
+    "/questions/{answer_id}",
+    response_class=HTMLResponse,
+    name="question_page",
+    responses=_HTML_OR_JSON,
+    summary="The question page",
+)
+def question_page(
+    request: Request, answer_id: str, version: VersionQ = None, answers: AnswerStore = Depends(get_answers)
+) -> Response:
+    return _question(request, answer_id, version, answers)
+
+
+# ----------------------------------------------------------------------------- search
+
+KINDS_HELP = "only these source kinds (repeatable): " + ", ".join(k.value for k in SourceKind)
+
+
+def _kinds(values: list[str]) -> list[SourceKind]:
+    out: list[SourceKind] = []
+    for value in values:
+        if not value.strip():
+            continue  # the form's "any source" choice
+        try:
+            out.append(SourceKind(value.strip()))
+        except ValueError:
+            raise QueryError(
+                f"unknown kind {value!r}; one of: {', '.join(k.value for k in SourceKind)}"
+            ) from None
+    return out
+
+
+def _search(request: Request, q: str, kind: list[str], k: int | None) -> Response:
+    kinds = _kinds(kind)
+    if q.strip():
+        result = open_retriever(request.app).search(q, k=k, kinds=kinds)
+    else:
+        result = RetrievalResult(query="")
+    context: dict[str, Any] = {"kinds": list(SourceKind), "selected_kind": kinds[0].value if kinds else ""}
+    return page(request, "search.html", data=result, **context)
+
+
+QueryQ = Annotated[str, Query(description="a question or keywords")]
+KindQ = Annotated[list[str], Query(description=KINDS_HELP)]
+KQ = Annotated[int | None, Query(ge=1, le=100, description="number of passages")]
+
+
+@router.get("/search.json", response_model=RetrievalResult, name="search_json", summary="Search results")
+def search_json(request: Request, q: QueryQ = "", kind: KindQ = [], k: KQ = None) -> Response:  # noqa: B006
+    return _search(request, q, kind, k)
+
+
+@router.get(
+    "/search", response_class=HTMLResponse, name="search", responses=_HTML_OR_JSON, summary="Search page"
+)
+def search(request: Request, q: QueryQ = "", kind: KindQ = [], k: KQ = None) -> Response:  # noqa: B006
+    return _search(request, q, kind, k)
