@@ -1,0 +1,253 @@
+"""Editorial accounts: usernames, argon2id password hashes, roles and login throttling.
+
+Roles: ``editor`` writes and submits, ``reviewer`` (the Medical Advisory Board) starts reviews,
+approves, requests changes and rejects, ``admin`` may do everything. Passwords are hashed with
+argon2-cffi's :class:`~argon2.PasswordHasher` (argon2id, its default parameters) and re-hashed
+on the next successful login when those defaults grow.
+
+Throttling: every wrong password counts; the ``max_attempts``-th in a row locks the account for
+``lock_for`` (sign-in is refused, even with the right password, until then) and starts the count
+again. A successful login clears the count. An unknown username costs the same hashing time as a
+known one and gets the same message as a wrong password.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from medref.errors import InputError, MedrefError, MissingExtraError, NotFoundError
+from medref.store.db import read_tx, write_tx
+from medref.store.schema import sessions, users
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+    from medref.settings import Settings
+
+ROLES = ("editor", "reviewer", "admin")
+LOCK_FOR = timedelta(minutes=15)
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024  # argon2 hashes anything; this only bounds the work per request
+_NAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
+_BAD_LOGIN = "wrong username or password"
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in account as the web layer sees it (``request.state.user``)."""
+
+    username: str
+    role: str
+
+    def has_role(self, *roles: str) -> bool:
+        """True for an admin, else when the user's role is one of ``roles``."""
+        return self.role == "admin" or self.role in roles
+
+
+class LoginError(MedrefError):
+    """Sign-in refused: wrong username or password, or the account is locked for a while."""
+
+    def __init__(self, message: str, *, locked_until: datetime | None = None) -> None:
+        self.locked_until = locked_until
+        super().__init__(message)
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    try:
+        from argon2 import PasswordHasher
+    except ImportError as exc:  # pragma: no cover - the web extra brings it
+        raise MissingExtraError("accounts", "web", "argon2-cffi") from exc
+    return PasswordHasher()  # argon2id (RFC 9106 low-memory profile)
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher().hash("not a password of anyone")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def normalize_username(username: str) -> str:
+    return (username or "").strip().lower()
+
+
+def check_role(role: str) -> str:
+    role = (role or "").strip().lower()
+    if role not in ROLES:
+        raise InputError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    return role
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InputError(f"the password is too short: use at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise InputError(f"the password is too long: use at most {MAX_PASSWORD} characters")
+    return password
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(check_password(password))
+
+
+def add_user(engine: Engine, username: str, password: str, *, role: str) -> User:
+    """Create an account; raises :class:`InputError` for a bad or taken name, role or password."""
+    name = normalize_username(username)
+    if not _NAME.fullmatch(name):
+        raise InputError(
+            f"username {username!r} is not valid: 1-64 of a-z, 0-9 and . _ @ -, starting with a letter or digit"
+        )
+    role = check_role(role)
+    digest = hash_password(password)
+    try:
+        with write_tx(engine) as conn:
+            conn.execute(
+                insert(users).values(
+                    username=name, password_hash=digest, role=role, failed_attempts=0, created_at=_now()
+                )
+            )
+    except IntegrityError as exc:
+        raise InputError(f"there is already a user named {name!r}") from exc
+    return User(name, role)
+
+
+def get_user(engine: Engine, username: str) -> User | None:
+    with read_tx(engine) as conn:
+        row = conn.execute(
+            select(users.c.username, users.c.role).where(users.c.username == normalize_username(username))
+        ).first()
+    return User(row.username, row.role) if row else None
+
+
+def list_users(engine: Engine) -> list[User]:
+    with read_tx(engine) as conn:
+        rows = conn.execute(select(users.c.username, users.c.role).order_by(users.c.username)).all()
+    return [User(r.username, r.role) for r in rows]
+
+
+def set_password(engine: Engine, username: str, password: str) -> None:
+    """Replace the password, clear any lock and end every session of the account."""
+    digest = hash_password(password)
+    name = normalize_username(username)
+    with write_tx(engine) as conn:
+        done = conn.execute(
+            update(users)
+            .where(users.c.username == name)
+            .values(password_hash=digest, failed_attempts=0, locked_until=None)
+        )
+        if done.rowcount != 1:
+            raise NotFoundError(f"no user named {name!r}")
+        conn.execute(delete(sessions).where(sessions.c.username == name))
+
+
+def set_role(engine: Engine, username: str, role: str) -> User:
+    """Change a user's role (it applies to their open sessions at once)."""
+    name, role = normalize_username(username), check_role(role)
+    with write_tx(engine) as conn:
+        if conn.execute(update(users).where(users.c.username == name).values(role=role)).rowcount != 1:
+            raise NotFoundError(f"no user named {name!r}")
+    return User(name, role)
+
+
+def authenticate(
+    engine: Engine,
+    username: str,
+    password: str,
+    *,
+    max_attempts: int,
+    lock_for: timedelta = LOCK_FOR,
+    now: datetime | None = None,
+) -> User:
+    """The user for a correct username and password, else :class:`LoginError` (see module doc)."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    now = now or _now()
+    name = normalize_username(username)
+    hasher = _hasher()
+    with read_tx(engine) as conn:
+        row = conn.execute(select(users).where(users.c.username == name)).mappings().first()
+    if row is None or len(password) > MAX_PASSWORD:
+        with suppress(VerificationError):  # the same work as for a real account
+            hasher.verify(_dummy_hash(), password[:MAX_PASSWORD])
+        raise LoginError(_BAD_LOGIN)
+    locked = _aware(row["locked_until"])
+    if locked is not None and locked > now:
+        raise LoginError(_locked_message(locked), locked_until=locked)
+    ok = False
+    with suppress(VerificationError, InvalidHashError):
+        ok = hasher.verify(row["password_hash"], password)
+    if not ok:
+        locked = _count_failure(engine, name, max_attempts=max_attempts, lock_until=now + lock_for)
+        if locked is not None:
+            raise LoginError(_locked_message(locked), locked_until=locked)
+        raise LoginError(_BAD_LOGIN)
+    values: dict[str, object] = {"failed_attempts": 0, "locked_until": None, "last_login_at": now}
+    if hasher.check_needs_rehash(row["password_hash"]):
+        values["password_hash"] = hasher.hash(password)
+    with write_tx(engine) as conn:
+        conn.execute(update(users).where(users.c.username == name).values(**values))
+    return User(row["username"], row["role"])
+
+
+def _count_failure(engine: Engine, name: str, *, max_attempts: int, lock_until: datetime) -> datetime | None:
+    """Count one wrong password; returns the lock's end when this one locks the account."""
+    with write_tx(engine) as conn:
+        failed = conn.execute(
+            select(users.c.failed_attempts).where(users.c.username == name).with_for_update()
+        ).scalar()
+        if failed is None:  # deleted meanwhile
+            return None
+        count = int(failed) + 1
+        if count >= max_attempts:
+            conn.execute(
+                update(users)
+                .where(users.c.username == name)
+                .values(failed_attempts=0, locked_until=lock_until)
+            )
+            return lock_until
+        conn.execute(update(users).where(users.c.username == name).values(failed_attempts=count))
+    return None
+
+
+def _locked_message(until: datetime) -> str:
+    return (
+        "too many failed sign-in attempts: this account is locked until "
+        f"{until.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    )
+
+
+def add_user_command(username: str, role: str, password: str, *, settings: Settings | None = None) -> str:
+    """``medref user add``: create an account in the configured store; returns what to print.
+
+    Raises :class:`InputError` (bad or taken name, unknown role, short password).
+    """
+    from medref.settings import load_settings
+    from medref.store.db import make_engine
+    from medref.store.migrate import ensure_schema
+
+    settings = settings or load_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.url)
+    try:
+        ensure_schema(engine)
+        user = add_user(engine, username, password, role=role)
+    finally:
+        engine.dispose()
+    return f"added {user.role} {user.username!r}"

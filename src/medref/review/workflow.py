@@ -1,0 +1,345 @@
+"""The editorial review workflow of answers and monographs.
+
+Statuses (``answers.status``)::
+
+    draft ──submit──▶ submitted ──start──▶ under_review ──approve──▶ approved
+      ▲                  │                      │
+      │                  └──request-changes / reject (from either)──▶ changes_requested / rejected
+      └── an edit of an approved or rejected item reopens it (a new version is not approved)
+    changes_requested ──submit──▶ submitted
+
+Who: an ``editor`` edits and submits; a ``reviewer`` (Medical Advisory Board) edits, starts a
+review, approves, requests changes and rejects; an ``admin`` may do everything. Requesting
+changes and rejecting need a note. A stale item (its evidence changed) cannot be approved until
+it is regenerated (:mod:`medref.review.stale`) or saved anew.
+
+Every step names the version it acts on (``expected_version``): when someone saved a newer
+version meanwhile it raises :class:`~medref.store.answers.ConflictError` and writes nothing.
+Every step is appended to ``audit_log`` (who, when, what, which version, from/to status, note);
+every edit is a new version (:meth:`AnswerStore.add_version`), never an overwrite.
+
+:func:`review_info` is the editorial state a public page shows: ``approved`` only when the
+approved version is the current one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from medref.errors import InputError, MedrefError, NotFoundError
+from medref.models import AuditEvent, Review, ReviewStatus
+from medref.review.diff import published_lines, with_texts
+from medref.review.items import add_item_version, changed_evidence, get_item
+from medref.review.users import User
+from medref.store.answers import AnswerStore, ConflictError
+from medref.store.db import read_tx, write_tx
+from medref.store.schema import answers, audit_log
+
+S = ReviewStatus
+EDIT_ROLES = ("editor", "reviewer")
+
+
+class ForbiddenError(MedrefError):
+    """The user's role does not allow this step."""
+
+
+class TransitionError(InputError):
+    """This step is not possible from the item's current status (or while it is stale)."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str  # URL segment and name, e.g. 'request-changes'
+    sources: tuple[ReviewStatus, ...]
+    target: ReviewStatus
+    roles: tuple[str, ...]  # admin is always allowed
+    event: str  # audit_log.action
+    label: str
+    needs_note: bool = False
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        Transition(
+            "submit",
+            (S.DRAFT, S.CHANGES_REQUESTED),
+            S.SUBMITTED,
+            ("editor",),
+            "submitted",
+            "Submit for review",
+        ),
+        Transition("start", (S.SUBMITTED,), S.UNDER_REVIEW, ("reviewer",), "review_started", "Start review"),
+        Transition("approve", (S.UNDER_REVIEW,), S.APPROVED, ("reviewer",), "approved", "Approve"),
+        Transition(
+            "request-changes",
+            (S.SUBMITTED, S.UNDER_REVIEW),
+            S.CHANGES_REQUESTED,
+            ("reviewer",),
+            "changes_requested",
+            "Request changes",
+            needs_note=True,
+        ),
+        Transition(
+            "reject",
+            (S.SUBMITTED, S.UNDER_REVIEW),
+            S.REJECTED,
+            ("reviewer",),
+            "rejected",
+            "Reject",
+            needs_note=True,
+        ),
+    )
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def can_edit(user: User) -> bool:
+    return user.has_role(*EDIT_ROLES)
+
+
+def allowed_actions(user: User, status: ReviewStatus | str) -> list[str]:
+    """The transitions ``user`` may take from ``status``, in workflow order."""
+    status = ReviewStatus(status)
+    return [t.action for t in TRANSITIONS.values() if status in t.sources and user.has_role(*t.roles)]
+
+
+def require(user: User, roles: Sequence[str], what: str) -> None:
+    if not user.has_role(*roles):
+        raise ForbiddenError(
+            f"{user.username} ({user.role}) may not {what}: it needs the {' or '.join(roles)} role"
+        )
+
+
+def _append(conn: Connection, item_id: str, version: int, event: str, **fields: object) -> None:
+    conn.execute(insert(audit_log).values(answer_id=item_id, version=version, action=event, **fields))
+
+
+# ------------------------------------------------------------------ transitions
+def transition(
+    engine: Engine,
+    item_id: str,
+    action: str,
+    *,
+    actor: User,
+    expected_version: int,
+    note: str | None = None,
+) -> Review:
+    """Move ``item_id`` along the workflow (see the module doc); returns its new review state."""
+    t = TRANSITIONS.get(action)
+    if t is None:
+        raise InputError(f"unknown review step {action!r}: use one of {', '.join(TRANSITIONS)}")
+    require(actor, t.roles, t.label.lower())
+    note = (note or "").strip() or None
+    if t.needs_note and note is None:
+        raise InputError(f"{t.label}: say what should change (a note is required)")
+    now = _now()
+    with write_tx(engine) as conn:
+        row = conn.execute(
+            select(answers.c.status, answers.c.current_version, answers.c.stale, answers.c.lock_version)
+            .where(answers.c.id == item_id)
+            .with_for_update()
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no answer or monograph with id {item_id!r}")
+        current, status = int(row.current_version), ReviewStatus(row.status)
+        if current != expected_version:
+            raise ConflictError(item_id, expected_version, current)
+        if status not in t.sources:
+            raise TransitionError(f"cannot {t.label.lower()}: version {current} is {status.label.lower()}")
+        if t.target is S.APPROVED:
+            changed = changed_evidence(conn, item_id, current)
+            if row.stale or changed:
+                raise TransitionError(
+                    "cannot approve: the evidence this version cites has changed "
+                    f"({', '.join(changed) or 'flagged stale'}); regenerate it or save a new version first"
+                )
+        done = conn.execute(
+            update(answers)
+            .where(
+                answers.c.id == item_id,
+                answers.c.current_version == current,
+                answers.c.status == status.value,
+                answers.c.lock_version == row.lock_version,
+            )
+            .values(status=t.target.value, lock_version=answers.c.lock_version + 1, updated_at=now)
+        )
+        if done.rowcount != 1:
+            raise ConflictError(item_id, expected_version, current)
+        _append(
+            conn,
+            item_id,
+            current,
+            t.event,
+            actor=actor.username,
+            from_status=status.value,
+            to_status=t.target.value,
+            note=note,
+            detail={"role": actor.role},
+            at=now,
+        )
+    return review_info(engine, item_id)
+
+
+def move_after_new_version(
+    engine: Engine,
+    item_id: str,
+    version: int,
+    *,
+    actor: str,
+    target: ReviewStatus,
+    sources: set[ReviewStatus],
+    event: str,
+    note: str,
+) -> None:
+    """Change the status of the just-saved ``version`` if it is still current and in ``sources``."""
+    now = _now()
+    with write_tx(engine) as conn:
+        row = conn.execute(
+            select(answers.c.status)
+            .where(answers.c.id == item_id, answers.c.current_version == version)
+            .with_for_update()
+        ).first()
+        if row is None or ReviewStatus(row.status) not in sources or row.status == target.value:
+            return
+        conn.execute(
+            update(answers)
+            .where(
+                answers.c.id == item_id, answers.c.current_version == version, answers.c.status == row.status
+            )
+            .values(status=target.value, lock_version=answers.c.lock_version + 1, updated_at=now)
+        )
+        _append(
+            conn,
+            item_id,
+            version,
+            event,
+            actor=actor,
+            from_status=row.status,
+            to_status=target.value,
+            note=note,
+            at=now,
+        )
+
+
+# ------------------------------------------------------------------ edits
+def edit(
+    engine: Engine,
+    item_id: str,
+    *,
+    actor: User,
+    expected_version: int,
+    texts: Sequence[str] | None = None,
+    note: str | None = None,
+) -> Review:
+    """Save ``texts`` (see :func:`medref.review.diff.with_texts`) as a new version of ``item_id``.
+
+    ``note`` is kept with the version and in the audit log. An edit of an approved or rejected
+    item reopens it as a draft. Raises :class:`ConflictError` (nothing written) when
+    ``expected_version`` is no longer current: reload, re-apply, save again.
+    """
+    require(actor, EDIT_ROLES, "edit")
+    note = (note or "").strip() or None
+    info = AnswerStore(engine, migrate=False).info(item_id)
+    if info.current_version != expected_version:
+        raise ConflictError(item_id, expected_version, info.current_version)
+    base = get_item(engine, item_id, expected_version)
+    changed = with_texts(base, texts) if texts is not None else base
+    if published_lines(changed) == published_lines(base) and note is None:
+        raise InputError("nothing to save: no text changed and no note given")
+    stored = add_item_version(
+        engine,
+        item_id,
+        changed,
+        expected_version=expected_version,
+        created_by=actor.username,
+        note=note or "edited",
+    )
+    move_after_new_version(
+        engine,
+        item_id,
+        stored.version,
+        actor=actor.username,
+        target=S.DRAFT,
+        sources={S.APPROVED, S.REJECTED},
+        event="reopened",
+        note=f"version {stored.version} edited from version {expected_version} needs review",
+    )
+    return review_info(engine, item_id)
+
+
+# ------------------------------------------------------------------ public state
+def review_info(engine: Engine, item_id: str) -> Review:
+    """The editorial state of an answer or monograph for its public page (see the module doc)."""
+    with read_tx(engine) as conn:
+        row = conn.execute(
+            select(
+                answers.c.kind,
+                answers.c.status,
+                answers.c.current_version,
+                answers.c.stale,
+                answers.c.updated_at,
+            ).where(answers.c.id == item_id)
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no answer or monograph with id {item_id!r}")
+        events = (
+            conn.execute(select(audit_log).where(audit_log.c.answer_id == item_id).order_by(audit_log.c.seq))
+            .mappings()
+            .all()
+        )
+        changed = changed_evidence(conn, item_id, int(row.current_version))
+    history = [
+        AuditEvent(
+            at=_aware(e["at"]),
+            actor=e["actor"],
+            action=e["action"],
+            version=e["version"],
+            from_status=e["from_status"],
+            to_status=e["to_status"],
+            note=e["note"],
+        )
+        for e in events
+    ]
+    version, status = int(row.current_version), ReviewStatus(row.status)
+    approval = next((e for e in reversed(history) if e.action == "approved"), None)
+    reviewer = approved_at = None
+    if status is S.APPROVED:
+        if approval is not None and approval.version == version:
+            reviewer, approved_at = approval.actor, approval.at
+        else:  # the approved version is not the current one: never shown as approved
+            status = S.DRAFT
+    return Review(
+        item_id=item_id,
+        item_kind=row.kind,
+        status=status,
+        version=version,
+        stale=bool(row.stale) or bool(changed),
+        reviewer=reviewer,
+        approved_at=approved_at,
+        updated_at=_aware(row.updated_at),
+        history=history,
+    )
+
+
+__all__ = [
+    "TRANSITIONS",
+    "ForbiddenError",
+    "TransitionError",
+    "allowed_actions",
+    "can_edit",
+    "edit",
+    "review_info",
+    "transition",
+]
