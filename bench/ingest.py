@@ -14,6 +14,7 @@ of growing size; flat means the peak does not grow with the file.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -69,8 +70,10 @@ def datasets(tmp: Path) -> list[tuple[str, list[Path], str | None]]:
 def measure(url: str, files: list[Path], fmt: str | None) -> dict[str, Any]:
     store = Store.open(url)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     report = ingest_paths(store, files, fmt=fmt)
     dt = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     store.close()
     if not report.ok:
         raise SystemExit(f"ingest failed: {[f.error for f in report.files if f.error]}")
@@ -81,6 +84,8 @@ def measure(url: str, files: list[Path], fmt: str | None) -> dict[str, Any]:
         "seconds": round(dt, 3),
         "docs_per_s": round(docs / dt),
         "passages_per_s": round(passages / dt),
+        "docs_per_cpu_s": round(docs / cpu),
+        "load_avg": round(os.getloadavg()[0], 1),
     }
 
 
@@ -129,6 +134,8 @@ def main() -> None:
                         r["seconds"],
                         r["docs_per_s"],
                         r["passages_per_s"],
+                        r["docs_per_cpu_s"],
+                        r["load_avg"],
                     ]
                 )
                 print(rows[-1], flush=True)
@@ -150,7 +157,23 @@ def main() -> None:
     save_json("ingest", results)
     body = (
         "## Ingest\n\nFile to committed rows (parse + store; the search index is measured separately).\n\n"
-        + md_table(["dataset", "store", "documents", "passages", "seconds", "docs/s", "passages/s"], rows)
+        + md_table(
+            [
+                "dataset",
+                "store",
+                "documents",
+                "passages",
+                "seconds",
+                "docs/s",
+                "passages/s",
+                "docs per CPU-second",
+                "load avg",
+            ],
+            rows,
+        )
+        + "\n\n'docs per CPU-second' divides by this process's CPU time: on a shared machine "
+        "(load average shown; the machine has 2 cores) the wall-clock rate understates what one "
+        "free core does. For PostgreSQL the server's own CPU time is not included.\n"
         + "\n\nPeak resident memory of one ingest process on generated real-format MEDLINE files "
         "(PubMedQA abstracts repeated with new PMIDs), one transaction per file, into SQLite:\n\n"
         + md_table(["file", "records", "peak RSS", "time", "records/s"], mem_rows)
