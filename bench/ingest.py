@@ -14,6 +14,7 @@ of growing size; flat means the peak does not grow with the file.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.make_medline import make
-from bench.report import SHARED, md_table, save_json, write_section
+from bench.report import OUT, SHARED, md_table, save_json, write_section
 from medref.ingest.pipeline import ingest_paths
 from medref.store.repository import Store
 
@@ -106,6 +107,9 @@ def peak_rss_mb(xml: Path, url: str) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the 1 GB memory run")
+    ap.add_argument(
+        "--rates-only", action="store_true", help="re-measure rates; keep the memory rows of the last run"
+    )
     args = ap.parse_args()
     results: dict[str, Any] = {"rates": [], "memory": []}
     with tempfile.TemporaryDirectory() as td:
@@ -141,6 +145,20 @@ def main() -> None:
                 print(rows[-1], flush=True)
         mem_rows = []
         sizes = [100] if args.quick else [100, 1024]
+        previous = OUT / "ingest.json"
+        if args.rates_only and previous.is_file():
+            sizes = []
+            results["memory"] = json.loads(previous.read_text())["memory"]
+            for m in results["memory"]:
+                mem_rows.append(
+                    [
+                        f"{m['file_mb']} MB",
+                        m["records"],
+                        f"{m['peak_rss_mb']:.0f} MB",
+                        f"{m['seconds']:.0f} s",
+                        f"{m['records'] / m['seconds']:.0f}",
+                    ]
+                )
         for mb in sizes:
             xml = tmp / f"medline-{mb}mb.xml"
             n = make(xml, mb=mb)
