@@ -61,9 +61,16 @@ def ingest(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Ingest PubMed XML, SPL labels, ClinicalTrials.gov JSON, guidelines and benchmark files."""
-    from medref.deps import open_store
+    from medref.deps import get_settings, open_store
     from medref.ingest.pipeline import ingest_paths
+    from medref.monograph.approval import register_drugsatfda
 
+    settings = get_settings()
+    registered, paths = register_drugsatfda(paths, settings.data_dir)
+    for zip_path in registered:
+        console.print(f"Drugs@FDA reference data from {zip_path} registered for monographs")
+    if not paths:
+        return
     store = open_store()
     options = {"issuer": issuer, "year": year, "title": title}
     show = not quiet and not as_json and console.is_terminal
@@ -280,6 +287,53 @@ def serve(
     from medref.web.serve import serve as run_server
 
     run_server(host, port)
+
+
+@app.command()
+def monograph(
+    drug: Annotated[str, typer.Argument(help="generic or brand name")],
+    audience: Annotated[str, typer.Option(help="clinician, patient or pharmacist")] = "clinician",
+    as_json: Annotated[bool, typer.Option("--json", help="the whole Monograph as JSON")] = False,
+) -> None:
+    """A drug monograph in which every statement cites its source."""
+    from medref.deps import get_settings, open_store
+    from medref.errors import IndexNotReadyError
+    from medref.models import Audience
+    from medref.monograph import build_monograph
+    from medref.monograph.render import to_text
+    from medref.retrieve.lexicon import Lexicon
+    from medref.retrieve.retriever import Retriever
+
+    try:
+        aud = Audience(audience)
+    except ValueError:
+        raise typer.BadParameter(f"audience must be one of: {', '.join(a.value for a in Audience)}") from None
+    settings = get_settings()
+    store = open_store(settings)
+    retriever: Retriever | None
+    try:
+        retriever = Retriever.open(settings, store=store)
+        lexicon = retriever.lexicon
+    except IndexNotReadyError:
+        retriever = None
+        path = settings.retrieval.lexicon_path or settings.data_dir / "lexicon.jsonl.gz"
+        lexicon = Lexicon.load(path if path.exists() else None)
+    try:
+        mono = build_monograph(
+            drug,
+            store=store,
+            retriever=retriever,
+            lexicon=lexicon,
+            audience=aud,
+            drugsatfda=settings.drugsatfda_path,
+        )
+    finally:
+        if retriever is not None:
+            retriever.close()
+    if as_json:
+        _emit_json(mono.model_dump(mode="json"))
+    else:
+        sys.stdout.write(to_text(mono) + "\n")
 
 
 @user_app.command("add")

@@ -64,6 +64,13 @@ class LLMSettings(_Section):
     retries: int = Field(default=2, ge=0)
 
 
+class MonographSettings(_Section):
+    drugsatfda: Path | None = Field(
+        default=None,
+        description="Drugs@FDA zip; default <data_dir>/drugsatfda.zip, placed there by `medref ingest drugsatfda.zip`",
+    )
+
+
 class WebSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -93,6 +100,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    monograph: MonographSettings = Field(default_factory=MonographSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -117,6 +125,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'medref.sqlite').as_posix()}"
+
+    @property
+    def drugsatfda_path(self) -> Path | None:
+        """The Drugs@FDA zip in use, if any."""
+        path = self.monograph.drugsatfda or self.data_dir / "drugsatfda.zip"
+        return path if path.is_file() else None
 
     @property
     def index_dir(self) -> Path:

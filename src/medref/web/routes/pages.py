@@ -142,7 +142,7 @@ def _question(request: Request, answer_id: str, version: int | None, answers: An
     return page(request, "question.html", data=answer, **_question_context(request, answer, answers))
 
 
-VersionQ = Annotated[int | None, Query(ge=1, description="show this older version")]
+VersionQ = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="show this older version")]
 
 
 @router.get(

@@ -186,8 +186,8 @@ def item_json(
     request: Request,
     user: Signed,
     item_id: str,
-    from_version: Annotated[int | None, Query(alias="from", ge=1)] = None,
-    to: Annotated[int | None, Query(ge=1)] = None,
+    from_version: Annotated[int | None, Query(alias="from", ge=1, le=2**31 - 1)] = None,
+    to: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     diff: DiffMode = "sentences",
 ) -> Response:
     return _detail(request, user, item_id, diff_from=from_version, diff_to=to, mode=diff)
@@ -198,8 +198,8 @@ def item_page(
     request: Request,
     user: Signed,
     item_id: str,
-    from_version: Annotated[int | None, Query(alias="from", ge=1)] = None,
-    to: Annotated[int | None, Query(ge=1)] = None,
+    from_version: Annotated[int | None, Query(alias="from", ge=1, le=2**31 - 1)] = None,
+    to: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     diff: DiffMode = "sentences",
 ) -> Response:
     return _detail(request, user, item_id, diff_from=from_version, diff_to=to, mode=diff)
@@ -213,7 +213,7 @@ def _field(form: Any, name: str) -> str:
 
 def _expected(form: Any) -> int:
     raw = _field(form, "expected_version").strip()
-    if not raw.isdigit() or int(raw) < 1:
+    if not raw.isdigit() or not 1 <= int(raw) <= 2**31 - 1:
         raise InputError("expected_version (the version you are looking at) is missing or not a number")
     return int(raw)
 
