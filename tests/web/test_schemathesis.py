@@ -10,8 +10,8 @@ examples per route and mode, derandomized, no shrinking, and a pytest timeout.
   every error an :class:`~medref.web.views.ErrorPage` whose ``status`` is the HTTP status.
 * :func:`test_json_routes_meet_every_schemathesis_check` runs all of schemathesis's checks (a
   documented status code for every answer, schema-valid requests accepted, error bodies as
-  documented). It is expected to fail while the schema documents FastAPI's default 422 body
-  instead of ErrorPage and leaves 404 out (see KNOWN_GAPS); strict, so fixing them shows up.
+  documented): 404 and 422 are documented as ErrorPage, questions must be non-empty and
+  source kinds are an enum, so the schema says what the app does.
 
 (schemathesis's own pytest plugin cannot take the app from a fixture under pytest 9, so the
 operations are driven here with ``APIOperation.as_strategy`` and Hypothesis directly.)
@@ -53,11 +53,6 @@ MUST_COVER = {
     "GET /review.json",
     "GET /review/{item_id}.json",
 }
-KNOWN_GAPS = (
-    "the OpenAPI schema documents FastAPI's HTTPValidationError as the 422 body while the app "
-    "answers ErrorPage; 404 (unknown answer, thread, drug or review item) is not documented; "
-    "/ask.json accepts an empty q and /search.json any kind string by the schema but answers 422"
-)
 
 Found = dict[str, str]  # "operation: code title: first line" -> an example request (curl)
 
@@ -197,7 +192,6 @@ def test_json_routes_never_fail_and_answer_as_documented(
 
 
 @pytest.mark.timeout(90)
-@pytest.mark.xfail(reason=KNOWN_GAPS, strict=True, raises=AssertionError)
 def test_json_routes_meet_every_schemathesis_check(api: tuple[Any, str, dict[str, str]]) -> None:
     operations, cookie, _ = api
     mode = schemathesis.GenerationMode.POSITIVE

@@ -219,6 +219,10 @@ def create_app(
         lifespan=_lifespan,
         docs_url=None,  # Swagger UI / ReDoc load scripts from a CDN: no network at run time
         redoc_url=None,
+        responses={
+            404: {"model": ErrorPage, "description": "Not found (an error page, or its JSON twin)"},
+            422: {"model": ErrorPage, "description": "Invalid input (an error page, or its JSON twin)"},
+        },
     )
     app.state.settings = settings
     app.state.store = store

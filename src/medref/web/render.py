@@ -41,6 +41,4 @@ def page(request: Request, template: str, *, data: Any, status_code: int = 200, 
     """Render ``template`` with ``data`` (and extra context), or return ``data`` as JSON."""
     if wants_json(request):
         return JSONResponse(to_jsonable(data), status_code=status_code)
-    return TEMPLATES.TemplateResponse(
-        request, template, {"data": data, **context}, status_code=status_code
-    )
+    return TEMPLATES.TemplateResponse(request, template, {"data": data, **context}, status_code=status_code)

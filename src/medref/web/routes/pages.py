@@ -7,6 +7,7 @@ functions: retrieval and composition are CPU-bound and run in the server's threa
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -87,7 +88,7 @@ def _ask(request: Request, q: str, audience: Audience, thread: str | None, *, as
 )
 def ask_json(
     request: Request,
-    q: Annotated[str, Query(description="the question", max_length=MAX_QUESTION)],
+    q: Annotated[str, Query(description="the question", min_length=1, max_length=MAX_QUESTION)],
     audience: AudienceQ = Audience.CLINICIAN,
     thread: Thread = None,
 ) -> Response:
@@ -172,9 +173,10 @@ def question_page(
 KINDS_HELP = "only these source kinds (repeatable): " + ", ".join(k.value for k in SourceKind)
 
 
-def _kinds(values: list[str]) -> list[SourceKind]:
+def _kinds(values: list[Any]) -> list[SourceKind]:
     out: list[SourceKind] = []
-    for value in values:
+    for raw in values:
+        value = str(getattr(raw, "value", raw))
         if not value.strip():
             continue  # the form's "any source" choice
         try:
@@ -186,7 +188,7 @@ def _kinds(values: list[str]) -> list[SourceKind]:
     return out
 
 
-def _search(request: Request, q: str, kind: list[str], k: int | None) -> Response:
+def _search(request: Request, q: str, kind: list[Any], k: int | None) -> Response:
     kinds = _kinds(kind)
     if q.strip():
         result = open_retriever(request.app).search(q, k=k, kinds=kinds)
@@ -197,7 +199,9 @@ def _search(request: Request, q: str, kind: list[str], k: int | None) -> Respons
 
 
 QueryQ = Annotated[str, Query(description="a question or keywords")]
-KindQ = Annotated[list[str], Query(description=KINDS_HELP)]
+KindParam = StrEnum("KindParam", {"ANY": "", **{k.name: k.value for k in SourceKind}})  # type: ignore[misc]
+"""A source kind, or "" for any source (the search form's default choice)."""
+KindQ = Annotated[list[KindParam], Query(description=KINDS_HELP)]
 KQ = Annotated[int | None, Query(ge=1, le=100, description="number of passages")]
 
 
