@@ -48,7 +48,7 @@ class RetrievalSettings(_Section):
     candidates: int = Field(default=100, ge=1, le=2000, description="per-backend candidates before fusion")
     rrf_k: int = Field(default=60, ge=1)
     lexical_weight: float = Field(default=1.0, ge=0)
-    dense_weight: float = Field(default=1.0, ge=0)
+    dense_weight: float = Field(default=2.0, ge=0, description="tuned on BioASQ Task7B, held-out 8B+9B: docs/benchmarks.md")
     expand: bool = True
     lexicon_path: Path | None = None
     max_query_chars: int = Field(default=2000, ge=16)

@@ -23,7 +23,11 @@ def demo_retriever(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Retriev
     Module-scoped: composing never writes to the store or the indexes.
     """
     tmp: Path = tmp_path_factory.mktemp("compose-demo")
-    settings = load_settings(data_dir=tmp, index={"dense": "numpy", "embedder": "hashing"})
+    # The hashing fake is a bag of words, not a semantic model: weigh its list like the lexical
+    # one instead of the default dense_weight, which was tuned for all-MiniLM-L6-v2.
+    settings = load_settings(
+        data_dir=tmp, index={"dense": "numpy", "embedder": "hashing"}, retrieval={"dense_weight": 1.0}
+    )
     store = Store.open(settings.url)
     assert ingest_paths(store, demo_files()).ok
     indexes = open_indexes(settings)

@@ -26,7 +26,7 @@ from medref.retrieve.rerank import RerankWeights, combine, evidence_bonus, recen
 from medref.settings import RetrievalSettings, Settings
 from medref.store.repository import Store
 
-EXPANSION_WEIGHT = 0.6
+EXPANSION_WEIGHT = 0.3  # per synonym; 0.6 let synonym-rich concepts flood the lexical list (BioASQ)
 SHORT_DOC_CHARS = 4000
 """Documents up to this size (abstracts, registrations' summaries) are about one topic: an
 entity named anywhere in one makes all its passages direct. Longer ones (labels, guidelines)
