@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, upda
 
 from medref.errors import NotFoundError
 from medref.models import Answer, Monograph, ReviewStatus
-from medref.store.answers import AnswerStore, ConflictError, normalize_for_match
+from medref.store.answers import AnswerStore, ConflictError, normalize_for_match, write_version
 from medref.store.db import read_tx, write_tx
 from medref.store.schema import answer_evidence, answer_versions, answers, audit_log, documents
 
@@ -210,39 +210,17 @@ def _cited(m: Monograph) -> list[tuple[int | None, str, str | None]]:
 def _write_version(
     conn: Connection, stored: Monograph, *, now: datetime, created_by: str | None, note: str | None
 ) -> None:
-    conn.execute(
-        insert(answer_versions).values(
-            answer_id=stored.id,
-            version=stored.version,
-            payload=stored.model_dump(mode="json"),
-            created_at=now,
-            created_by=created_by,
-            note=note,
-        )
+    assert stored.id is not None
+    write_version(
+        conn,
+        item_id=stored.id,
+        version=stored.version,
+        payload=stored.model_dump(mode="json"),
+        cited=_cited(stored),
+        now=now,
+        created_by=created_by,
+        note=note,
     )
-    cited = _cited(stored)
-    if not cited:
-        return
-    uids = sorted({uid for _, uid, _ in cited})
-    state = {
-        uid: (digest, bool(current))
-        for uid, digest, current in conn.execute(
-            select(_D.c.uid, _D.c.content_hash, _D.c.is_current).where(_D.c.uid.in_(uids))
-        )
-    }
-    rows = [
-        {
-            "answer_id": stored.id,
-            "version": stored.version,
-            "ref_number": number,
-            "doc_uid": uid,
-            "passage_key": pid,
-            "content_hash": state.get(uid, (None, None))[0],
-            "doc_is_current": state.get(uid, (None, None))[1],
-        }
-        for number, uid, pid in cited
-    ]
-    conn.execute(insert(answer_evidence), rows)
 
 
 # ------------------------------------------------------------------ evidence and listing

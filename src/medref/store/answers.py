@@ -450,38 +450,16 @@ class AnswerStore:
         self, conn: Connection, stored: Answer, *, now: datetime, created_by: str | None, note: str | None
     ) -> None:
         assert stored.id is not None
-        conn.execute(
-            insert(answer_versions).values(
-                answer_id=stored.id,
-                version=stored.version,
-                payload=stored.model_dump(mode="json"),
-                created_at=now,
-                created_by=created_by,
-                note=note,
-            )
+        write_version(
+            conn,
+            item_id=stored.id,
+            version=stored.version,
+            payload=stored.model_dump(mode="json"),
+            cited=_evidence_of(stored),
+            now=now,
+            created_by=created_by,
+            note=note,
         )
-        cited = _evidence_of(stored)
-        if not cited:
-            return
-        state: dict[str, tuple[str | None, bool | None]] = {}
-        for batch in _chunks(sorted({uid for _, uid, _ in cited})):
-            q = select(_D.c.uid, _D.c.content_hash, _D.c.is_current).where(_D.c.uid.in_(batch))
-            state.update((uid, (digest, bool(current))) for uid, digest, current in conn.execute(q))
-        rows = []
-        for number, uid, pid in cited:
-            digest, current = state.get(uid, (None, None))  # not in the store: recorded as unknown
-            rows.append(
-                {
-                    "answer_id": stored.id,
-                    "version": stored.version,
-                    "ref_number": number,
-                    "doc_uid": uid,
-                    "passage_key": pid,
-                    "content_hash": digest,
-                    "doc_is_current": current,
-                }
-            )
-        conn.execute(insert(answer_evidence), rows)
 
     def _mark_stale(self, uids: list[str] | None) -> int:
         base = _CURRENT_EVIDENCE.where(answers.c.stale.is_(False), _CHANGED)
@@ -511,3 +489,52 @@ class AnswerStore:
     def _audit(conn: Connection, answer_id: str, version: int | None, action: str, **fields: Any) -> None:
         """Append one row to the audit log (``fields``: at, actor, from/to_status, note, detail)."""
         conn.execute(insert(audit_log).values(answer_id=answer_id, version=version, action=action, **fields))
+
+
+def write_version(
+    conn: Connection,
+    *,
+    item_id: str,
+    version: int,
+    payload: dict[str, Any],
+    cited: Sequence[tuple[int | None, str, str | None]],
+    now: datetime,
+    created_by: str | None,
+    note: str | None,
+) -> None:
+    """Store one version of an answer or monograph with the evidence it cites.
+
+    ``cited`` is (reference number, document uid, passage key); each document's current content
+    hash and label currency are recorded so a later corpus change marks the item stale.
+    """
+    conn.execute(
+        insert(answer_versions).values(
+            answer_id=item_id,
+            version=version,
+            payload=payload,
+            created_at=now,
+            created_by=created_by,
+            note=note,
+        )
+    )
+    if not cited:
+        return
+    state: dict[str, tuple[str | None, bool | None]] = {}
+    for batch in _chunks(sorted({uid for _, uid, _ in cited})):
+        q = select(_D.c.uid, _D.c.content_hash, _D.c.is_current).where(_D.c.uid.in_(batch))
+        state.update((uid, (digest, bool(current))) for uid, digest, current in conn.execute(q))
+    rows = []
+    for number, uid, pid in cited:
+        digest, current = state.get(uid, (None, None))  # not in the store: recorded as unknown
+        rows.append(
+            {
+                "answer_id": item_id,
+                "version": version,
+                "ref_number": number,
+                "doc_uid": uid,
+                "passage_key": pid,
+                "content_hash": digest,
+                "doc_is_current": current,
+            }
+        )
+    conn.execute(insert(answer_evidence), rows)
