@@ -153,8 +153,11 @@ class DocumentBuilder:
         return "".join(self._parts)
 
     def build(self, **fields: Any) -> Document:
-        """Make the Document; ``fields`` are the Document's other attributes."""
-        return Document(text=self.text, passages=list(self.passages), **fields)
+        """Make the Document; ``fields`` are the Document's other attributes. Passages that read
+        as instructions to a language model are recorded in ``meta["suspect_passages"]``."""
+        from medref.ingest.suspect import mark_suspect
+
+        return mark_suspect(Document(text=self.text, passages=list(self.passages), **fields))
 
 
 class ParserModule(Protocol):
