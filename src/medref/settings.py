@@ -28,6 +28,12 @@ class _Section(BaseModel):
 
 class IngestSettings(_Section):
     batch_size: int = Field(default=500, ge=1, description="documents per database round-trip")
+    max_decompressed_mb: float = Field(
+        default=2048, gt=0, description="a compressed input (.gz, a zip member) may expand to at most this"
+    )
+    max_compression_ratio: float = Field(
+        default=100, ge=1, description="and to at most this many times its compressed size (past 16 MB)"
+    )
 
 
 class IndexSettings(_Section):
@@ -78,6 +84,11 @@ class WebSettings(_Section):
         default=None, description="session signing key; generated into data_dir if unset"
     )
     login_attempts: int = Field(default=5, ge=1)
+    login_client_attempts: int = Field(
+        default=20,
+        ge=1,
+        description="failed sign-ins per client address in 15 minutes before it is locked out",
+    )
 
 
 def _default_data_dir() -> Path:

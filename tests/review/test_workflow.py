@@ -367,7 +367,10 @@ def test_monographs_go_through_the_same_workflow(store: tuple[Store, AnswerStore
     assert stored.field("dosing").values[0].text == "Take 10 mg once daily with food."
     with pytest.raises(ConflictError):
         edit(answers.engine, mono.id, actor=EDITOR, expected_version=1, texts=["Lost?"])
-    assert transition(answers.engine, mono.id, "approve", actor=REVIEWER, expected_version=2).approved
+    with pytest.raises(ForbiddenError, match="four-eyes"):  # rui saved version 2
+        transition(answers.engine, mono.id, "approve", actor=REVIEWER, expected_version=2)
+    assert allowed_actions(REVIEWER, "under_review", last_editor="rui") == ["request-changes", "reject"]
+    assert transition(answers.engine, mono.id, "approve", actor=REVIEWER2, expected_version=2).approved
     # the label changes: the monograph is flagged stale like an answer
     docs.write_file([make_doc("spl:velmorast:v1", body="Take 5 mg.")], path="l", fmt="spl")
     assert refresh_stale(answers.engine) == 1

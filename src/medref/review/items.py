@@ -19,8 +19,9 @@ from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, upda
 from medref.errors import NotFoundError
 from medref.models import Answer, Monograph, ReviewStatus
 from medref.store.answers import AnswerStore, ConflictError, normalize_for_match, write_version
+from medref.store.audit_chain import append_event
 from medref.store.db import read_tx, write_tx
-from medref.store.schema import answer_evidence, answer_versions, answers, audit_log, documents
+from medref.store.schema import answer_evidence, answer_versions, answers, documents
 
 KIND_ANSWER, KIND_MONOGRAPH = "answer", "monograph"
 Item = Answer | Monograph
@@ -117,11 +118,7 @@ def save_monograph(engine: Engine, monograph: Monograph, *, created_by: str | No
             )
         )
         _write_version(conn, stored, now=now, created_by=created_by, note=None)
-        conn.execute(
-            insert(audit_log).values(
-                answer_id=item_id, version=1, action="created", actor=created_by, to_status="draft", at=now
-            )
-        )
+        append_event(conn, item_id, 1, "created", actor=created_by, to_status="draft", at=now)
     return stored
 
 
@@ -164,16 +161,7 @@ def add_monograph_version(
         if done.rowcount != 1:
             raise ConflictError(item_id, expected_version, current + 1)
         _write_version(conn, stored, now=now, created_by=created_by, note=note)
-        conn.execute(
-            insert(audit_log).values(
-                answer_id=item_id,
-                version=current + 1,
-                action="version_added",
-                actor=created_by,
-                note=note,
-                at=now,
-            )
-        )
+        append_event(conn, item_id, current + 1, "version_added", actor=created_by, note=note, at=now)
     return stored
 
 

@@ -5,10 +5,13 @@ approves, requests changes and rejects, ``admin`` may do everything. Passwords a
 argon2-cffi's :class:`~argon2.PasswordHasher` (argon2id, its default parameters) and re-hashed
 on the next successful login when those defaults grow.
 
-Throttling: every wrong password counts; the ``max_attempts``-th in a row locks the account for
-``lock_for`` (sign-in is refused, even with the right password, until then) and starts the count
-again. A successful login clears the count. An unknown username costs the same hashing time as a
-known one and gets the same message as a wrong password.
+Throttling (:mod:`medref.review.throttle`, counted before the password is checked, so it holds
+under parallel attempts): every wrong password counts; the ``max_attempts``-th in a row locks the
+account name for ``lock_for`` (sign-in is refused, even with the right password, until then) and
+starts the count again; a successful login clears the count. Per client address, the
+``client_max_attempts``-th failure within 15 minutes locks that address out the same way, whatever
+names it tries. An unknown username costs the same hashing time as a known one, is throttled
+alike and gets the same message as a wrong password.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from medref.errors import InputError, MedrefError, MissingExtraError, NotFoundError
+from medref.review import throttle
 from medref.store.db import read_tx, write_tx
 from medref.store.schema import sessions, users
 
@@ -34,6 +38,7 @@ if TYPE_CHECKING:
 
 ROLES = ("editor", "reviewer", "admin")
 LOCK_FOR = timedelta(minutes=15)
+CLIENT_ATTEMPTS = 20  # failed sign-ins per client address per 15 minutes (settings.web.login_client_attempts)
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # argon2 hashes anything; this only bounds the work per request
 _NAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
@@ -143,7 +148,7 @@ def list_users(engine: Engine) -> list[User]:
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
-    """Replace the password, clear any lock and end every session of the account."""
+    """Replace the password, clear the account's sign-in lock and end every session of the account."""
     digest = hash_password(password)
     name = normalize_username(username)
     with write_tx(engine) as conn:
@@ -155,6 +160,7 @@ def set_password(engine: Engine, username: str, password: str) -> None:
         if done.rowcount != 1:
             raise NotFoundError(f"no user named {name!r}")
         conn.execute(delete(sessions).where(sessions.c.username == name))
+    throttle.clear(engine, throttle.account_key(name, 1).key)
 
 
 def set_role(engine: Engine, username: str, role: str) -> User:
@@ -172,33 +178,40 @@ def authenticate(
     password: str,
     *,
     max_attempts: int,
+    client: str | None = None,
+    client_max_attempts: int = CLIENT_ATTEMPTS,
     lock_for: timedelta = LOCK_FOR,
     now: datetime | None = None,
 ) -> User:
-    """The user for a correct username and password, else :class:`LoginError` (see module doc)."""
+    """The user for a correct username and password, else :class:`LoginError` (see module doc).
+
+    ``client`` is the address the attempt comes from (None: not throttled per client).
+    """
     from argon2.exceptions import InvalidHashError, VerificationError
 
     now = now or _now()
     name = normalize_username(username)
+    keys = [throttle.account_key(name, max_attempts)]
+    if client:
+        keys.append(throttle.client_key(client, client_max_attempts))
+    refused = throttle.reserve(engine, keys, now=now, lock_for=lock_for)
+    if refused is not None:
+        raise _locked_error(refused)
     hasher = _hasher()
     with read_tx(engine) as conn:
         row = conn.execute(select(users).where(users.c.username == name)).mappings().first()
+    ok = False
     if row is None or len(password) > MAX_PASSWORD:
         with suppress(VerificationError):  # the same work as for a real account
             hasher.verify(_dummy_hash(), password[:MAX_PASSWORD])
-        raise LoginError(_BAD_LOGIN)
-    locked = _aware(row["locked_until"])
-    if locked is not None and locked > now:
-        raise LoginError(_locked_message(locked), locked_until=locked)
-    ok = False
-    with suppress(VerificationError, InvalidHashError):
-        ok = hasher.verify(row["password_hash"], password)
-    if not ok:
-        locked = _count_failure(engine, name, max_attempts=max_attempts, lock_until=now + lock_for)
-        if locked is not None:
-            raise LoginError(_locked_message(locked), locked_until=locked)
-        raise LoginError(_BAD_LOGIN)
-    values: dict[str, object] = {"failed_attempts": 0, "locked_until": None, "last_login_at": now}
+    else:
+        with suppress(VerificationError, InvalidHashError):
+            ok = hasher.verify(row["password_hash"], password)
+    if row is None or not ok:
+        refused = throttle.failed(engine, keys, now=now, lock_for=lock_for)
+        raise _locked_error(refused) if refused is not None else LoginError(_BAD_LOGIN)
+    throttle.succeeded(engine, keys)
+    values: dict[str, object] = {"last_login_at": now}
     if hasher.check_needs_rehash(row["password_hash"]):
         values["password_hash"] = hasher.hash(password)
     with write_tx(engine) as conn:
@@ -206,24 +219,14 @@ def authenticate(
     return User(row["username"], row["role"])
 
 
-def _count_failure(engine: Engine, name: str, *, max_attempts: int, lock_until: datetime) -> datetime | None:
-    """Count one wrong password; returns the lock's end when this one locks the account."""
-    with write_tx(engine) as conn:
-        failed = conn.execute(
-            select(users.c.failed_attempts).where(users.c.username == name).with_for_update()
-        ).scalar()
-        if failed is None:  # deleted meanwhile
-            return None
-        count = int(failed) + 1
-        if count >= max_attempts:
-            conn.execute(
-                update(users)
-                .where(users.c.username == name)
-                .values(failed_attempts=0, locked_until=lock_until)
-            )
-            return lock_until
-        conn.execute(update(users).where(users.c.username == name).values(failed_attempts=count))
-    return None
+def _locked_error(refused: throttle.Refusal) -> LoginError:
+    if refused.key.startswith("client:"):
+        message = (
+            "too many failed sign-in attempts from your network address: try again after "
+            f"{refused.until.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        )
+        return LoginError(message, locked_until=refused.until)
+    return LoginError(_locked_message(refused.until), locked_until=refused.until)
 
 
 def _locked_message(until: datetime) -> str:

@@ -10,16 +10,20 @@ Statuses (``answers.status``)::
 
 Who: an ``editor`` edits and submits; a ``reviewer`` (Medical Advisory Board) edits, starts a
 review, approves, requests changes and rejects; an ``admin`` may do everything. Requesting
-changes and rejecting need a note. A stale item (its evidence changed) cannot be approved until
+changes and rejecting need a note. Four eyes: whoever saved the current version (its
+``created_by``) may not approve it, whatever their role. A stale item (its evidence changed) cannot be approved until
 it is regenerated (:mod:`medref.review.stale`) or saved anew.
 
 Every step names the version it acts on (``expected_version``): when someone saved a newer
 version meanwhile it raises :class:`~medref.store.answers.ConflictError` and writes nothing.
-Every step is appended to ``audit_log`` (who, when, what, which version, from/to status, note);
-every edit is a new version (:meth:`AnswerStore.add_version`), never an overwrite.
+Every step is appended to ``audit_log`` (who, when, what, which version, from/to status, note,
+the version's content hash, chained: :mod:`medref.store.audit_chain`); every edit is a new
+version (:meth:`AnswerStore.add_version`), never an overwrite. An approval records the hash of
+the exact text approved, and is refused when the stored text or the item's chain fails its check.
 
 :func:`review_info` is the editorial state a public page shows: ``approved`` only when the
-approved version is the current one.
+approved version is the current one and its text and history pass
+:func:`medref.review.integrity.check_item`.
 """
 
 from __future__ import annotations
@@ -27,17 +31,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from medref.errors import InputError, MedrefError, NotFoundError
 from medref.models import AuditEvent, Review, ReviewStatus
 from medref.review.diff import published_lines, with_texts
+from medref.review.integrity import check_item, item_events, last_approval
 from medref.review.items import add_item_version, changed_evidence, get_item
 from medref.review.users import User
 from medref.store.answers import AnswerStore, ConflictError
+from medref.store.audit_chain import append_event
 from medref.store.db import read_tx, write_tx
-from medref.store.schema import answers, audit_log
+from medref.store.schema import answer_versions, answers
 
 S = ReviewStatus
 EDIT_ROLES = ("editor", "reviewer")
@@ -109,10 +116,19 @@ def can_edit(user: User) -> bool:
     return user.has_role(*EDIT_ROLES)
 
 
-def allowed_actions(user: User, status: ReviewStatus | str) -> list[str]:
-    """The transitions ``user`` may take from ``status``, in workflow order."""
+def allowed_actions(user: User, status: ReviewStatus | str, *, last_editor: str | None = None) -> list[str]:
+    """The transitions ``user`` may take from ``status``, in workflow order.
+
+    ``last_editor`` saved the current version: they may not approve it (four eyes).
+    """
     status = ReviewStatus(status)
-    return [t.action for t in TRANSITIONS.values() if status in t.sources and user.has_role(*t.roles)]
+    return [
+        t.action
+        for t in TRANSITIONS.values()
+        if status in t.sources
+        and user.has_role(*t.roles)
+        and not (t.target is S.APPROVED and last_editor is not None and last_editor == user.username)
+    ]
 
 
 def require(user: User, roles: Sequence[str], what: str) -> None:
@@ -122,8 +138,36 @@ def require(user: User, roles: Sequence[str], what: str) -> None:
         )
 
 
-def _append(conn: Connection, item_id: str, version: int, event: str, **fields: object) -> None:
-    conn.execute(insert(audit_log).values(answer_id=item_id, version=version, action=event, **fields))
+def _append(conn: Connection, item_id: str, version: int, event: str, **fields: Any) -> None:
+    append_event(conn, item_id, version, event, **fields)
+
+
+def _check_approval(conn: Connection, item_id: str, version: int, actor: User, stale: bool) -> str:
+    """Why ``actor`` may not approve ``version`` (raises), else the hash of the text being approved."""
+    editor = conn.execute(
+        select(answer_versions.c.created_by).where(
+            answer_versions.c.answer_id == item_id, answer_versions.c.version == version
+        )
+    ).scalar()
+    if editor is not None and editor == actor.username:
+        raise ForbiddenError(
+            f"{actor.username} saved version {version} and may not approve it too: "
+            "another reviewer must approve it (four-eyes rule)"
+        )
+    changed = changed_evidence(conn, item_id, version)
+    if stale or changed:
+        raise TransitionError(
+            "cannot approve: the evidence this version cites has changed "
+            f"({', '.join(changed) or 'flagged stale'}); regenerate it or save a new version first"
+        )
+    check = check_item(conn, item_id, version, item_events(conn, item_id))
+    if not check.ok or check.content_hash is None:
+        raise TransitionError(
+            "cannot approve: the stored record failed its tamper check ("
+            + "; ".join(check.problems)
+            + "); ask an administrator to look into it"
+        )
+    return check.content_hash
 
 
 # ------------------------------------------------------------------ transitions
@@ -158,13 +202,9 @@ def transition(
             raise ConflictError(item_id, expected_version, current)
         if status not in t.sources:
             raise TransitionError(f"cannot {t.label.lower()}: version {current} is {status.label.lower()}")
+        approved_hash = None
         if t.target is S.APPROVED:
-            changed = changed_evidence(conn, item_id, current)
-            if row.stale or changed:
-                raise TransitionError(
-                    "cannot approve: the evidence this version cites has changed "
-                    f"({', '.join(changed) or 'flagged stale'}); regenerate it or save a new version first"
-                )
+            approved_hash = _check_approval(conn, item_id, current, actor, bool(row.stale))
         done = conn.execute(
             update(answers)
             .where(
@@ -188,6 +228,7 @@ def transition(
             note=note,
             detail={"role": actor.role},
             at=now,
+            content_hash=approved_hash,
         )
     return review_info(engine, item_id)
 
@@ -294,12 +335,16 @@ def review_info(engine: Engine, item_id: str) -> Review:
         ).first()
         if row is None:
             raise NotFoundError(f"no answer or monograph with id {item_id!r}")
-        events = (
-            conn.execute(select(audit_log).where(audit_log.c.answer_id == item_id).order_by(audit_log.c.seq))
-            .mappings()
-            .all()
-        )
+        events = item_events(conn, item_id)
         changed = changed_evidence(conn, item_id, int(row.current_version))
+        version, status = int(row.current_version), ReviewStatus(row.status)
+        # the approval must cover this version, and its text and history must pass the check
+        approval_row = last_approval(events) if status is S.APPROVED else None
+        verified = (
+            approval_row is not None
+            and approval_row["version"] == version
+            and check_item(conn, item_id, version, events).ok
+        )
     history = [
         AuditEvent(
             at=_aware(e["at"]),
@@ -312,13 +357,11 @@ def review_info(engine: Engine, item_id: str) -> Review:
         )
         for e in events
     ]
-    version, status = int(row.current_version), ReviewStatus(row.status)
-    approval = next((e for e in reversed(history) if e.action == "approved"), None)
     reviewer = approved_at = None
     if status is S.APPROVED:
-        if approval is not None and approval.version == version:
-            reviewer, approved_at = approval.actor, approval.at
-        else:  # the approved version is not the current one: never shown as approved
+        if verified and approval_row is not None:
+            reviewer, approved_at = approval_row["actor"], _aware(approval_row["at"])
+        else:  # another version was approved, or the text or history changed: never shown as approved
             status = S.DRAFT
     return Review(
         item_id=item_id,

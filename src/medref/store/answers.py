@@ -36,6 +36,7 @@ from sqlalchemy import Connection, Engine, and_, exists, func, insert, or_, sele
 
 from medref.errors import NotFoundError, StoreError
 from medref.models import Answer
+from medref.store.audit_chain import append_event, content_hash
 from medref.store.db import make_engine, read_tx, write_tx
 from medref.store.migrate import ensure_schema
 from medref.store.schema import answer_evidence, answer_versions, answers, audit_log, documents, threads
@@ -487,8 +488,8 @@ class AnswerStore:
 
     @staticmethod
     def _audit(conn: Connection, answer_id: str, version: int | None, action: str, **fields: Any) -> None:
-        """Append one row to the audit log (``fields``: at, actor, from/to_status, note, detail)."""
-        conn.execute(insert(audit_log).values(answer_id=answer_id, version=version, action=action, **fields))
+        """Append one chained row to the audit log (``fields``: at, actor, from/to_status, note, detail)."""
+        append_event(conn, answer_id, version, action, **fields)
 
 
 def write_version(
@@ -501,12 +502,14 @@ def write_version(
     now: datetime,
     created_by: str | None,
     note: str | None,
-) -> None:
-    """Store one version of an answer or monograph with the evidence it cites.
+) -> str:
+    """Store one version of an answer or monograph with the evidence it cites; returns its content hash.
 
     ``cited`` is (reference number, document uid, passage key); each document's current content
-    hash and label currency are recorded so a later corpus change marks the item stale.
+    hash and label currency are recorded so a later corpus change marks the item stale. The
+    version's own hash (:func:`medref.store.audit_chain.content_hash`) is stored with it.
     """
+    digest = content_hash(payload)
     conn.execute(
         insert(answer_versions).values(
             answer_id=item_id,
@@ -515,17 +518,18 @@ def write_version(
             created_at=now,
             created_by=created_by,
             note=note,
+            content_hash=digest,
         )
     )
     if not cited:
-        return
+        return digest
     state: dict[str, tuple[str | None, bool | None]] = {}
     for batch in _chunks(sorted({uid for _, uid, _ in cited})):
         q = select(_D.c.uid, _D.c.content_hash, _D.c.is_current).where(_D.c.uid.in_(batch))
         state.update((uid, (digest, bool(current))) for uid, digest, current in conn.execute(q))
     rows = []
     for number, uid, pid in cited:
-        digest, current = state.get(uid, (None, None))  # not in the store: recorded as unknown
+        doc_hash, current = state.get(uid, (None, None))  # not in the store: recorded as unknown
         rows.append(
             {
                 "answer_id": item_id,
@@ -533,8 +537,9 @@ def write_version(
                 "ref_number": number,
                 "doc_uid": uid,
                 "passage_key": pid,
-                "content_hash": digest,
+                "content_hash": doc_hash,
                 "doc_is_current": current,
             }
         )
     conn.execute(insert(answer_evidence), rows)
+    return digest

@@ -177,6 +177,8 @@ class AnswerVersionRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     created_by: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
+    # sha256 of the payload as canonical JSON (medref.store.audit_chain); rows are never updated
+    content_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class AnswerEvidenceRow(Base):
@@ -214,6 +216,11 @@ class AuditRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # tamper evidence (medref.store.audit_chain): the named version's content hash and a
+    # per-item hash chain (prev_hash = the item's previous row_hash)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 threads = cast(Table, ThreadRow.__table__)
@@ -237,7 +244,8 @@ class UserRow(Base):
     username: Mapped[str] = mapped_column(String(64), primary_key=True)  # lower-cased
     password_hash: Mapped[str] = mapped_column(Text, nullable=False)  # argon2id, PHC string
     role: Mapped[str] = mapped_column(String(16), nullable=False)  # editor / reviewer / admin
-    failed_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # since last lock
+    # unused since migration 0004: sign-in throttling lives in login_throttle
+    failed_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
@@ -258,5 +266,21 @@ class SessionRow(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
 
 
+class LoginThrottleRow(Base):
+    """Failed sign-ins per account name (``account:<name>``) or client address (``client:<addr>``).
+
+    See :mod:`medref.review.throttle`; it supersedes ``users.failed_attempts``/``locked_until``.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # password checks counted
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+
+
 users = cast(Table, UserRow.__table__)
 sessions = cast(Table, SessionRow.__table__)
+login_throttle = cast(Table, LoginThrottleRow.__table__)

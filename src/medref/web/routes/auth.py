@@ -2,7 +2,9 @@
 
 A successful login always starts a new server-side session (the old one, if the browser had
 one, is deleted: the id is rotated) and sets a fresh ``medref_session`` cookie. Wrong
-credentials answer 401; a locked account 429 with ``Retry-After``. Both forms carry the CSRF
+credentials answer 401; a locked account name or client address 429 with ``Retry-After``
+(throttling: :mod:`medref.review.throttle`; the client address is the socket peer, or the
+``X-Forwarded-For`` of a proxy uvicorn trusts, see ``medref serve``). Both forms carry the CSRF
 token (:func:`medref.web.security.verify_csrf`).
 """
 
@@ -84,7 +86,14 @@ def login(
     assert auth.settings is not None
     target = safe_next(next)
     try:
-        user = authenticate(engine, username, password, max_attempts=auth.settings.web.login_attempts)
+        user = authenticate(
+            engine,
+            username,
+            password,
+            max_attempts=auth.settings.web.login_attempts,
+            client=request.client.host if request.client else None,
+            client_max_attempts=auth.settings.web.login_client_attempts,
+        )
     except LoginError as exc:
         data = LoginPage(
             username=username,
