@@ -4,12 +4,17 @@ The store appends every passage addition/removal to ``passage_changes``; each in
 remembers the last change it applied (its *watermark*). :func:`sync` replays the log
 from there, :func:`rebuild` starts over from the passages table. An index whose
 watermark is ahead of the store (the store was replaced) must be rebuilt.
+
+:func:`rebuild` builds a new index generation beside the live one and swaps it in
+atomically (:mod:`medref.index.generations`): a rebuild that fails or is killed leaves the
+old index serving.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +23,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from medref.errors import IndexNotReadyError, MissingExtraError
+from medref.index import generations
 from medref.index.base import DenseIndex, IndexedPassage, LexicalIndex
 from medref.settings import Settings
 from medref.store.db import read_tx
 from medref.store.repository import Store
 from medref.store.schema import changes, documents, passages
+from medref.store.staging import live
 
 BATCH = 2000
 Progress = Callable[[int], None]
@@ -36,9 +43,32 @@ class IndexSet:
     dense: DenseIndex | None = None
     embedder: Any = None  # medref.index.embed.Embedder when dense is on
     notes: list[str] = field(default_factory=list)
+    root: Path | None = None  # the generation folder these indexes were opened in
+    settings: Settings | None = None  # set by open_indexes: lets refresh() follow a rebuild
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def all(self) -> list[LexicalIndex | DenseIndex]:
         return [self.lexical] + ([self.dense] if self.dense is not None else [])
+
+    def refresh(self) -> bool:
+        """Follow a rebuild that swapped in a new generation; True when the indexes were reopened.
+
+        The replaced indexes are not closed (another thread may still be searching them);
+        they are released with their last reference.
+        """
+        if self.settings is None or self.root is None:
+            return False
+        now = generations.live_generation(self.settings.index_dir)
+        if now is None or now == self.root:
+            return False
+        with self._lock:
+            if now == self.root:
+                return False
+            fresh = _open_at(now, self.settings, create=False, embedder=self.embedder)
+            self.lexical, self.dense, self.notes, self.root = fresh.lexical, fresh.dense, fresh.notes, now
+            if fresh.embedder is not None:
+                self.embedder = fresh.embedder
+        return True
 
     def close(self) -> None:
         for ix in self.all():
@@ -68,29 +98,40 @@ def _dense_wanted(settings: Settings) -> str | None:
 
 
 def open_indexes(settings: Settings, *, create: bool = True) -> IndexSet:
-    """Open (or create) the lexical and, when available, dense index under settings.index_dir."""
+    """Open (or create) the lexical and, when available, dense index of the live generation."""
+    link = settings.index_dir
+    root = generations.live_generation(link)
+    if root is None or not (root / "lexical").exists():
+        if not create:
+            raise IndexNotReadyError(f"no search index at {link}; build it with: medref index rebuild")
+        if root is None:
+            if link.is_symlink():  # leads nowhere: start afresh
+                link.unlink()
+            link.mkdir(parents=True, exist_ok=True)
+            root = link.resolve()
+    return _open_at(root, settings, create=True)
+
+
+def _open_at(root: Path, settings: Settings, *, create: bool, embedder: Any = None) -> IndexSet:
     from medref.index.factory import make_dense, make_lexical
 
-    root = settings.index_dir
-    if not create and not (root / "lexical").exists():
-        raise IndexNotReadyError(f"no search index at {root}; build it with: medref index rebuild")
-    root.mkdir(parents=True, exist_ok=True)
-    lexical = make_lexical(settings.index.lexical, root / "lexical")
+    lexical = make_lexical(settings.index.lexical, root / "lexical", create=create)
     notes: list[str] = []
-    dense = embedder = None
+    dense = None
     wanted = _dense_wanted(settings)
     if wanted is None:
         notes.append("dense search is off (install it with: pip install 'medref[dense]')")
     else:
         try:
-            from medref.index.embed import get_embedder
+            if embedder is None:
+                from medref.index.embed import get_embedder
 
-            options: dict[str, Any] = {"threads": settings.index.threads}
-            if settings.index.embed_model_path:
-                options["model_path"] = settings.index.embed_model_path
-            if settings.index.embed_tokenizer_path:
-                options["tokenizer_path"] = settings.index.embed_tokenizer_path
-            embedder = get_embedder(settings.index.embedder, **options)
+                options: dict[str, Any] = {"threads": settings.index.threads}
+                if settings.index.embed_model_path:
+                    options["model_path"] = settings.index.embed_model_path
+                if settings.index.embed_tokenizer_path:
+                    options["tokenizer_path"] = settings.index.embed_tokenizer_path
+                embedder = get_embedder(settings.index.embedder, **options)
             name = wanted
             if wanted == "auto":
                 name = _stored_dense_backend(root / "dense") or "usearch"
@@ -99,7 +140,9 @@ def open_indexes(settings: Settings, *, create: bool = True) -> IndexSet:
         except MissingExtraError as exc:
             notes.append(str(exc))
             dense = embedder = None
-    return IndexSet(lexical=lexical, dense=dense, embedder=embedder, notes=notes)
+    return IndexSet(
+        lexical=lexical, dense=dense, embedder=embedder, notes=notes, root=root, settings=settings
+    )
 
 
 def _stored_dense_backend(folder: Path) -> str | None:
@@ -120,7 +163,11 @@ def store_watermark(store: Store) -> int:
 
 
 def check_fresh(store: Store, indexes: IndexSet) -> int:
-    """Raise when an index cannot be used; return how many changes it is behind."""
+    """Raise when an index cannot be used; return how many changes it is behind.
+
+    Indexes replaced by a rebuild since they were opened are reopened first.
+    """
+    indexes.refresh()
     head = store_watermark(store)
     behind = 0
     for ix in indexes.all():
@@ -145,7 +192,7 @@ def _load_passages(store: Store, ids: Sequence[int]) -> Iterator[IndexedPassage]
                 documents.c.is_current,
             )
             .join(documents, documents.c.id == passages.c.document_id)
-            .where(passages.c.id.in_(list(ids)))
+            .where(passages.c.id.in_(list(ids)), live())  # never a passage of a file being written
         )
         rows = conn.execute(q).all()
     for r in rows:
@@ -209,11 +256,26 @@ def sync(store: Store, indexes: IndexSet, *, progress: Progress | None = None) -
 
 
 def rebuild(store: Store, settings: Settings, *, progress: Progress | None = None) -> SyncReport:
-    """Drop the indexes and build them again from every stored passage."""
-    root = settings.index_dir
-    if root.exists():
-        shutil.rmtree(root)
-    indexes = open_indexes(settings)
+    """Build the indexes again from every stored passage, beside the live ones, and swap them in.
+
+    The live indexes keep serving until the new ones are complete and durable; a rebuild that
+    fails or is killed leaves them as they were. A second rebuild while one runs is refused.
+    """
+    link = settings.index_dir
+    with generations.rebuild_lock(link):
+        generations.remove_stale(link)
+        gen = generations.new_generation(link)
+        try:
+            report = _build(store, settings, gen, progress)
+        except BaseException:
+            shutil.rmtree(gen, ignore_errors=True)
+            raise
+        generations.swap(link, gen)
+    return report
+
+
+def _build(store: Store, settings: Settings, root: Path, progress: Progress | None) -> SyncReport:
+    indexes = _open_at(root, settings, create=True)
     try:
         head = store_watermark(store)
         report = SyncReport(watermark=head, rebuilt=True)

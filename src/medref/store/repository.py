@@ -1,88 +1,56 @@
 """The evidence store: write documents file by file, read them back as domain objects.
 
-Writes go through :meth:`Store.write_file`, one transaction per input file: either every
-record of the file is stored or none is, and nothing stored before is touched on failure.
-Re-ingesting a record with the same ``uid`` updates it in place (never duplicates it);
-an unchanged record (same content hash) is skipped. Every passage added or removed is
-recorded in ``passage_changes`` so indexes can catch up incrementally.
+Writes go through :meth:`Store.write_file`, all or nothing per input file, in short
+transactions so that other writers (the web app) wait at most one batch
+(:mod:`medref.store.staging`); nothing stored before is touched when a file fails, and a
+file a killed process left half-written is finished or rolled back when a store is next
+opened. Re-ingesting a record with the same ``uid`` replaces it (never duplicates it); an
+unchanged record (same content hash) is skipped. Every passage added or removed is recorded
+in ``passage_changes`` so indexes can catch up incrementally.
+
+Readers never see a file being written: its rows are staged (see :func:`staging.live`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, String, delete, func, insert, literal, select, update
+from sqlalchemy import Connection, Engine, func, insert, select
 
 from medref.errors import NotFoundError
 from medref.models import Deletion, Document, DocumentRef, IngestFileResult, Passage, SourceKind
+from medref.store import staging
 from medref.store.db import make_engine, read_tx, write_tx
+from medref.store.locks import IngestLock
 from medref.store.migrate import ensure_schema
-from medref.store.schema import changes, documents, ingest_log, passages
+from medref.store.schema import documents, ingest_log, passages
+from medref.store.staging import live, passage_key
+
+__all__ = ["Item", "Store", "passage_key"]
 
 Item = Document | Deletion
-BATCH = 500
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _doc_values(doc: Document, digest: str, now: datetime) -> dict[str, Any]:
-    return {
-        "uid": doc.uid,
-        "kind": doc.kind.value,
-        "title": doc.title,
-        "journal": doc.journal,
-        "year": doc.year,
-        "pub_date": doc.date,
-        "authors": doc.authors,
-        "pmid": doc.pmid,
-        "doi": doc.doi,
-        "spl_setid": doc.spl_setid,
-        "spl_version": doc.spl_version,
-        "nct_id": doc.nct_id,
-        "publication_types": doc.publication_types,
-        "mesh_terms": doc.mesh_terms,
-        "language": doc.language,
-        "evidence_level": int(doc.evidence_level),
-        "is_current": doc.is_current,
-        "text": doc.text,
-        "meta": doc.meta,
-        "source_path": doc.source_path,
-        "content_hash": digest,
-        "updated_at": now,
-    }
-
-
-def passage_key(uid: str, ordinal: int) -> str:
-    return f"{uid}#{ordinal}"
-
-
-@dataclass
-class WriteCounts:
-    documents: int = 0
-    passages: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    spl_setids: set[str] = field(default_factory=set)
-
-
 class Store:
     """The evidence store over one SQLAlchemy engine (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: Engine, *, migrate: bool = True) -> None:
+    def __init__(self, engine: Engine, *, migrate: bool = True, recover: bool = True) -> None:
         self.engine = engine
+        self.lock = IngestLock(engine)
         if migrate:
             ensure_schema(engine)
+        if recover:
+            self.recover()
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> Store:
-        return cls(make_engine(url), migrate=migrate)
+    def open(cls, url: str, *, migrate: bool = True, recover: bool = True) -> Store:
+        return cls(make_engine(url), migrate=migrate, recover=recover)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -100,50 +68,18 @@ class Store:
         fmt: str | None,
         progress: Callable[[int], None] | None = None,
     ) -> IngestFileResult:
-        """Store every item of one file in one transaction (all or nothing).
+        """Store every item of one file, all or nothing, in short transactions.
 
-        Exceptions from the ``items`` iterator (a ParseError half-way) roll the whole file
-        back and propagate; the caller records the failure with :meth:`log_failure`.
+        Waits while another process writes a file (the writes queue). Exceptions from the
+        ``items`` iterator (a ParseError half-way) discard what the file staged and propagate;
+        the caller records the failure with :meth:`log_failure`. See :mod:`medref.store.staging`.
         """
-        counts = WriteCounts()
-        start = _now()
-        with write_tx(self.engine) as conn:
-            batch: list[Item] = []
-            for item in items:
-                batch.append(item)
-                if len(batch) >= BATCH:
-                    self._write_batch(conn, batch, counts)
-                    if progress:
-                        progress(len(batch))
-                    batch = []
-            if batch:
-                self._write_batch(conn, batch, counts)
-                if progress:
-                    progress(len(batch))
-            for setid in counts.spl_setids:
-                self._refresh_current_label(conn, setid)
-            conn.execute(
-                insert(ingest_log).values(
-                    path=path,
-                    format=fmt,
-                    status="ok",
-                    error=None,
-                    documents=counts.documents,
-                    passages=counts.passages,
-                    at=_now(),
-                )
-            )
-        return IngestFileResult(
-            path=path,
-            format=fmt,
-            documents=counts.documents,
-            passages=counts.passages,
-            inserted=counts.inserted,
-            updated=counts.updated,
-            unchanged=counts.unchanged,
-            deleted=counts.deleted,
-            seconds=(_now() - start).total_seconds(),
-        )
+        return staging.write_file(self.engine, self.lock, items, path=path, fmt=fmt, progress=progress)
+
+    def recover(self, *, wait: bool = False) -> list[str]:
+        """Finish or roll back files a killed ingest left half-written (skipped while another
+        process is ingesting, unless ``wait``); returns what was done."""
+        return staging.recover(self.engine, self.lock, wait=wait)
 
     def log_failure(self, *, path: str, fmt: str | None, error: str) -> None:
         with write_tx(self.engine) as conn:
@@ -152,135 +88,6 @@ class Store:
                     path=path, format=fmt, status="error", error=error, documents=0, passages=0, at=_now()
                 )
             )
-
-    def _write_batch(self, conn: Connection, batch: Sequence[Item], counts: WriteCounts) -> None:
-        # last occurrence of a uid within a batch wins
-        latest: dict[str, Item] = {}
-        for item in batch:
-            latest[item.uid] = item
-        uids = list(latest)
-        existing = {
-            row.uid: (row.id, row.content_hash)
-            for row in conn.execute(
-                select(documents.c.uid, documents.c.id, documents.c.content_hash).where(
-                    documents.c.uid.in_(uids)
-                )
-            )
-        }
-        now = _now()
-        new_docs: list[Document] = []
-        new_values: list[dict[str, Any]] = []
-        replaced: list[tuple[int, Document, dict[str, Any]]] = []
-        removed: list[tuple[int, str]] = []
-        for uid, item in latest.items():
-            if isinstance(item, Deletion):
-                if uid in existing:
-                    removed.append((existing[uid][0], uid))
-                continue
-            counts.documents += 1
-            counts.passages += len(item.passages)
-            if item.spl_setid:
-                counts.spl_setids.add(item.spl_setid)
-            digest = item.content_hash()
-            if uid in existing:
-                doc_id, old_hash = existing[uid]
-                if old_hash == digest:
-                    counts.unchanged += 1
-                    continue
-                replaced.append((doc_id, item, _doc_values(item, digest, now)))
-            else:
-                values = _doc_values(item, digest, now)
-                values["created_at"] = now
-                new_docs.append(item)
-                new_values.append(values)
-
-        if removed:
-            self._drop_passages(conn, removed, now)
-            conn.execute(delete(documents).where(documents.c.id.in_([d for d, _ in removed])))
-            counts.deleted += len(removed)
-        if replaced:
-            self._drop_passages(conn, [(d, doc.uid) for d, doc, _ in replaced], now)
-            for doc_id, _doc, values in replaced:
-                conn.execute(update(documents).where(documents.c.id == doc_id).values(**values))
-            self._insert_passages(conn, [(d, doc) for d, doc, _ in replaced], now)
-            counts.updated += len(replaced)
-        if new_values:
-            conn.execute(insert(documents), new_values)
-            ids = dict(
-                conn.execute(
-                    select(documents.c.uid, documents.c.id).where(
-                        documents.c.uid.in_([d.uid for d in new_docs])
-                    )
-                ).all()
-            )
-            self._insert_passages(conn, [(ids[d.uid], d) for d in new_docs], now)
-            counts.inserted += len(new_values)
-
-    def _drop_passages(self, conn: Connection, docs: list[tuple[int, str]], now: datetime) -> None:
-        uid_of = dict(docs)
-        rows = conn.execute(
-            select(passages.c.id, passages.c.document_id).where(passages.c.document_id.in_(list(uid_of)))
-        ).all()
-        if rows:
-            conn.execute(
-                insert(changes),
-                [
-                    {"passage_id": r.id, "document_uid": uid_of[r.document_id], "op": "del", "at": now}
-                    for r in rows
-                ],
-            )
-            conn.execute(delete(passages).where(passages.c.document_id.in_(list(uid_of))))
-
-    def _insert_passages(self, conn: Connection, docs: list[tuple[int, Document]], now: datetime) -> None:
-        """Insert the passages of freshly written documents and log them as additions.
-
-        Plain executemany (no RETURNING, which SQLite would run row by row); the change log
-        is written by one INSERT ... SELECT over the new rows.
-        """
-        values: list[dict[str, Any]] = []
-        for doc_id, doc in docs:
-            for p in doc.passages:
-                values.append(
-                    {
-                        "key": passage_key(doc.uid, p.ordinal),
-                        "document_id": doc_id,
-                        "ordinal": p.ordinal,
-                        "section": p.section,
-                        "kind": p.kind,
-                        "loinc": p.loinc,
-                        "text": p.text,
-                        "char_start": p.start,
-                        "char_end": p.end,
-                        "table_rows": p.table,
-                    }
-                )
-        if not values:
-            return
-        conn.execute(insert(passages), values)
-        doc_ids = [doc_id for doc_id, _ in docs]
-        logged = (
-            select(
-                passages.c.id,
-                documents.c.uid,
-                literal("add", String(3)),
-                literal(now, DateTime(timezone=True)),
-            )
-            .join(documents, documents.c.id == passages.c.document_id)
-            .where(passages.c.document_id.in_(doc_ids))
-            .order_by(passages.c.id)
-        )
-        conn.execute(insert(changes).from_select(["passage_id", "document_uid", "op", "at"], logged))
-
-    def _refresh_current_label(self, conn: Connection, setid: str) -> None:
-        """The newest version of a label set is current; older versions stay as history."""
-        newest = conn.execute(
-            select(func.max(documents.c.spl_version)).where(documents.c.spl_setid == setid)
-        ).scalar()
-        conn.execute(
-            update(documents)
-            .where(documents.c.spl_setid == setid)
-            .values(is_current=documents.c.spl_version == newest)
-        )
 
     # ------------------------------------------------------------------ reads
     def get_document(self, uid: str, *, with_passages: bool = True) -> Document:
@@ -296,7 +103,12 @@ class Store:
         last = 0
         while True:
             with read_tx(self.engine) as conn:
-                q = select(documents).where(documents.c.id > last).order_by(documents.c.id).limit(batch)
+                q = (
+                    select(documents)
+                    .where(documents.c.id > last, live())
+                    .order_by(documents.c.id)
+                    .limit(batch)
+                )
                 if kind is not None:
                     q = q.where(documents.c.kind == kind.value)
                 rows = conn.execute(q).mappings().all()
@@ -353,25 +165,37 @@ class Store:
         with read_tx(self.engine) as conn:
             rows = conn.execute(
                 select(documents.c.spl_version, documents.c.is_current, documents.c.uid)
-                .where(documents.c.spl_setid == setid)
+                .where(documents.c.spl_setid == setid, live())
                 .order_by(documents.c.spl_version.desc())
             ).all()
         return [(int(r[0]), bool(r[1]), str(r[2])) for r in rows]
 
     def stats(self) -> dict[str, Any]:
+        """Counts of stored records; a file being written (staged) is not counted yet."""
         with read_tx(self.engine) as conn:
             by_kind: dict[str, int] = dict(
-                conn.execute(select(documents.c.kind, func.count()).group_by(documents.c.kind)).all()
+                conn.execute(
+                    select(documents.c.kind, func.count()).where(live()).group_by(documents.c.kind)
+                ).all()
             )
-            n_docs = conn.execute(select(func.count()).select_from(documents)).scalar_one()
-            n_pass = conn.execute(select(func.count()).select_from(passages)).scalar_one()
-            errors = conn.execute(
-                select(func.count()).select_from(ingest_log).where(ingest_log.c.status == "error")
+            n_docs = sum(by_kind.values())
+            n_staged = conn.execute(
+                select(func.count())
+                .select_from(passages.join(documents, documents.c.id == passages.c.document_id))
+                .where(staging.staged())
             ).scalar_one()
-            files = conn.execute(select(func.count()).select_from(ingest_log)).scalar_one()
-            newest = conn.execute(select(func.max(documents.c.pub_date))).scalar()
+            n_pass = conn.execute(select(func.count()).select_from(passages)).scalar_one() - n_staged
+            errors = conn.execute(
+                select(func.count()).select_from(ingest_log).where(ingest_log.c.status == staging.ERROR)
+            ).scalar_one()
+            files = conn.execute(
+                select(func.count())
+                .select_from(ingest_log)
+                .where(ingest_log.c.status.in_([staging.OK, staging.ERROR]))
+            ).scalar_one()
+            newest = conn.execute(select(func.max(documents.c.pub_date)).where(live())).scalar()
             superseded = conn.execute(
-                select(func.count()).select_from(documents).where(documents.c.is_current.is_(False))
+                select(func.count()).select_from(documents).where(documents.c.is_current.is_(False), live())
             ).scalar_one()
         return {
             "documents": int(n_docs),
