@@ -61,15 +61,28 @@ def ingest(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Ingest PubMed XML, SPL labels, ClinicalTrials.gov JSON, guidelines and benchmark files."""
+    from rich.markup import escape
+
     from medref.deps import get_settings, open_store
+    from medref.ingest.compressed import Limits
     from medref.ingest.pipeline import ingest_paths
+    from medref.models import IngestFileResult
     from medref.monograph.approval import register_drugsatfda
 
     settings = get_settings()
-    registered, paths = register_drugsatfda(paths, settings.data_dir)
+    limits = Limits.from_mb(settings.ingest.max_decompressed_mb, settings.ingest.max_compression_ratio)
+    registered, paths, refused = register_drugsatfda(paths, settings.data_dir, limits=limits)
     for zip_path in registered:
-        console.print(f"Drugs@FDA reference data from {zip_path} registered for monographs")
+        console.print(f"Drugs@FDA reference data from {escape(str(zip_path))} registered for monographs")
+    zip_errors = [IngestFileResult(path=str(e.path), format="drugsatfda", error=str(e)) for e in refused]
+    if not as_json:
+        for failed in zip_errors:
+            console.print(f"[red]error[/red] {escape(failed.error or '')}")
     if not paths:
+        if as_json:
+            _emit_json({"files": [f.model_dump(mode="json") for f in zip_errors]})
+        if zip_errors:
+            raise typer.Exit(1)
         return
     store = open_store()
     options = {"issuer": issuer, "year": year, "title": title}
@@ -91,9 +104,11 @@ def ingest(
             options=options,
             progress=lambda _p, n: bar.advance(task, n),
             on_file=lambda r: (
-                console.print(f"[red]error[/red] {r.error}") if r.error and not as_json else None
+                console.print(f"[red]error[/red] {escape(r.error)}") if r.error and not as_json else None
             ),
+            limits=limits,
         )
+    report.files[:0] = zip_errors
     _after_ingest(store)
     if as_json:
         _emit_json(report.model_dump(mode="json"))
@@ -448,7 +463,9 @@ def main() -> None:
     try:
         app()
     except MedrefError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        from rich.markup import escape
+
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
         sys.exit(2)
 
 

@@ -171,4 +171,4 @@ def test_errors_name_file_record_and_reason(tmp_path: Path, fixtures: Path) -> N
 def test_truncated_gzip_is_a_parse_error(tmp_path: Path, fixtures: Path) -> None:
     packed = gzip.compress((fixtures / "ctgov" / "study.json").read_bytes())
     err = _error(tmp_path, packed[: len(packed) // 2])
-    assert "could not be read" in err.reason
+    assert "truncated" in err.reason

@@ -31,10 +31,39 @@ MAX_PASSAGE_CHARS = 1200
 _SENT_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 
 
+# Characters no store can keep: NUL (PostgreSQL text and JSON refuse it) and lone UTF-16
+# surrogates (not encodable as UTF-8; JSON "\\ud800" escapes produce them).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def storable(text: str) -> str:
+    """``text`` with NUL and lone surrogates replaced by U+FFFD, one character for one.
+
+    Lengths and offsets are unchanged, so this is safe on text whose passages are already cut.
+    """
+    if _UNSTORABLE.search(text) is None:
+        return text
+    return _UNSTORABLE.sub(REPLACEMENT, text)
+
+
+def storable_data(value: Any) -> Any:
+    """:func:`storable` applied to every string (and key) inside parsed JSON data."""
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, list):
+        return [storable_data(v) for v in value]
+    if isinstance(value, dict):
+        return {storable(k) if isinstance(k, str) else k: storable_data(v) for k, v in value.items()}
+    return value
+
+
 def clean(text: str | None) -> str:
-    """Collapse whitespace; None becomes ''."""
+    """Collapse whitespace, drop NUL and mark lone surrogates (U+FFFD); None becomes ''."""
     if not text:
         return ""
+    if _UNSTORABLE.search(text) is not None:
+        text = _UNSTORABLE.sub(lambda m: " " if m.group(0) == "\x00" else REPLACEMENT, text)
     return " ".join(text.split())
 
 
@@ -53,14 +82,12 @@ def chunk(text: str, limit: int = MAX_PASSAGE_CHARS) -> list[str]:
     pieces: list[str] = []
     current = ""
     for sent in split_sentences(text):
-        while len(sent) > limit:  # a single monster sentence: hard split on a space
-            cut = sent.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
-            head, sent = sent[:cut].rstrip(), sent[cut:].lstrip()
+        if len(sent) > limit:  # a single monster sentence: hard split on spaces
             if current:
                 pieces.append(current)
                 current = ""
-            pieces.append(head)
+            heads, sent = _hard_split(sent, limit)
+            pieces.extend(heads)
         if current and len(current) + 1 + len(sent) > limit:
             pieces.append(current)
             current = sent
@@ -71,9 +98,36 @@ def chunk(text: str, limit: int = MAX_PASSAGE_CHARS) -> list[str]:
     return pieces
 
 
+def _hard_split(sent: str, limit: int) -> tuple[list[str], str]:
+    """Cut a sentence longer than ``limit`` at spaces (mid-word only when a word is that long).
+
+    Returns the full-size pieces and the remainder (at most ``limit`` long). Works with a moving
+    start offset so a sentence of n characters costs O(n), not O(n²/limit) slicing.
+    """
+    heads: list[str] = []
+    pos, end = 0, len(sent)
+    while end - pos > limit:
+        cut = sent.rfind(" ", pos, pos + limit)
+        cut = cut if cut - pos > limit // 2 else pos + limit
+        heads.append(sent[pos:cut].rstrip())
+        pos = cut
+        while pos < end and sent[pos].isspace():
+            pos += 1
+    return heads, sent[pos:]
+
+
+# JSON escapes that decode to characters no store keeps (see storable)
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_WIDE_START = (b"\x00", b"\xff\xfe", b"\xfe\xff")
+
+
 def read_json(path: Path) -> Any:
-    """Load a JSON file (plain or gzipped, UTF-8 with or without BOM); errors name the file."""
-    from medref.ingest.safexml import open_maybe_gzip
+    """Load a JSON file (plain or gzipped; UTF-8 with or without BOM, or UTF-16/32); errors name the file.
+
+    Strings that would not store (NUL, lone surrogates) are made storable; nesting too deep
+    for the decoder is an error naming the file, not a crash.
+    """
+    from medref.ingest.compressed import open_maybe_gzip
 
     try:
         with open_maybe_gzip(path) as fh:
@@ -83,11 +137,21 @@ def read_json(path: Path) -> Any:
     if not raw.strip():
         raise ParseError(path, "file is empty")
     try:
-        return json.loads(raw.decode("utf-8-sig"))
+        wide = raw.startswith(_WIDE_START) or raw[1:2] == b"\x00"
+        encoding = json.detect_encoding(raw) if wide else "utf-8-sig"
+        text = raw.decode(encoding)
+        data = json.loads(text.removeprefix("\ufeff"))
+        if _UNSTORABLE_ESCAPE.search(text) is not None:
+            data = storable_data(data)
     except UnicodeDecodeError as exc:
-        raise ParseError(path, f"not UTF-8 text (byte {exc.start})") from exc
+        raise ParseError(
+            path, f"not {encoding.upper().removesuffix('-SIG')} text (byte {exc.start})"
+        ) from exc
     except json.JSONDecodeError as exc:
         raise ParseError(path, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise ParseError(path, "JSON is nested too deeply to read") from exc
+    return data
 
 
 class DocumentBuilder:

@@ -153,6 +153,21 @@ def _criteria_blocks(text: str) -> list[str]:
     return [" ".join([head, *items]).strip() for head, items in blocks if items]
 
 
+def _criteria_text(value: Any, r: _Reader) -> str:
+    """eligibilityCriteria as text: the API gives one string; a list of strings is read as one
+    criterion per line (bulleted unless it is an Inclusion/Exclusion heading)."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        lines = [str(v).strip() for v in value]
+        return "\n".join(
+            line if _CRITERIA_HEAD.match(line) or _BULLET.match(line) else f"* {line}"
+            for line in lines
+            if line
+        )
+    raise r.fail(f"eligibilityCriteria should be text or a list of texts, not {type(value).__name__}")
+
+
 def _outcome_text(o: dict[str, Any], r: _Reader) -> str:
     text = r.text(o, "measure")
     desc, frame = r.text(o, "description"), r.text(o, "timeFrame")
@@ -275,7 +290,7 @@ def study_document(study: Any, *, path: Path | None = None, record: str = "study
     for section, key in _OUTCOME_SECTIONS:
         for o in r.objs(outcomes_mod, key):
             b.add(section, _outcome_text(o, r))
-    for block in _criteria_blocks(str(elig.get("eligibilityCriteria") or "")):
+    for block in _criteria_blocks(_criteria_text(elig.get("eligibilityCriteria"), r)):
         b.add("Eligibility", block)
     if result_titles:
         b.add("Results", f"Outcome measures with posted results: {'; '.join(result_titles)}.")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from medref.errors import ParseError
-from medref.ingest.base import DocumentBuilder, Parsed, clean
+from medref.ingest.base import DocumentBuilder, Parsed, clean, storable
 from medref.models import Document, SourceKind
 
 FORMAT = "guideline"
@@ -60,7 +60,7 @@ def parse(path: Path, **options: Any) -> Iterator[Parsed]:
         info, blocks, h1 = _html(data, path)
     else:
         try:
-            text = data.decode("utf-8-sig")
+            text = storable(data.decode("utf-8-sig"))
         except UnicodeDecodeError as exc:
             raise ParseError(path, f"not UTF-8 text (byte {exc.start})") from exc
         info, blocks, h1 = _markdown(text)

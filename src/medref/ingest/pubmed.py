@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,6 @@ NO_TITLE = "[No title available]"
 
 _ARTICLE_SET = b"<PubmedArticleSet"
 _CITATION_SET = b"<MedlineCitationSet"
-_HEAD_BYTES = 65536
 
 _MONTHS = {
     name: number
@@ -59,14 +57,16 @@ def parse(path: Path, **options: Any) -> Iterator[Parsed]:
     """Yield a Document per article and a Deletion per PMID of each DeleteCitation.
 
     Takes no options. Raises :class:`ParseError` (naming the file and the record) for an empty
-    or malformed file, an article without a PMID, or an article with neither title nor abstract.
+    or malformed file, an article without a PMID, an article with neither title nor abstract,
+    or XML that is not PubMed at all (another root element and no records).
     """
     path = Path(path)
     source = str(path)
-    record_tag = "MedlineCitation" if _is_citation_set(path) else "PubmedArticle"
-    position = 0
-    for elem in safexml.iterparse(path, (record_tag, "DeleteCitation")):
+    root = safexml.root_tag(path)
+    position = deletes = 0
+    for elem in safexml.iterparse(path, (_record_tag(root), "DeleteCitation")):
         if elem.tag == "DeleteCitation":
+            deletes += 1
             for pmid_el in elem.iterchildren("PMID"):
                 pmid = (pmid_el.text or "").strip()
                 if pmid:
@@ -74,20 +74,26 @@ def parse(path: Path, **options: Any) -> Iterator[Parsed]:
             continue
         position += 1
         yield _document(elem, path, position, source)
+    if not position and not deletes and root not in _SET_ROOTS:
+        # e.g. `--format pubmed` on some other XML: storing nothing must not look like success
+        raise ParseError(
+            path,
+            f"not PubMed XML: the root element is <{root}> and no PubmedArticle or DeleteCitation "
+            "was found (expected <PubmedArticleSet> or <MedlineCitationSet>)",
+        )
 
 
-def _is_citation_set(path: Path) -> bool:
-    """True for an old-style MedlineCitationSet, whose records are bare MedlineCitation elements.
+_SET_ROOTS = ("PubmedArticleSet", "MedlineCitationSet")
 
-    (In a PubmedArticleSet, MedlineCitation is nested in PubmedArticle and must not be streamed
-    on its own: iterparse would clear it before its PubmedArticle is complete.)
+
+def _record_tag(root: str | None) -> str:
+    """The record element to stream for a root element.
+
+    An old-style MedlineCitationSet streams bare MedlineCitation; anything else streams
+    PubmedArticle (in a PubmedArticleSet, MedlineCitation is nested in PubmedArticle and must
+    not be streamed on its own: iterparse would clear it before its PubmedArticle is complete).
     """
-    try:
-        with safexml.open_maybe_gzip(path) as fh:
-            head = fh.read(_HEAD_BYTES)
-    except (OSError, EOFError, zlib.error):
-        return False  # safexml.iterparse reports the unreadable file properly
-    return _CITATION_SET in head and _ARTICLE_SET not in head
+    return "MedlineCitation" if root == "MedlineCitationSet" else "PubmedArticle"
 
 
 def _document(elem: etree._Element, path: Path, position: int, source: str) -> Document:

@@ -7,15 +7,17 @@ Every XML parser in medref goes through here. Documents that declare entities
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import Any, cast
 
 from lxml import etree
 
 from medref.errors import ParseError, UnsafeXMLError
+from medref.ingest.compressed import open_maybe_gzip
 
 _PARSER_OPTS: dict[str, Any] = {
     "resolve_entities": False,
@@ -36,16 +38,7 @@ _NLM_DTD_PREFIXES = (
 )
 # Raised by a truncated or corrupt file while it is being read (gzip EOF, bad CRC, ...).
 _READ_ERRORS = (OSError, EOFError, zlib.error)
-
-
-def open_maybe_gzip(path: Path) -> IO[bytes]:
-    """Open a file for binary reading, transparently un-gzipping ``.gz`` content."""
-    fh = open(path, "rb")  # noqa: SIM115 - returned to caller
-    magic = fh.read(2)
-    fh.seek(0)
-    if magic == b"\x1f\x8b":
-        return cast(IO[bytes], gzip.GzipFile(fileobj=fh, mode="rb"))
-    return fh
+__all__ = ["iterparse", "open_maybe_gzip", "parse_tree", "root_tag", "text_of"]
 
 
 def _read_error(path: Path, exc: BaseException) -> ParseError:
@@ -134,6 +127,26 @@ def iterparse(path: Path, tag: str | tuple[str, ...]) -> Iterator[etree._Element
             raise ParseError(path, f"malformed XML: {exc}") from exc
         except _READ_ERRORS as exc:
             raise _read_error(path, exc) from exc
+
+
+def root_tag(path: Path) -> str | None:
+    """The local name of the root element, read from the file's first bytes.
+
+    None when the start of the file is not well-formed enough to tell (the full parse then
+    reports the problem). Unsafe prologs are refused as in :func:`iterparse`.
+    """
+    try:
+        with open_maybe_gzip(path) as fh:
+            head = fh.read(65536)
+    except _READ_ERRORS as exc:
+        raise _read_error(path, exc) from exc
+    _scan_prolog(head, path)
+    puller = etree.XMLPullParser(events=("start",), **_PARSER_OPTS)
+    with contextlib.suppress(etree.XMLSyntaxError):  # events parsed before an error stay readable
+        puller.feed(head)
+    for _event, elem in puller.read_events():
+        return str(etree.QName(cast(etree._Element, elem)).localname)
+    return None
 
 
 def text_of(elem: etree._Element | None) -> str:

@@ -62,6 +62,7 @@ def _build(request: Request, drug: str, audience: Audience) -> Monograph:
             retriever=retriever,
             lexicon=lexicon,
             audience=audience,
+            drugsatfda=request.app.state.settings.drugsatfda_path,  # the same approval data as the CLI
         )
     except MedrefError as exc:
         suggestions = getattr(exc, "suggestions", None)
