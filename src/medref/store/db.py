@@ -1,8 +1,13 @@
 """Engines and transactions for SQLite (default) and PostgreSQL.
 
 SQLite runs in WAL mode with ``synchronous=FULL`` and foreign keys on; write
-transactions start with ``BEGIN IMMEDIATE`` so two writers queue instead of failing
-half-way. Read transactions use a plain deferred ``BEGIN`` so readers never block.
+transactions start with ``BEGIN IMMEDIATE`` so two writers queue (for up to
+``BUSY_TIMEOUT_MS``) instead of failing half-way. Read transactions use a plain deferred
+``BEGIN`` so readers never block.
+
+Every write transaction is meant to be short: an ingest writes a file in batches of a few
+hundred records (:mod:`medref.store.staging`), so a web write waits at most one batch, and
+two ingests queue on the ingest lock (:mod:`medref.store.locks`), not on the database.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from medref.errors import ConfigError, MissingExtraError, StoreError
 
 WRITE = "medref_write"
+#: How long a SQLite writer waits for another one before "database is locked".
+BUSY_TIMEOUT_MS = 30_000
 
 
 def _sqlite_events(engine: Engine) -> None:
@@ -29,7 +36,7 @@ def _sqlite_events(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -13,6 +13,7 @@ Readers never see a file being written: its rows are staged (see :func:`staging.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +32,7 @@ from medref.store.staging import live, passage_key
 __all__ = ["Item", "Store", "passage_key"]
 
 Item = Document | Deletion
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -46,7 +48,8 @@ class Store:
         if migrate:
             ensure_schema(engine)
         if recover:
-            self.recover()
+            for note in self.recover():
+                log.warning("store %s: %s", engine.url.render_as_string(hide_password=True), note)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True, recover: bool = True) -> Store:

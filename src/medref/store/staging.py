@@ -234,11 +234,15 @@ def _publish(engine: Engine, log_ids: list[int], counts: WriteCounts | None) -> 
 def pending_files(engine: Engine) -> list[tuple[int, str, str]]:
     """(id, status, path) of files a writer has not finished."""
     with read_tx(engine) as conn:
-        rows = conn.execute(
-            select(ingest_log.c.id, ingest_log.c.status, ingest_log.c.path)
-            .where(ingest_log.c.status.in_([STAGING, PUBLISH]))
-            .order_by(ingest_log.c.id)
-        ).all()
+        return pending_in(conn)
+
+
+def pending_in(conn: Connection) -> list[tuple[int, str, str]]:
+    rows = conn.execute(
+        select(ingest_log.c.id, ingest_log.c.status, ingest_log.c.path)
+        .where(ingest_log.c.status.in_([STAGING, PUBLISH]))
+        .order_by(ingest_log.c.id)
+    ).all()
     return [(int(r.id), str(r.status), str(r.path)) for r in rows]
 
 
