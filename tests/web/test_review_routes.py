@@ -11,15 +11,15 @@ import pytest
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 
 from medref.models import Answer, Audience
 from medref.review.users import add_user
 from medref.settings import Settings, load_settings
 from medref.store.answers import AnswerStore
-from medref.store.db import read_tx
+from medref.store.db import read_tx, write_tx
 from medref.store.repository import Store
-from medref.store.schema import sessions
+from medref.store.schema import answer_versions, sessions
 from medref.web.render import TEMPLATES
 from medref.web.routes import auth, review
 from medref.web.security import ANON_COOKIE, SESSION_COOKIE, install
@@ -428,3 +428,48 @@ def test_the_web_app_factory_installs_accounts_and_review(tmp_path: Path) -> Non
         f"/review/{saved.id}/regenerate", data={"expected_version": "1", "csrf_token": token}, headers=JSON
     )
     assert r.status_code == 503 and "index" in r.json()["error"]
+
+
+def test_the_last_editor_cannot_approve_and_tampering_shows_on_the_item(env: Env) -> None:
+    item = env.seed()
+    erin, etoken = env.login("erin")
+    rui, rtoken = env.login("rui")
+    rosa, stoken = env.login("rosa")
+    erin.post(f"/review/{item}/submit", data={"expected_version": "1", "csrf_token": etoken})
+    rui.post(f"/review/{item}/start", data={"expected_version": "1", "csrf_token": rtoken})
+    saved = rui.post(
+        f"/review/{item}/edit",
+        data={"expected_version": "1", "text-0": "Rui's fix.", "text-1": "Kept.", "csrf_token": rtoken},
+        headers=JSON,
+    )
+    assert saved.status_code == 200 and saved.json()["status"] == "under_review"
+    mine = rui.get(f"/review/{item}.json").json()
+    assert "approve" not in [s["action"] for s in mine["steps"]] and mine["integrity"] == []
+    refused = rui.post(
+        f"/review/{item}/approve", data={"expected_version": "2", "csrf_token": rtoken}, headers=JSON
+    )
+    assert refused.status_code == 403 and "four-eyes" in refused.json()["error"]
+    assert "approve" in [s["action"] for s in rosa.get(f"/review/{item}.json").json()["steps"]]
+    done = rosa.post(
+        f"/review/{item}/approve", data={"expected_version": "2", "csrf_token": stoken}, headers=JSON
+    )
+    assert done.status_code == 200 and done.json()["reviewer"] == "rosa"
+
+    with write_tx(env.store.engine) as conn:  # someone rewrites the approved text in SQL
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE answer_versions DISABLE TRIGGER answer_versions_no_update"))
+        else:
+            conn.execute(text("DROP TRIGGER answer_versions_no_update"))
+        conn.execute(
+            update(answer_versions)
+            .where(answer_versions.c.answer_id == item, answer_versions.c.version == 2)
+            .values(note="rewritten", payload=make_answer("Forged claim.").model_dump(mode="json"))
+        )
+    data = rosa.get(f"/review/{item}.json").json()
+    assert data["review"]["status"] == "draft" and data["review"]["reviewer"] is None
+    assert data["integrity"] == [
+        "the text of version 2 does not match the hash stored with it",
+        "the text of version 2 is not the text that was approved",
+    ]
+    page = rosa.get(f"/review/{item}")
+    assert page.status_code == 200 and "Tamper check failed" in page.text

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, select
 
@@ -74,7 +74,7 @@ def check_item(
 
 def item_events(conn: Connection, item_id: str) -> list[Mapping[str, Any]]:
     rows = conn.execute(select(audit_log).where(audit_log.c.answer_id == item_id).order_by(audit_log.c.seq))
-    return list(rows.mappings().all())
+    return cast(list[Mapping[str, Any]], list(rows.mappings()))
 
 
 def verify_item(engine: Engine, item_id: str, version: int | None = None) -> Integrity:

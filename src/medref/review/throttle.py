@@ -65,9 +65,11 @@ def client_key(address: str, limit: int) -> Key:
         ip = ipaddress.ip_address(text)
     except ValueError:
         return Key(f"client:{text[:200]}", limit, CLIENT_WINDOW)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is None:
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return Key(f"client:{ip.ipv4_mapped}", limit, CLIENT_WINDOW)
         return Key(f"client:{ipaddress.ip_network(f'{ip}/64', strict=False)}", limit, CLIENT_WINDOW)
-    return Key(f"client:{ip.ipv4_mapped or ip}", limit, CLIENT_WINDOW)
+    return Key(f"client:{ip}", limit, CLIENT_WINDOW)
 
 
 def _aware(value: datetime | None) -> datetime | None:

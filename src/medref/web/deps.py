@@ -125,6 +125,8 @@ def answer_review(answers: AnswerStore, answer_id: str) -> Review:
         status = ReviewStatus(info.status)
     except ValueError:
         status = ReviewStatus.DRAFT
+    if status is ReviewStatus.APPROVED:  # an approval nobody checked is never shown as one
+        status = ReviewStatus.DRAFT
     return Review(
         item_id=answer_id,
         item_kind=info.kind,

@@ -4,7 +4,9 @@
 * ``GET /review/{id}`` (``/review/{id}.json``): one item: its review state, versions, a diff
   between two versions (``?from=&to=&diff=sentences|json``), its history and the forms.
 * ``POST /review/{id}/submit|start|approve|request-changes|reject``: workflow steps (role checked,
-  ``expected_version`` and ``note`` form fields).
+  ``expected_version`` and ``note`` form fields). Whoever saved the current version is not offered
+  ``approve`` and is refused it (403, four eyes). The item JSON lists tamper-check problems
+  (``integrity``, :mod:`medref.review.integrity`).
 * ``POST /review/{id}/edit``: save edited texts (``text-0`` ... ``text-N``, see
   :func:`medref.review.diff.editable_texts`) and/or a ``note`` as a new version.
 * ``POST /review/{id}/regenerate``: compose a stale answer afresh as a new version.
@@ -29,6 +31,7 @@ from pydantic import BaseModel, Field
 from medref.errors import IndexNotReadyError, InputError, MedrefError, NotFoundError
 from medref.models import Review, ReviewStatus
 from medref.review.diff import DiffMode, diff_items, editable_texts
+from medref.review.integrity import verify_item
 from medref.review.items import ItemSummary, get_item, list_items, status_counts
 from medref.review.stale import AnswerSource, refresh_stale, regenerate
 from medref.review.users import User
@@ -96,6 +99,9 @@ class ReviewDetail(BaseModel):
     diff_mode: str
     diff: str
     steps: list[StepForm] = Field(default_factory=list, description="what the viewer may do now")
+    integrity: list[str] = Field(
+        default_factory=list, description="tamper-check problems of the current version (empty: it passes)"
+    )
     can_edit: bool = False
     can_regenerate: bool = False
     problem: Problem | None = None
@@ -155,13 +161,16 @@ def _detail(
         from_v = diff_from if diff_from is not None else (to_v - 1 if to_v > 1 else None)
         newer = get_item(engine, item_id, to_v)
         diff = diff_items(get_item(engine, item_id, from_v), newer, mode=mode) if from_v else ""
+        integrity = verify_item(engine, item_id, review.version).problems
     except (NotFoundError, StopIteration) as exc:
         raise HTTPException(404, str(exc) or f"no item {item_id!r}") from exc
     except InputError as exc:
         raise HTTPException(422, str(exc)) from exc
     steps = [
         StepForm(action=a, label=TRANSITIONS[a].label, needs_note=TRANSITIONS[a].needs_note)
-        for a in allowed_actions(user, review.status)
+        for a in allowed_actions(
+            user, review.status, last_editor=versions[-1].created_by if versions else None
+        )
     ]
     data = ReviewDetail(
         item=summary,
@@ -174,6 +183,7 @@ def _detail(
         diff_mode=mode,
         diff=diff,
         steps=steps,
+        integrity=integrity,
         can_edit=can_edit(user),
         can_regenerate=can_edit(user) and review.stale and summary.kind == "answer",
         problem=problem,

@@ -97,8 +97,8 @@ def _backfill() -> None:
             hashes[item, int(version)] = digest
             conn.execute(sa.update(_versions).where(_versions.c.id == row_id).values(content_hash=digest))
     previous: dict[str, str] = {}
-    rows = conn.execute(sa.select(_audit).order_by(_audit.c.answer_id, _audit.c.seq)).mappings().all()
-    for row in rows:
+    events = conn.execute(sa.select(_audit).order_by(_audit.c.answer_id, _audit.c.seq)).mappings().all()
+    for row in events:
         item = row["answer_id"]
         fields: dict[str, Any] = dict(row)
         version = row["version"]
