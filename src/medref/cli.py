@@ -368,13 +368,19 @@ def user_add(
 
 @index_app.command("rebuild")
 def index_rebuild() -> None:
-    """Drop and rebuild the search indexes from every stored passage."""
+    """Rebuild the search indexes from every stored passage, beside the live ones, then swap them in.
+
+    The current index keeps serving until the new one is complete; an interrupted rebuild leaves it as it was.
+    """
     from medref.deps import get_settings, open_store
     from medref.index.sync import rebuild
 
     settings = get_settings()
     report = rebuild(open_store(settings), settings)
-    out.print(f"indexed {report.added} passages (watermark {report.watermark})")
+    out.print(
+        f"indexed {report.added} passages (watermark {report.watermark}); "
+        f"now serving {settings.index_dir.resolve()}"
+    )
 
 
 @index_app.command("sync")
