@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -15,8 +14,6 @@ from sqlalchemy import Engine
 
 from medref.review import throttle
 from medref.review.users import LoginError, add_user, authenticate, set_password
-from medref.store.db import make_engine
-from medref.store.migrate import ensure_schema
 
 PASSWORD = "correct horse battery"
 
@@ -33,14 +30,6 @@ class CountingHasher(PasswordHasher):
             self.checks += 1
         time.sleep(self.delay)
         return super().verify(hash, password)
-
-
-@pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
-    e = make_engine(store_url)
-    ensure_schema(e)
-    yield e
-    e.dispose()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,7 +34,6 @@ from medref.review.users import (
 )
 from medref.settings import load_settings
 from medref.store.db import make_engine, read_tx, write_tx
-from medref.store.migrate import ensure_schema
 from medref.store.schema import sessions, users
 from tests.review.factories import fast_hasher
 
@@ -46,14 +44,6 @@ PASSWORD = "correct horse battery"
 def fast(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cheap argon2id parameters where the test is about the login logic, not the hash."""
     monkeypatch.setattr("medref.review.users._hasher", fast_hasher)
-
-
-@pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
-    e = make_engine(store_url)
-    ensure_schema(e)
-    yield e
-    e.dispose()
 
 
 def _throttle(engine: Engine, key: str) -> tuple[int, datetime | None] | None:
