@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -81,6 +82,13 @@ STATUS_TABLES: dict[str, tuple[str, ...]] = {
 DRUGSATFDA_TABLES = (*REQUIRED_TABLES, *STATUS_TABLES)
 
 
+def _day(stamp: tuple[int, ...]) -> dt.date | None:
+    try:
+        return dt.date(*stamp[:3])
+    except ValueError:  # a zeroed or nonsense timestamp in the zip directory
+        return None
+
+
 class _Export:
     """The members of a Drugs@FDA zip by file name (at any folder depth), read within limits."""
 
@@ -139,8 +147,8 @@ class DrugsAtFDA:
             missing = export.missing(REQUIRED_TABLES)
             if missing:
                 raise ParseError(self.path, f"not a complete Drugs@FDA export: no {', '.join(missing)}")
-            stamps = [dt.date(*i.date_time[:3]) for i in zf.infolist() if i.filename.endswith(".txt")]
-            self.data_date = max(stamps) if stamps else None
+            stamps = [_day(i.date_time) for i in zf.infolist() if i.filename.endswith(".txt")]
+            self.data_date = max((d for d in stamps if d), default=None)
             status: dict[tuple[str, str], str] = {}
             if not export.missing(STATUS_TABLES):
                 lookup = {
@@ -241,7 +249,7 @@ def load_drugsatfda(path: Path | None) -> DrugsAtFDA | None:
     p = Path(path)
     try:
         return _load(str(p.resolve()), p.stat().st_mtime)
-    except (MedrefError, zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
+    except (MedrefError, zipfile.BadZipFile, OSError, EOFError, zlib.error, ValueError, KeyError) as exc:
         log.warning("Drugs@FDA file %s not used: %s", p, exc)
         return None
 
@@ -276,7 +284,7 @@ def check_drugsatfda(path: Path, limits: Limits | None = None) -> DrugsAtFDA:
         if missing:
             raise ParseError(path, f"not a complete Drugs@FDA export: no {', '.join(missing)}")
         fda = DrugsAtFDA(path, limits=limits)
-    except (zipfile.BadZipFile, OSError, UnicodeDecodeError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
         raise ParseError(path, f"the Drugs@FDA zip could not be read: {exc}") from exc
     if not fda.apps:
         raise ParseError(path, "the Drugs@FDA export lists no applications")
@@ -311,9 +319,13 @@ def register_drugsatfda(
         try:
             shutil.copyfile(p, tmp)
             check_drugsatfda(Path(tmp), limits)
-        except (ParseError, OSError) as exc:
+        except Exception as exc:  # whatever is wrong with this zip, the registration in place stays
             os.unlink(tmp)
-            reason = exc.reason if isinstance(exc, ParseError) else f"could not be copied: {exc}"
+            reason = (
+                exc.reason
+                if isinstance(exc, ParseError)
+                else f"could not be read: {type(exc).__name__}: {exc}"
+            )
             refused.append(ParseError(p, f"{reason}; the registered Drugs@FDA data were kept"))
             continue
         os.replace(tmp, data_dir / "drugsatfda.zip")
