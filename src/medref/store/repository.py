@@ -48,8 +48,13 @@ class Store:
         if migrate:
             ensure_schema(engine)
         if recover:
-            for note in self.recover():
-                log.warning("store %s: %s", engine.url.render_as_string(hide_password=True), note)
+            where = engine.url.render_as_string(hide_password=True)
+            try:
+                notes = self.recover()
+            except OSError as exc:  # e.g. a read-only data folder: the lock file cannot be made
+                notes = [f"could not check for interrupted ingests ({exc})"]
+            for note in notes:
+                log.warning("store %s: %s", where, note)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True, recover: bool = True) -> Store:
