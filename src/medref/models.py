@@ -276,6 +276,9 @@ class ScoreParts(_Model):
     dense_rank: int | None = None
     dense_score: float | None = None
     fused: float = 0.0
+    lexical_anchor: float = Field(
+        default=0.0, description="lift of a lexical top hit that matches a rare query term (index.fusion.anchor)"
+    )
     evidence_bonus: float = 0.0
     current_label_bonus: float = 0.0
     directness_bonus: float = 0.0
@@ -350,6 +353,36 @@ class AnswerSection(_Model):
     )
 
 
+class VerdictLabel(StrEnum):
+    YES = "Yes"
+    NO = "No"
+    UNCERTAIN = "Uncertain"
+    DISAGREE = "Sources disagree"
+    NO_EVIDENCE = "No direct evidence"
+
+
+class VerdictInput(_Model):
+    """One cited sentence a verdict rests on, with the polarity read from it."""
+
+    text: str
+    citations: list[int] = Field(default_factory=list)
+    polarity: str = Field(description="yes / no / uncertain, as read from the sentence's wording")
+    confidence: float = Field(ge=0.0, le=1.0)
+    evidence_level: int
+    source_kind: SourceKind
+
+
+class Verdict(_Model):
+    """A labelled judgement of the cited sentences for a yes/no question; never a claim of its own."""
+
+    label: VerdictLabel
+    basis: str = Field(description="what it rests on, e.g. '2 relevant sources: 1 systematic review, 1 RCT'")
+    inputs: list[VerdictInput] = Field(default_factory=list)
+    disagreeing: list[VerdictInput] = Field(
+        default_factory=list, description="when sources disagree: the sentences on the other side"
+    )
+
+
 class Reference(_Model):
     number: int = Field(ge=1)
     label: str = Field(description="Guideline / Research / Drug label / Trial")
@@ -371,9 +404,17 @@ class Answer(_Model):
     emergency: str | None = Field(default=None, description="seek-emergency-care instruction shown first")
     evidence_status: EvidenceStatus
     key_entities: list[str] = Field(default_factory=list)
+    bottom_line: AnswerSection | None = Field(
+        default=None, description="one to three cited sentences that answer the question, shown first"
+    )
+    verdict: Verdict | None = Field(default=None, description="for yes/no questions")
     guidelines: AnswerSection
     research: AnswerSection
     references: list[Reference] = Field(default_factory=list)
+    related_reading: list[DocumentRef] = Field(
+        default_factory=list,
+        description="the closest sources when none answers the question directly (not cited as claims)",
+    )
     related_questions: list[str] = Field(default_factory=list)
     disclaimer: str
     composer: str = "extractive"
@@ -383,10 +424,15 @@ class Answer(_Model):
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
 
+    def sections(self) -> list[AnswerSection]:
+        """The page's sections in page order (the bottom line first, when there is one)."""
+        lead = [self.bottom_line] if self.bottom_line is not None else []
+        return [*lead, self.guidelines, self.research]
+
     def sentences(self) -> list[CitedSentence]:
         """Every published sentence, in page order."""
         out: list[CitedSentence] = []
-        for section in (self.guidelines, self.research):
+        for section in self.sections():
             out.extend(section.summary)
             out.extend(section.key_points)
         return out

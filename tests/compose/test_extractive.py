@@ -10,7 +10,7 @@ import pytest
 
 from medref.compose.base import DISCLAIMER, NO_EVIDENCE, make_composer
 from medref.compose.citations import ReferenceBook, Support, markers
-from medref.compose.extractive import GUIDELINES_TITLE, RESEARCH_TITLE, ExtractiveComposer
+from medref.compose.extractive import BOTTOM_LINE_TITLE, GUIDELINES_TITLE, RESEARCH_TITLE, ExtractiveComposer
 from medref.compose.sentences import content_stems, jaccard
 from medref.models import Answer, Audience, DocumentRef, EvidenceStatus, RetrievalResult, SourceKind
 from medref.retrieve.retriever import Retriever
@@ -94,14 +94,20 @@ def test_cd40l_question_is_answered_from_direct_evidence_only(demo_retriever: Re
         if r.document.uid.startswith("nct:"):
             assert r.label == "Trial"
 
-    # From the Guidelines: only the guideline; recommendations lead the key points
+    # Bottom line first: the guideline's recommendation leads (the most authoritative relevant source)
+    lead = answer.bottom_line
+    assert lead is not None and lead.title == BOTTOM_LINE_TITLE and 1 <= len(lead.summary) <= 3
+    assert lead.summary[0].recommendation and lead.summary[0].spans[0].doc_uid == GUIDELINE_UID
+    assert "we recommend that they be used only within clinical trials" in lead.summary[0].text
+    assert answer.verdict is None  # not a yes/no question
+
+    # From the Guidelines: only the guideline; the remaining recommendations lead the key points
     g = answer.guidelines
     assert g.title == GUIDELINES_TITLE and g.notice is None
     assert g.summary and g.key_points
     assert {span.doc_uid for s in g.summary + g.key_points for span in s.spans} == {GUIDELINE_UID}
     flags = [s.recommendation for s in g.key_points]
-    assert flags[0] and flags == sorted(flags, reverse=True)
-    assert any("we recommend that they be used only within clinical trials" in s.text for s in g.key_points)
+    assert flags == sorted(flags, reverse=True)
     assert not any(s.recommendation for s in g.summary)
 
     # From the Research: bullets from non-guideline documents, one sentence each, <= 2 per document

@@ -17,7 +17,7 @@ from medref.compose.patient import adapt, published_text, reading_grade
 from medref.compose.readable import keep_readable
 from medref.compose.related import related_questions
 from medref.compose.safety import triage
-from medref.compose.threads import resolve_followup
+from medref.compose.threads import resolve_followup, strip_connectors
 from medref.models import Answer, Audience
 from medref.retrieve.retriever import Retriever
 from medref.settings import Settings
@@ -59,11 +59,14 @@ class Asker:
         """Answer one question (a follow-up when ``thread_id`` names an existing thread)."""
         urgent = triage(question)
         resolved = question
+        focus: str | None = None
         if thread_id and self.answers is not None:
             thread = self.answers.thread(thread_id)
-            resolved, _used = resolve_followup(question, thread.entities, self.retriever.lexicon)
+            resolved, used = resolve_followup(question, thread.entities, self.retriever.lexicon)
+            if used:  # a follow-up: what it adds ("and in pregnancy?") must be what the page answers
+                focus = strip_connectors(question)
         retrieval = self.retriever.search(resolved, k=self.k)
-        answer = self.composer.compose(resolved, retrieval, audience=audience)
+        answer = self.composer.compose(resolved, retrieval, audience=audience, focus=focus)
         answer = answer.model_copy(
             update={
                 "question": question,

@@ -33,7 +33,9 @@ NO_EVIDENCE = "Not enough evidence in the sources to answer this question."
 class Composer(Protocol):
     name: str
 
-    def compose(self, question: str, retrieval: RetrievalResult, *, audience: Audience) -> Answer: ...
+    def compose(
+        self, question: str, retrieval: RetrievalResult, *, audience: Audience, focus: str | None = None
+    ) -> Answer: ...
 
 
 COMPOSERS: dict[str, str] = {

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from medref.compose.base import NO_EVIDENCE
 from medref.compose.sentences import Entity
@@ -181,3 +182,29 @@ def _names(names: Iterable[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+RELATED_READING = 5
+
+
+def no_direct_evidence(question: str) -> str:
+    """The notice at the top of a page whose sources name the subject but do not answer the question."""
+    q = " ".join(question.split())
+    if len(q) > 160:
+        q = q[:157].rstrip() + "..."
+    return (
+        f"No direct evidence in the sources for this question (“{q}”): the passages found name its subject "
+        "but none of them addresses what was asked. The closest sources are listed as related reading, "
+        "not as answers."
+    )
+
+
+def closest_sources(pool: Iterable[Any], *, limit: int = RELATED_READING) -> list[DocumentRef]:
+    """The documents of the best-scoring candidates (objects with ``.probability`` and ``.hit``)."""
+    best: dict[str, tuple[float, DocumentRef]] = {}
+    for c in pool:
+        doc = c.hit.document
+        if doc.uid not in best or c.probability > best[doc.uid][0]:
+            best[doc.uid] = (c.probability, doc)
+    ranked = sorted(best.values(), key=lambda t: (-t[0], t[1].uid))
+    return [doc for _, doc in ranked[:limit]]

@@ -65,7 +65,23 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from medref.compose.base import DISCLAIMER
-from medref.compose.citations import ReferenceBook, Support, evidence_notices
+from medref.compose.citations import (
+    ReferenceBook,
+    Support,
+    closest_sources,
+    evidence_notices,
+    no_direct_evidence,
+)
+from medref.compose.lead import select_lead
+from medref.compose.relevance import (
+    CandidateView,
+    Pool,
+    QuestionFrame,
+    RelevanceModel,
+    default_model,
+    features,
+    relativise,
+)
 from medref.compose.sentences import (
     Entity,
     content_stems,
@@ -78,35 +94,29 @@ from medref.compose.sentences import (
     split_sentences,
     trim_long,
 )
+from medref.compose.verdict import judge
+from medref.ingest.suspect import is_suspect_text
 from medref.models import (
     Answer,
     AnswerSection,
     Audience,
     CitedSentence,
+    DocumentRef,
+    EvidenceStatus,
     RetrievalResult,
     RetrievedPassage,
     SourceKind,
 )
 from medref.retrieve.lexnorm import norm_key
 
+BOTTOM_LINE_TITLE = "Bottom line"
 GUIDELINES_TITLE = "From the Guidelines"
 RESEARCH_TITLE = "From the Research"
 DUPLICATE_SIMILARITY = 0.6
 PER_DOCUMENT_BULLETS = 2
 LABEL_BULLETS = 2
 
-_ANAPHORA = re.compile(r"^(?:it|its|they|their|these|this|those|such|both|he|she|his|her)\b", re.IGNORECASE)
 _DOSE_WORDS = re.compile(r"\bdos(?:e|es|ing|age)\b", re.IGNORECASE)
-_GOOD_SECTIONS = (
-    "result",
-    "conclusion",
-    "recommendation",
-    "finding",
-    "interpretation",
-    "summary",
-    "key point",
-)
-_WEAK_SECTIONS = ("method", "eligibility", "outcome", "arms", "intervention", "design", "condition", "note")
 _DOSING_SECTIONS = ("dosage", "dosing", "administration", "intervention")
 _SAFETY_SECTIONS = ("warning", "contraindication", "adverse", "precaution", "boxed")
 
@@ -121,10 +131,23 @@ class Candidate:
     relevance: float
     recommendation: bool
     supports: list[Support] = field(default_factory=list)
+    probability: float = 0.0
+    features: list[float] = field(default_factory=list)
 
     @property
     def order(self) -> tuple[str, int]:
         return (self.hit.passage.id or "", self.start)
+
+
+@dataclass
+class Analysis:
+    entities: list[Entity]
+    notes: list[str]
+    found: list[Entity]
+    missing: list[Entity]
+    pool: list[Candidate]
+    dosing: bool
+    safety: bool
 
 
 class ExtractiveComposer:
@@ -135,6 +158,7 @@ class ExtractiveComposer:
     def __init__(
         self,
         *,
+        max_lead_sentences: int = 3,
         max_summary_sentences: int = 3,
         max_key_points: int = 5,
         max_research_bullets: int = 6,
@@ -142,9 +166,12 @@ class ExtractiveComposer:
         min_sentence_chars: int = 30,
         max_sentence_chars: int = 400,
         clock: Callable[[], dt.datetime] | None = None,
+        model: RelevanceModel | None = None,
     ) -> None:
         if not 0.0 <= mmr_lambda <= 1.0:
             raise ValueError("mmr_lambda must be between 0 and 1")
+        self.max_lead_sentences = max_lead_sentences
+        self.model = model or default_model()
         self.max_summary_sentences = max_summary_sentences
         self.max_key_points = max_key_points
         self.max_research_bullets = max_research_bullets
@@ -156,20 +183,18 @@ class ExtractiveComposer:
     # ------------------------------------------------------------------ public
 
     def compose(
-        self, question: str, retrieval: RetrievalResult, *, audience: Audience = Audience.CLINICIAN
+        self,
+        question: str,
+        retrieval: RetrievalResult,
+        *,
+        audience: Audience = Audience.CLINICIAN,
+        focus: str | None = None,
     ) -> Answer:
-        entities, notes = self._entities(question, retrieval)
-        dosing = bool(retrieval.intent.get("dosing"))
-        safety = bool(retrieval.intent.get("safety"))
-        missing = [e for e in entities if not any(_hit_names(h, e) for h in retrieval.hits)]
-        found = [e for e in entities if e not in missing]
-        # an unrecognised drug-like word is the question's subject: without it, nothing is quoted
-        answerable = bool(retrieval.hits) and (not entities or bool(found)) and all(e.known for e in missing)
-        cands = (
-            self._candidates(retrieval, found, content_stems(question), dosing=dosing, safety=safety)
-            if answerable
-            else []
-        )
+        """Compose the page; ``focus``: a follow-up's own words, which every published sentence must address."""
+        a = self.analyse(question, retrieval, focus=focus)
+        entities, notes, found, missing, pool = a.entities, a.notes, a.found, a.missing, a.pool
+        dosing, safety = a.dosing, a.safety
+        cands = [c for c in pool if c.probability >= self.model.threshold]
         if not entities:
             notes.append(
                 "The question names no drug, target or condition the lexicon knows; sentences were "
@@ -177,27 +202,34 @@ class ExtractiveComposer:
             )
         if any(not h.document.is_current and (h.direct or not entities) for h in retrieval.hits):
             notes.append("Superseded drug label versions were not quoted.")
+        if pool and len(cands) < len(pool):
+            notes.append(
+                f"{len(pool) - len(cands)} sentences that name the question's subject but do not address "
+                "the question were left out."
+            )
 
-        guide_pool = [c for c in cands if c.hit.document.kind is SourceKind.GUIDELINE]
-        research_pool = [c for c in cands if c.hit.document.kind is not SourceKind.GUIDELINE]
+        lead = select_lead(cands, self.model.threshold, max_sentences=self.max_lead_sentences)
+        rest = [c for c in cands if c not in lead]
+        guide_pool = [c for c in rest if c.hit.document.kind is SourceKind.GUIDELINE]
+        research_pool = [c for c in rest if c.hit.document.kind is not SourceKind.GUIDELINE]
         recs = [c for c in guide_pool if c.recommendation]
         others = [c for c in guide_pool if not c.recommendation]
-        key_points = self._select(recs, self.max_key_points, [])
-        summary = self._select(others, self.max_summary_sentences, key_points)
-        rest = [c for c in others if c not in summary]
-        key_points += self._select(rest, self.max_key_points - len(key_points), key_points + summary)
+        key_points = self._select(recs, self.max_key_points, lead)
+        summary = self._select(others, self.max_summary_sentences, lead + key_points)
+        left = [c for c in others if c not in summary]
+        key_points += self._select(left, self.max_key_points - len(key_points), lead + key_points + summary)
         summary = self._reading_order(summary)
         label_focus = dosing or safety  # labels carry the dosing and safety wording
         bullets = self._select(
             research_pool,
             self.max_research_bullets,
-            summary + key_points,
+            lead + summary + key_points,
             per_doc=PER_DOCUMENT_BULLETS,
             label_cap=None if label_focus else LABEL_BULLETS,
             label_per_doc=label_focus,
         )
 
-        published = summary + key_points + bullets
+        published = lead + summary + key_points + bullets
         status, g_notice, r_notice = evidence_notices(
             found,
             missing,
@@ -206,7 +238,22 @@ class ExtractiveComposer:
             guideline=bool(summary or key_points),
             research=bool(bullets),
         )
+        off_question = bool(pool) and not cands
+        related: list[DocumentRef] = []
+        if off_question:
+            status = EvidenceStatus.INDIRECT_ONLY
+            g_notice = r_notice = no_direct_evidence(question)
+            related = closest_sources(pool)
         book = ReferenceBook()
+        b_section = (
+            AnswerSection(title=BOTTOM_LINE_TITLE, summary=[self._cite(book, c) for c in lead])
+            if lead
+            else None
+        )
+        if b_section is None and (off_question or status is not EvidenceStatus.DIRECT):
+            b_section = AnswerSection(
+                title=BOTTOM_LINE_TITLE, notice=g_notice or no_direct_evidence(question)
+            )
         g_section = AnswerSection(
             title=GUIDELINES_TITLE,
             summary=[self._cite(book, c) for c in summary],
@@ -216,21 +263,38 @@ class ExtractiveComposer:
         r_section = AnswerSection(
             title=RESEARCH_TITLE, key_points=[self._cite(book, c) for c in bullets], notice=r_notice
         )
+        verdict = judge(question, [(c, self._find(book, c)) for c in published], status=status)
         now = self.clock()
         return Answer(
             question=question,
             audience=audience,
             evidence_status=status,
             key_entities=list(retrieval.key_entities),
+            bottom_line=b_section,
+            verdict=verdict,
             guidelines=g_section,
             research=r_section,
             references=book.references(),
+            related_reading=related,
             disclaimer=DISCLAIMER,
             composer=self.name,
             notes=notes,
             created_at=now,
             updated_at=now,
         )
+
+    def analyse(self, question: str, retrieval: RetrievalResult, *, focus: str | None = None) -> Analysis:
+        """The question's entities and every candidate sentence with its relevance (before the gate)."""
+        entities, notes = self._entities(question, retrieval)
+        dosing = bool(retrieval.intent.get("dosing"))
+        safety = bool(retrieval.intent.get("safety"))
+        missing = [e for e in entities if not any(_hit_names(h, e) for h in retrieval.hits)]
+        found = [e for e in entities if e not in missing]
+        # an unrecognised drug-like word is the question's subject: without it, nothing is quoted
+        answerable = bool(retrieval.hits) and (not entities or bool(found)) and all(e.known for e in missing)
+        frame = QuestionFrame.of(question, [n for e in entities for n in e.names], focus=focus)
+        pool = self._candidates(retrieval, found, frame, dosing=dosing, safety=safety) if answerable else []
+        return Analysis(entities, notes, found, missing, pool, dosing, safety)
 
     # ------------------------------------------------------------------ entities
 
@@ -270,29 +334,40 @@ class ExtractiveComposer:
         self,
         retrieval: RetrievalResult,
         entities: Sequence[Entity],
-        q_stems: frozenset[str],
+        frame: QuestionFrame,
         *,
         dosing: bool,
         safety: bool,
     ) -> list[Candidate]:
-        best = max((h.scores.final for h in retrieval.hits), default=0.0)
-        need = 1 if len(q_stems) <= 2 else 2
+        """Every quotable sentence of a direct hit, scored by the relevance model (not yet gated)."""
+        hits = [
+            h for h in retrieval.hits if h.document.is_current and h.passage.kind != "title" and h.passage.id
+        ]
+        stats = Pool.of(frame, hits)
+        need = 1 if len(frame.stems) <= 2 else 2
         by_text: dict[str, list[Candidate]] = {}
-        for hit in retrieval.hits:
+        views: list[CandidateView] = []
+        made: list[Candidate] = []
+        for hit in hits:
             p, doc = hit.passage, hit.document
-            if not doc.is_current or p.kind == "title" or not p.id:
-                continue
             if entities and not any(_hit_names(hit, e) for e in entities):
                 continue
+            if is_suspect_text(p.text):
+                continue  # reads like instructions to a model: never quoted as evidence
             whole_doc = doc.kind in (SourceKind.GUIDELINE, SourceKind.DRUG_LABEL) and any(
                 e.mentioned_in(doc.title) for e in entities
             )
+            abstract = hit.match_in in ("document", "title") and not whole_doc
             table = p.kind == "table"
             if table and not dosing:
                 continue
             spans = split_rows(p.text) if table else split_sentences(p.text)
-            for span in trim_long(spans, self.max_sentence_chars, keep=lambda t: _names_any(t, entities)):
+            kept = list(trim_long(spans, self.max_sentence_chars, keep=lambda t: _names_any(t, entities)))
+            section_stems = content_stems(p.section)
+            for i, span in enumerate(kept):
                 text = span.text
+                if not frame.addresses(text, p.section):
+                    continue
                 if not is_quotable(
                     text,
                     table=table,
@@ -307,19 +382,33 @@ class ExtractiveComposer:
                     if not named and any(e.mentioned_in(text) for e in entities):
                         named = 0.5  # only a target or other related name of the entity
                     if not named:
-                        if not whole_doc:
+                        if whole_doc:
+                            named = 0.75  # a guideline or label whose title names the entity
+                        elif abstract:
+                            named = 0.25  # a sentence of an abstract that names the entity elsewhere
+                        else:
                             continue
-                        named = 0.75  # a guideline or label whose title names the entity
+                elif len(stems & frame.stems) < need:
+                    continue
                 else:
-                    named = 1.0 if len(stems & q_stems) >= need else 0.0
-                    if not named:
-                        continue
-                rel = self._relevance(
-                    hit, text, stems, q_stems, named=named, best=best, dosing=dosing, safety=safety
-                )
-                cand = Candidate(text, hit, span.start, span.end, stems, rel, is_recommendation(text))
-                cand.supports.append(Support(doc, p.id, span.start, span.end))
-                by_text.setdefault(" ".join(text.casefold().split()), []).append(cand)
+                    named = 1.0
+                context = section_stems
+                if i > 0:
+                    context = context | content_stems(kept[i - 1].text)
+                if i + 1 < len(kept):
+                    context = context | content_stems(kept[i + 1].text)
+                rec = is_recommendation(text)
+                cand = Candidate(text, hit, span.start, span.end, stems, 0.0, rec)
+                cand.supports.append(Support(doc, p.id or "", span.start, span.end))
+                made.append(cand)
+                views.append(CandidateView(text, stems, context, hit, named, rec))
+        rows = [features(stats, v) for v in views]
+        relativise(rows)
+        for cand, row in zip(made, rows, strict=True):
+            cand.features = row
+            cand.probability = self.model.probability(row)
+            cand.relevance = round(cand.probability + _task_bonus(cand, dosing=dosing, safety=safety), 9)
+            by_text.setdefault(" ".join(cand.text.casefold().split()), []).append(cand)
         merged: list[Candidate] = []
         for group in by_text.values():
             group.sort(key=lambda c: (-c.relevance, c.order))
@@ -327,40 +416,6 @@ class ExtractiveComposer:
             head.supports = [s for c in group for s in c.supports]  # identical text in several passages
             merged.append(head)
         return sorted(merged, key=lambda c: (-c.relevance, c.order))
-
-    @staticmethod
-    def _relevance(
-        hit: RetrievedPassage,
-        text: str,
-        stems: frozenset[str],
-        q_stems: frozenset[str],
-        *,
-        named: float,
-        best: float,
-        dosing: bool,
-        safety: bool,
-    ) -> float:
-        ret = max(hit.scores.final, 0.0) / best if best > 0 else 0.0
-        overlap = len(stems & q_stems) / len(q_stems) if q_stems else 0.0
-        evidence = (4 - min(max(hit.document.evidence_level, 1), 4)) / 3
-        section = hit.passage.section.lower()
-        sec = 0.0
-        if any(s in section for s in _GOOD_SECTIONS):
-            sec = 1.0
-        elif any(s in section for s in _WEAK_SECTIONS):
-            sec = -1.0
-        if dosing and any(s in section for s in _DOSING_SECTIONS):
-            sec = 1.0
-        if safety and any(s in section for s in _SAFETY_SECTIONS):
-            sec = 1.0
-        rel = 0.35 * ret + 0.20 * overlap + 0.20 * named + 0.10 * evidence + 0.10 * sec
-        if dosing:
-            rel += 0.2 if has_dose(text) else (0.0 if _DOSE_WORDS.search(text) else -0.15)
-        if is_recommendation(text):
-            rel += 0.05
-        if _ANAPHORA.match(text):
-            rel -= 0.05
-        return round(rel, 9)
 
     # ------------------------------------------------------------------ selection
 
@@ -400,6 +455,24 @@ class ExtractiveComposer:
     @staticmethod
     def _cite(book: ReferenceBook, c: Candidate) -> CitedSentence:
         return book.sentence(c.text, c.supports, recommendation=c.recommendation, direct=True)
+
+    @staticmethod
+    def _find(book: ReferenceBook, c: Candidate) -> list[int]:
+        """The reference numbers ``c`` was cited with (its documents are numbered by then)."""
+        return list(dict.fromkeys(book.number(s.document) for s in c.supports))
+
+
+def _task_bonus(c: Candidate, *, dosing: bool, safety: bool) -> float:
+    """Ordering nudges for dosing and safety questions (the relevance gate is the model's alone)."""
+    section = c.hit.passage.section.lower()
+    bonus = 0.0
+    if dosing:
+        bonus += 0.2 if has_dose(c.text) else (0.0 if _DOSE_WORDS.search(c.text) else -0.15)
+        if any(s in section for s in _DOSING_SECTIONS):
+            bonus += 0.1
+    if safety and any(s in section for s in _SAFETY_SECTIONS):
+        bonus += 0.1
+    return bonus
 
 
 def _names_any(text: str, entities: Sequence[Entity]) -> bool:

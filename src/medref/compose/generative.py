@@ -274,7 +274,9 @@ class GenerativeComposer:
         if callable(close):
             close()
 
-    def compose(self, question: str, retrieval: RetrievalResult, *, audience: Audience) -> Answer:
+    def compose(
+        self, question: str, retrieval: RetrievalResult, *, audience: Audience, focus: str | None = None
+    ) -> Answer:
         sources = select_sources(retrieval, self.max_passages)
         if not sources:
             return self._without_evidence(question, retrieval, audience)

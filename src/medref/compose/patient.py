@@ -347,7 +347,7 @@ def _plain_section(section: AnswerSection, lexicon: PlainLexicon, introduced: se
 def published_text(answer: Answer) -> str:
     """The published sentences and notices as one text, citation markers removed."""
     pieces: list[str] = []
-    for section in (answer.guidelines, answer.research):
+    for section in answer.sections():
         if section.notice:
             pieces.append(section.notice)
         pieces.extend(s.text for s in [*section.summary, *section.key_points])
@@ -454,6 +454,9 @@ def adapt(answer: Answer, *, audience: Audience) -> Answer:
         introduced: set[str] = set()
         adapted = answer.model_copy(
             update={
+                "bottom_line": (
+                    _plain_section(answer.bottom_line, lexicon, introduced) if answer.bottom_line else None
+                ),
                 "guidelines": _plain_section(answer.guidelines, lexicon, introduced),
                 "research": _plain_section(answer.research, lexicon, introduced),
                 "disclaimer": PATIENT_DISCLAIMER,

@@ -74,6 +74,7 @@ def _renumber(answer: Answer) -> Answer:
     )
     return answer.model_copy(
         update={
+            "bottom_line": fix_section(answer.bottom_line) if answer.bottom_line else None,
             "guidelines": fix_section(answer.guidelines),
             "research": fix_section(answer.research),
             "references": refs,
@@ -90,6 +91,11 @@ def keep_readable(
 ) -> Answer:
     trimmed = answer.model_copy(
         update={
+            "bottom_line": (
+                _section(answer.bottom_line, grade, max_grade=max_grade, limit=limit)
+                if answer.bottom_line
+                else None
+            ),
             "guidelines": _section(answer.guidelines, grade, max_grade=max_grade, limit=limit),
             "research": _section(answer.research, grade, max_grade=max_grade, limit=limit),
         }

@@ -43,6 +43,28 @@ def answer_to_text(answer: Answer) -> str:
         f"Audience: {answer.audience.value}    Evidence: {answer.evidence_status.value.replace('_', ' ')}"
     )
     lines.append("")
+    if answer.bottom_line is not None:
+        lines += [answer.bottom_line.title.upper(), "=" * len(answer.bottom_line.title)]
+        if answer.verdict is not None:
+            lines.append(
+                _wrap(
+                    f"Verdict: {answer.verdict.label.value} ({answer.verdict.basis}; medref's reading of the cited sentences)"
+                )
+            )
+            for side, items in (
+                ("reads yes", answer.verdict.inputs),
+                ("reads no", answer.verdict.disagreeing),
+            ):
+                if answer.verdict.disagreeing:
+                    lines += [
+                        _wrap(f"{v.text} {''.join(f'[{n}]' for n in v.citations)}", f"  {side}: ")
+                        for v in items
+                    ]
+        if answer.bottom_line.notice:
+            lines.append(_wrap(answer.bottom_line.notice))
+        if answer.bottom_line.summary:
+            lines.append(_wrap(" ".join(cite(s) for s in answer.bottom_line.summary)))
+        lines.append("")
     lines += _section(answer.guidelines, bullets_label="Key points:")
     lines += _section(answer.research, bullets_label="Findings:")
     if answer.references:
@@ -58,6 +80,18 @@ def answer_to_text(answer: Answer) -> str:
             if d.url:
                 line += f". {d.url}"
             lines.append(_wrap(line))
+        lines.append("")
+    if answer.related_reading:
+        lines += ["Related reading (closest sources; not cited as answers)", "-" * 55]
+        for d in answer.related_reading:
+            lines.append(
+                _wrap(
+                    f"{d.title.rstrip('. ')}"
+                    + (f". {d.year}" if d.year else "")
+                    + (f". {d.url}" if d.url else ""),
+                    "  - ",
+                )
+            )
         lines.append("")
     if answer.related_questions:
         lines += ["Related questions", "-----------------"]
