@@ -34,8 +34,14 @@ def _rewrite_first_sentence(app: FastAPI, item: str, new_text: str) -> None:
         payload: dict[str, Any] = conn.execute(
             select(answer_versions.c.payload).where(answer_versions.c.answer_id == item)
         ).scalar_one()
-        section = payload["research"] if payload["research"]["summary"] else payload["guidelines"]
-        section["summary"][0]["text"] = new_text
+        sentences = [
+            s
+            for part in ("guidelines", "research")
+            for key in ("summary", "key_points")
+            for s in payload[part][key]
+        ]
+        assert sentences, "the demo answer has no sentence to rewrite"
+        sentences[0]["text"] = new_text
         conn.execute(text("DROP TRIGGER IF EXISTS answer_versions_no_update"))
         conn.execute(
             update(answer_versions).where(answer_versions.c.answer_id == item).values(payload=payload)
