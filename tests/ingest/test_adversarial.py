@@ -21,10 +21,15 @@ from medref.store.repository import Store
 from tests.ingest.adversarial.corpus import MIB, Corpus, build_corpus
 
 # Runs the CLI and reports its own peak RSS on stderr when it exits (sys.exit included).
+# (VmHWM, not ru_maxrss: on Linux ru_maxrss also counts the parent's memory at the fork.)
 _WRAPPER = (
-    "import atexit, resource, sys\n"
-    "atexit.register(lambda: sys.stderr.write("
-    "'MAXRSS_KB %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+    "import atexit, re, resource, sys\n"
+    "def peak():\n"
+    "    try:\n"
+    "        return int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
+    "    except (OSError, AttributeError):\n"
+    "        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "atexit.register(lambda: sys.stderr.write('MAXRSS_KB %d\\n' % peak()))\n"
     "from medref.cli import main\n"
     "sys.argv = ['medref', *sys.argv[1:]]\n"
     "main()\n"
