@@ -23,47 +23,24 @@ import json
 import os
 import re
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.ingest.adversarial.corpus import FIXTURES, build_corpus
+from tests.ingest.adversarial.corpus import FIXTURES, build_corpus, peak_rss_kb, run_medref
 
 from bench.report import md_table, save_json, write_section
 from medref.settings import load_settings
 from medref.store.repository import Store
 
-# (VmHWM, not ru_maxrss: on Linux ru_maxrss also counts the parent's memory at the fork.)
-_WRAPPER = (
-    "import atexit, re, resource, sys\n"
-    "def peak():\n"
-    "    try:\n"
-    "        return int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
-    "    except (OSError, AttributeError):\n"
-    "        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-    "atexit.register(lambda: sys.stderr.write('MAXRSS_KB %d\\n' % peak()))\n"
-    "from medref.cli import main\n"
-    "sys.argv = ['medref', *sys.argv[1:]]\n"
-    "main()\n"
-)
 # a failure described by describe() for an exception that is not a MedrefError: "path: KeyError: ..."
 _UNEXPECTED = re.compile(r": (?:[A-Z]\w*(?:Error|Exception)|KeyError|StopIteration): ")
 
 
 def _medref(env: dict[str, str], *args: str | Path) -> tuple[subprocess.CompletedProcess[str], float]:
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", _WRAPPER, *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=1800,
-    )
-    return proc, time.perf_counter() - started
+    return run_medref(env, *args)
 
 
 def adversarial_ingest(args: argparse.Namespace) -> dict[str, Any]:
@@ -106,7 +83,7 @@ def adversarial_ingest(args: argparse.Namespace) -> dict[str, Any]:
         registered = (root / "data" / "drugsatfda.zip").read_bytes() == corpus.registered_zip.read_bytes()
         status, _ = _medref(env, "index", "status", "--json")
         behind = sum(ix["behind"] for ix in json.loads(status.stdout)["indexes"])
-        peak_kb = int(run.stderr.rsplit("MAXRSS_KB ", 1)[1].split()[0]) if "MAXRSS_KB" in run.stderr else -1
+        peak_kb = peak_rss_kb(run.stderr)
         return {
             "files_tried": corpus.tried,
             "good_files": len(corpus.good),

@@ -11,42 +11,20 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from medref.settings import load_settings
 from medref.store.repository import Store
-from tests.ingest.adversarial.corpus import MIB, Corpus, build_corpus
+from tests.ingest.adversarial.corpus import MIB, Corpus, build_corpus, peak_rss_kb, run_medref
 
-# Runs the CLI and reports its own peak RSS on stderr when it exits (sys.exit included).
-# (VmHWM, not ru_maxrss: on Linux ru_maxrss also counts the parent's memory at the fork.)
-_WRAPPER = (
-    "import atexit, re, resource, sys\n"
-    "def peak():\n"
-    "    try:\n"
-    "        return int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
-    "    except (OSError, AttributeError):\n"
-    "        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-    "atexit.register(lambda: sys.stderr.write('MAXRSS_KB %d\\n' % peak()))\n"
-    "from medref.cli import main\n"
-    "sys.argv = ['medref', *sys.argv[1:]]\n"
-    "main()\n"
-)
 BOMB_MB = 2048
 LIMIT_MB = 24  # above the 16 MB floor of the ratio check, so the bomb meets the ratio limit
 
 
 def _medref(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", _WRAPPER, *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=600,
-    )
+    return run_medref(env, *args, timeout=600)[0]
 
 
 def _errors(stderr: str, corpus: Corpus) -> dict[str, str]:
@@ -115,7 +93,8 @@ def test_adversarial_corpus(tmp_path: Path, fixtures: Path, env: dict[str, str])
     assert indexes and all(ix["behind"] == 0 for ix in indexes)
     assert all(ix["passages"] == store.stats()["passages"] for ix in indexes)
 
-    peak_kb = int(run.stderr.rsplit("MAXRSS_KB ", 1)[1].split()[0])
+    peak_kb = peak_rss_kb(run.stderr)
+    assert peak_kb > 0, run.stderr
     assert peak_kb * 1024 < 512 * MIB < BOMB_MB * MIB, f"peak RSS {peak_kb / 1024:.0f} MB"
 
 

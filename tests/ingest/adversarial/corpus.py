@@ -16,6 +16,9 @@ import gzip
 import os
 import random
 import shutil
+import subprocess
+import sys
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,3 +163,40 @@ def build_corpus(root: Path, *, bomb_mb: int = 2048, big_mb: int = 12) -> Corpus
     c.extra.append(partial)
     c.bad[partial.name] = "Submissions.txt"
     return c
+
+
+# Runs the CLI and reports its own peak RSS on stderr when it exits (sys.exit included).
+# (VmHWM, not ru_maxrss: on Linux ru_maxrss also counts the parent's memory at the fork.)
+_WRAPPER = (
+    "import atexit, re, resource, sys\n"
+    "def peak():\n"
+    "    try:\n"
+    "        return int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
+    "    except (OSError, AttributeError):\n"
+    "        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "atexit.register(lambda: sys.stderr.write('MAXRSS_KB %d\\n' % peak()))\n"
+    "from medref.cli import main\n"
+    "sys.argv = ['medref', *sys.argv[1:]]\n"
+    "main()\n"
+)
+
+
+def run_medref(
+    env: dict[str, str], *args: str | Path, timeout: float = 1800
+) -> tuple[subprocess.CompletedProcess[str], float]:
+    """``medref <args>`` in a child process: (the finished process, seconds it took)."""
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=timeout,
+    )
+    return proc, time.perf_counter() - started
+
+
+def peak_rss_kb(stderr: str) -> int:
+    """The peak RSS a :func:`run_medref` child reported; -1 when it died before reporting."""
+    return int(stderr.rsplit("MAXRSS_KB ", 1)[1].split()[0]) if "MAXRSS_KB " in stderr else -1
