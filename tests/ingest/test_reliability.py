@@ -244,3 +244,16 @@ def test_utf16_json_reads_like_utf8(fixtures: Path, tmp_path: Path) -> None:
     for codec in ("utf-16", "utf-16-le"):
         path.write_bytes(raw.encode(codec))
         assert read_json(path) == json.loads(raw)
+
+
+def test_a_file_name_that_is_not_utf8_still_stores(store_url: str, fixtures: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    raw_name = os.fsencode(folder) + b"/trial-\xff.json"
+    with open(raw_name, "wb") as fh:
+        fh.write((fixtures / "ctgov" / "study.json").read_bytes())
+    store = Store.open(store_url)
+    report = ingest_paths(store, [folder])
+    assert report.ok, report.files[0].error
+    doc = store.get_document("nct:NCT09990001")
+    assert doc.source_path is not None and doc.source_path.endswith("trial-\ufffd.json")

@@ -106,6 +106,16 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _storable_sources(items: Iterable[Any]) -> Iterator[Any]:
+    """Items with a storable ``source_path``: a file name that is not valid UTF-8 comes back from
+    the OS with lone surrogates, which no store can encode (they become U+FFFD)."""
+    for item in items:
+        source = getattr(item, "source_path", None)
+        if source and storable(source) is not source:
+            item = item.model_copy(update={"source_path": storable(source)})
+        yield item
+
+
 def _failed(store: Store, label: str, fmt: str | None, exc: Exception, started: float) -> IngestFileResult:
     """Record a failed file; the message always names it. Logging the failure never raises."""
     reason = describe(exc)
@@ -138,8 +148,8 @@ def ingest_file(
             parser = get_parser(name)
             items = parser.parse(path, **parse_options(name, options or {}))
             result = store.write_file(
-                items,
-                path=str(path),
+                _storable_sources(items),
+                path=storable(str(path)),
                 fmt=name,
                 progress=(lambda n: progress(str(path), n)) if progress else None,
             )
@@ -160,7 +170,10 @@ def _ingest_group(
         with use_limits(limits):
             items = parser.parse_many(paths)  # type: ignore[attr-defined]
             result = store.write_file(
-                items, path=label, fmt=fmt, progress=(lambda n: progress(label, n)) if progress else None
+                _storable_sources(items),
+                path=storable(label),
+                fmt=fmt,
+                progress=(lambda n: progress(label, n)) if progress else None,
             )
     except Exception as exc:  # as in ingest_file
         return _failed(store, label, fmt, exc, started)
