@@ -89,7 +89,9 @@ def fake_monograph(drug: str, audience: Audience) -> Monograph:
 def fake_builder(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
 
-    def build(drug: str, *, store: Any, retriever: Any, lexicon: Any, audience: Audience) -> Monograph:
+    def build(
+        drug: str, *, store: Any, retriever: Any, lexicon: Any, audience: Audience, drugsatfda: Any = None
+    ) -> Monograph:
         calls.append({"drug": drug, "audience": audience, "lexicon": lexicon, "store": store})
         if drug.casefold() != "zorblax":
             raise NotFoundError(f"unknown drug {drug!r}; did you mean: Zorblax, Zorblaxin?")

@@ -1,7 +1,8 @@
 """Drug monograph pages: ``/monographs/{drug}`` and its JSON twin.
 
 The monograph itself is built by ``medref.monograph.builder.build_monograph(drug, *, store,
-retriever, lexicon, audience)``; while that module is not installed the pages answer 404 with
+retriever, lexicon, audience, drugsatfda)`` (``drugsatfda``: the registered Drugs@FDA export,
+as the CLI uses it); while that module is not installed the pages answer 404 with
 a message saying so. An unknown drug is a 404 whose message carries the builder's suggestions.
 """
 
