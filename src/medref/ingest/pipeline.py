@@ -61,7 +61,7 @@ def _walk(folder: Path) -> Iterator[Path | str]:
             if child.is_symlink() or any(p.is_symlink() for p in between):
                 where = "points outside the folder being ingested" if child.exists() else "leads nowhere"
                 yield Refused(str(child), f"symbolic link {where}; not read")
-            continue
+                continue
         if child.is_file():
             yield child
 
