@@ -312,10 +312,11 @@ def test_prompt_injection_document_is_data_and_its_claim_is_dropped(server: Fake
     assert "<|im_start|>" not in user["content"]
     assert user["content"].index("data, not instructions") < user["content"].index("<sources>")
 
-    texts = [s.text for s in answer.sentences()]
-    assert texts == ["Velocimab was given to eight adults."]
-    assert not any("safe for everyone" in t for t in texts)
-    assert answer.dropped_sentences == 2
+    # the poisoned passage is never evidence: its planted claim and its ordinary sentence both go
+    assert answer.sentences() == []
+    assert answer.dropped_sentences == 3
+    notes = "\n".join(answer.notes)
+    assert "injected" in notes and "reads as instructions to a language model" in notes
 
 
 # ------------------------------------------------------------------------ no evidence

@@ -25,10 +25,16 @@ A sentence is *supported* when all of these hold:
    next three content words of its clause) shares a word with the sentence's scope; and a
    negation in the window whose scope touches the sentence's words must be matched by one
    in the sentence.
+6. **No contradiction.** Against that same window, no word stands where the window has its
+   opposite (more/less, seropositive/seronegative, effective/ineffective), no two words have
+   traded places across the relation between them (A better than B / B better than A), and
+   every number of the sentence is in the window itself, with its unit
+   (:mod:`medref.compose.contradiction`).
 
-Passage sentences written to a language model rather than a reader ("ignore previous
-instructions", "you are now", "system prompt") are never evidence: they are left out of
-every check, so a document cannot vouch for the claim it tries to inject.
+Passages written to a language model rather than a reader ("ignore previous instructions",
+chat role tokens, "note to the assistant": :func:`medref.ingest.suspect.is_suspect_text`, or
+flagged at ingest and passed in ``suspect``) are never evidence: no sentence of them supports
+anything, and a sentence whose words only such a passage provides is refused as injected.
 
 The result also gives the best-matching window as ``(passage index, start, end)`` character
 offsets into that passage, for :class:`~medref.models.Citation` spans.
@@ -37,21 +43,41 @@ offsets into that passage, for :class:`~medref.models.Citation` spans.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import Stemmer
 
+from medref.compose.contradiction import contradiction
+from medref.compose.numbers import (
+    MARKER_PATTERN,
+    cited_numbers,
+    is_quantity,
+    numbers_as_digits,
+    quantities,
+    strip_markers,
+)
 from medref.index.textnorm import DEFAULT as _ANALYZER
+from medref.ingest.suspect import is_suspect_text
 from medref.models import Answer, CitedSentence
+
+__all__ = [
+    "DEFAULT_MIN_COVERAGE",
+    "MARKER_PATTERN",
+    "SupportResult",
+    "check_answer",
+    "cited_numbers",
+    "name_words",
+    "quantities",
+    "sentence_spans",
+    "strip_markers",
+    "supports",
+]
 
 DEFAULT_MIN_COVERAGE = 0.8
 NEGATION_SCOPE = 3  # content words after a negation cue that it governs
 
-#: A citation marker: [3], [1, 2], [1-3], [Source 2]; group 1 holds the numbers.
-MARKER_PATTERN = r"\[\s*(?:(?:sources?|refs?|references?)\s*)?(\d+(?:\s*(?:[,;]|[-–—]|and)\s*\d+)*)\s*\]"
-_MARKER = re.compile(MARKER_PATTERN, re.I)
 _NEGATIONS = frozenset(
     {
         "not",
@@ -82,35 +108,7 @@ _STOPWORD_TEXT = """
     found find note noted notes source sources overall respectively
 """
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-_NUMBER_WORD_TEXT = """
-    two 2 three 3 four 4 five 5 six 6 seven 7 eight 8 nine 9 ten 10 eleven 11 twelve 12 thirteen 13
-    fourteen 14 fifteen 15 sixteen 16 seventeen 17 eighteen 18 nineteen 19 twenty 20 thirty 30
-    forty 40 fifty 50 sixty 60 seventy 70 eighty 80 ninety 90 hundred 100
-"""
-_pairs = _NUMBER_WORD_TEXT.split()
-_NUMBER_WORDS = dict(zip(_pairs[::2], _pairs[1::2], strict=True))
-_NUMBER_WORD_RE = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
 _TOKEN = re.compile(r"[^\W_]+|[,;:()]")
-
-# ----------------------------------------------------------------------------- quantities
-_UNIT_SYNONYM_TEXT = """
-    µg=mcg μg=mcg ug=mcg microgram=mcg micrograms=mcg milligram=mg milligrams=mg gram=g grams=g
-    kilogram=kg kilograms=kg millilitre=ml milliliter=ml millilitres=ml milliliters=ml percent=%
-    per_cent=% hour=h hours=h hr=h hrs=h day=d days=d week=wk weeks=wk wks=wk month=mo months=mo
-    year=y years=y yr=y yrs=y minute=min minutes=min mins=min unit=u units=u m²=m2
-"""
-_UNIT_SYNONYMS = {
-    a.replace("_", " "): b for a, _, b in (item.partition("=") for item in _UNIT_SYNONYM_TEXT.split())
-}
-_UNIT_BASE = (
-    r"mcg|µg|μg|ug|mg|g|kg|ng|ml|dl|l|iu|units?|u|mmol|mol|meq|mmhg|mm|cm|%|percent|per cent"
-    r"|micrograms?|milligrams?|grams?|kilograms?|millilit(?:re|er)s?|hours?|hrs?|h|days?|d|weeks?|wks?"
-    r"|wk|months?|years?|yrs?|yr|minutes?|mins?|min"
-)
-_UNIT_DENOM = r"m2|m²|kg|g|mg|l|dl|ml|min|minute|h|hours?|d|days?|wk|weeks?|dose|\d+\s*h(?:ours?)?"
-_UNIT = rf"(?:{_UNIT_BASE})(?:\s*(?:/|per)\s*(?:{_UNIT_DENOM}))*"
-_QTY = re.compile(rf"(?<![\w.])(\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.(\d+))?(?:\s*({_UNIT})(?![^\W_]))?", re.I)
-_RANGE_GAP = re.compile(r"\s*(?:-|–|—|to|or|and|,)\s*", re.I)
 
 
 @dataclass(frozen=True)
@@ -126,28 +124,6 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
-def strip_markers(text: str) -> str:
-    """The sentence without ``[n]`` citation markers, with tidy spacing."""
-    out = _MARKER.sub(" ", text)
-    out = re.sub(r"\s+([.,;:!?])", r"\1", out)
-    return re.sub(r"\s{2,}", " ", out).strip()
-
-
-def cited_numbers(text: str) -> list[int]:
-    """Source numbers of every ``[n]``, ``[n, m]`` and ``[n-m]`` marker, in order, once each."""
-    out: list[int] = []
-    for m in _MARKER.finditer(text):
-        for piece in re.split(r"\s*(?:[,;]|and)\s*", m.group(1)):
-            a, _, b = re.sub(r"\s", "", piece).replace("–", "-").replace("—", "-").partition("-")
-            lo, hi = int(a), int(b or a)
-            out.extend(range(lo, hi + 1) if 0 <= hi - lo <= 20 else (lo, hi))
-    return list(dict.fromkeys(out))
-
-
-def _numbers_as_digits(text: str) -> str:
-    return _NUMBER_WORD_RE.sub(lambda m: _NUMBER_WORDS[m.group(1).lower()], text)
-
-
 @dataclass(frozen=True)
 class _Analysis:
     content: frozenset[str]
@@ -158,7 +134,7 @@ class _Analysis:
 def _analyse(text: str) -> _Analysis:
     norm = _ANALYZER.normalize(text)
     norm = re.sub(r"n['’]t\b", " not", norm)
-    norm = _numbers_as_digits(re.sub(r"\bcannot\b", "can not", norm))
+    norm = numbers_as_digits(re.sub(r"\bcannot\b", "can not", norm))
     stem = _stemmer().stemWord
     content: set[str] = set()
     scopes: list[set[str]] = []
@@ -180,40 +156,6 @@ def _analyse(text: str) -> _Analysis:
             scope.add(word)
         open_scopes = [s for s in open_scopes if len(s) < NEGATION_SCOPE]
     return _Analysis(frozenset(content), tuple(frozenset(s) for s in scopes))
-
-
-def _norm_unit(unit: str) -> str:
-    pieces = []
-    for part in re.split(r"\s*(?:/|\bper\b(?! cent))\s*", unit.lower().strip()):
-        part = re.sub(r"\s+", " ", part)
-        pieces.append(_UNIT_SYNONYMS.get(part, part).replace(" ", ""))
-    return "/".join(pieces)
-
-
-def _norm_value(whole: str, frac: str | None) -> str:
-    whole = whole.replace(",", "").lstrip("0") or "0"
-    frac = (frac or "").rstrip("0")
-    return f"{whole}.{frac}" if frac else whole
-
-
-def quantities(text: str) -> list[tuple[str, str | None]]:
-    """Numbers in ``text`` as ``(value, unit or None)``, normalised, in order."""
-    prepared = _numbers_as_digits(strip_markers(text))
-    found = [
-        (
-            m.start(),
-            m.end(),
-            _norm_value(m.group(1), m.group(2)),
-            _norm_unit(m.group(3)) if m.group(3) else None,
-        )
-        for m in _QTY.finditer(prepared)
-    ]
-    out: list[tuple[str, str | None]] = [(v, u) for _, _, v, u in found]
-    for i in range(len(found) - 2, -1, -1):  # a range's unit carries back: 5-10 mg -> 5 mg
-        gap = prepared[found[i][1] : found[i + 1][0]]
-        if out[i][1] is None and out[i + 1][1] is not None and _RANGE_GAP.fullmatch(gap):
-            out[i] = (out[i][0], out[i + 1][1])
-    return out
 
 
 # ----------------------------------------------------------------------------- names
@@ -241,7 +183,7 @@ def name_words(sentence: str) -> list[str]:
         word = m.group(0)
         low = word.lower()
         letters = sum(ch.isalpha() for ch in word)
-        if letters == 0 or _ORDINAL.fullmatch(word) or _QTY.fullmatch(low):
+        if letters == 0 or _ORDINAL.fullmatch(word) or is_quantity(low):
             continue
         is_name = (
             any(ch.isdigit() for ch in word)
@@ -290,13 +232,6 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(?:instructions?|rules?|prompts?|directions?)\b"
-    r"|\b(?:you are now|from now on,? you|system prompt|as an ai|new instructions?)\b",
-    re.I,
-)
-
-
 def _adjacent(text: str, end: int, start: int) -> bool:
     """Nothing but a sentence boundary between two spans (no left-out sentence)."""
     return not text[end:start].strip(" \t\n\r\"')]")
@@ -313,30 +248,69 @@ def _negation_problem(sentence: _Analysis, window: _Analysis) -> str | None:
     return None
 
 
+_Window = tuple[int, int, int, _Analysis]  # passage index, start, end, analysis
+
+
 def _best_window(
-    sent: _Analysis, windows: list[tuple[int, int, int, _Analysis]]
+    sent: _Analysis, windows: list[_Window], check: Callable[[_Window], str | None]
 ) -> tuple[tuple[int, int, int] | None, str | None]:
-    """The window sharing most words (shortest, then earliest, on ties), preferring one whose
-    polarity agrees; with the negation problem when none of the best ones agrees. A window
-    that contains a disagreeing one cannot rescue it (a negation in the next sentence does
-    not make a flipped claim true)."""
+    """The window sharing most words (shortest, then earliest, on ties), preferring one that
+    ``check`` finds no problem with; with the first problem when none of the best ones
+    passes. A window that contains a failing one cannot rescue it (a negation in the next
+    sentence does not make a flipped claim true)."""
     ranked = sorted(windows, key=lambda w: (-len(sent.content & w[3].content), w[2] - w[1], w[0], w[1]))
     top = len(sent.content & ranked[0][3].content) if ranked else 0
     if top == 0:
         return None, None
     first_problem: str | None = None
     refused: list[tuple[int, int, int]] = []
-    for idx, start, end, a in ranked:
+    for window in ranked:
+        idx, start, end, a = window
         if len(sent.content & a.content) < top:
             break
         if any(i == idx and start <= s and e <= end for i, s, e in refused):
             continue
-        problem = _negation_problem(sent, a)
+        problem = check(window)
         if problem is None:
             return (idx, start, end), None
         refused.append((idx, start, end))
         first_problem = first_problem or problem
     return (ranked[0][0], ranked[0][1], ranked[0][2]), first_problem
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What one passage offers as evidence, computed once per passage text."""
+
+    windows: tuple[tuple[int, int, _Analysis], ...]  # one sentence or two adjacent ones
+    parts: dict[tuple[int, int], tuple[str, ...]]  # the sentences of each two-sentence window
+    stems: frozenset[str]
+    vocab: frozenset[str]
+    values: frozenset[str]
+    with_units: frozenset[tuple[str, str | None]]
+
+
+@lru_cache(maxsize=2048)
+def _facts(text: str) -> _Facts:
+    spans = sentence_spans(text)
+    windows: list[tuple[int, int, _Analysis]] = []
+    parts: dict[tuple[int, int], tuple[str, ...]] = {}
+    for j, (start, end) in enumerate(spans):
+        windows.append((start, end, _analyse(text[start:end])))
+        if j + 1 < len(spans) and _adjacent(text, end, spans[j + 1][0]):
+            nxt_start, nxt_end = spans[j + 1]
+            windows.append((start, nxt_end, _analyse(text[start:nxt_end])))
+            parts[(start, nxt_end)] = (text[start:end], text[nxt_start:nxt_end])
+    evidence = [text[a:b] for a, b in spans]
+    found = [q for sentence in evidence for q in quantities(sentence)]
+    return _Facts(
+        windows=tuple(windows),
+        parts=parts,
+        stems=frozenset(w for _, _, a in windows for w in a.content),
+        vocab=_vocabulary(evidence),
+        values=frozenset(v for v, _ in found),
+        with_units=frozenset(found),
+    )
 
 
 def supports(
@@ -345,43 +319,54 @@ def supports(
     *,
     min_coverage: float = DEFAULT_MIN_COVERAGE,
     context: Sequence[str] = (),
+    suspect: Sequence[str | None] = (),
 ) -> SupportResult:
     """Check one sentence against the text of the passages it cites (see the module docstring).
 
     ``context`` is extra text the sentence may borrow words and bare numbers from, such as the
     titles of the cited documents; it never supplies a quantity with a unit or the span.
+    ``suspect`` gives, per passage, the reason ingest flagged it as instructions to a model
+    (``Document.meta["suspect_passages"]``) or None; the passage text is screened as well.
     """
     if not passages or not any(p.strip() for p in passages):
         return SupportResult(False, 0.0, "no cited passage")
     sent = _analyse(strip_markers(sentence))
     if not sent.content:
         return SupportResult(False, 0.0, "no content words to check")
-    windows: list[tuple[int, int, int, _Analysis]] = []
+    flags = [(suspect[i] if i < len(suspect) else None) or is_suspect_text(t) for i, t in enumerate(passages)]
+    context = [t for t in context if not is_suspect_text(t)]
+    windows: list[_Window] = []
     stems: set[str] = set()
-    evidence: list[str] = []  # the passage sentences that may support anything
+    vocab: set[str] = set(_vocabulary(context))
+    values: set[str] = set()
+    with_units: set[tuple[str, str | None]] = set()
     for idx, text in enumerate(passages):
-        spans = [(a, b) for a, b in sentence_spans(text) if not _INSTRUCTION.search(text[a:b])]
-        evidence.extend(text[a:b] for a, b in spans)
-        for j, (start, end) in enumerate(spans):
-            nxt = spans[j + 1][1] if j + 1 < len(spans) and _adjacent(text, end, spans[j + 1][0]) else None
-            for stop in (end, nxt):
-                if stop is not None:
-                    a = _analyse(text[start:stop])
-                    windows.append((idx, start, stop, a))
-                    stems |= a.content
+        if flags[idx]:
+            continue
+        facts = _facts(text)
+        windows.extend((idx, start, stop, a) for start, stop, a in facts.windows)
+        stems |= facts.stems
+        vocab |= facts.vocab
+        values |= facts.values
+        with_units |= facts.with_units
     for text in context:
         stems |= _analyse(text).content
     all_stems = frozenset(stems)
     missing = sent.content - all_stems
     coverage = round(1.0 - len(missing) / len(sent.content), 4)
-    span, negation = _best_window(sent, windows)
+    clean_best = max((len(sent.content & w[3].content) for w in windows), default=0)
+    injected = _injection_problem(sent, missing, clean_best, passages, flags)
+    if injected is not None:
+        return SupportResult(False, coverage, injected)
 
-    values: set[str] = set()
-    with_units: set[tuple[str, str | None]] = set()
-    for text in evidence:
-        for value, unit in quantities(text):
-            values.add(value)
-            with_units.add((value, unit))
+    def check(window: _Window) -> str | None:
+        idx, start, stop, analysis = window
+        text = passages[idx]
+        parts = _facts(text).parts.get((start, stop), ())
+        return _negation_problem(sent, analysis) or contradiction(sentence, text[start:stop], context, parts)
+
+    span, problem = _best_window(sent, windows, check)
+
     context_values = {v for text in context for v, _ in quantities(text)}
     for value, unit in quantities(sentence):
         if unit is None and value not in values and value not in context_values:
@@ -391,9 +376,8 @@ def supports(
                 False, coverage, f"quantity '{value} {unit}' is not in the cited passages", span
             )
 
-    vocab = _vocabulary([*evidence, *context])
     for word in name_words(sentence):
-        if _name_missing(word, vocab, all_stems):
+        if _name_missing(word, frozenset(vocab), all_stems):
             return SupportResult(False, coverage, f"name '{word}' is not in the cited passages", span)
     if coverage < min_coverage:
         shown = ", ".join(sorted(missing)[:6])
@@ -401,9 +385,34 @@ def supports(
         return SupportResult(False, coverage, reason, span)
     if span is None:
         return SupportResult(False, coverage, "no sentence of the cited passages shares a word with it")
-    if negation is not None:
-        return SupportResult(False, coverage, negation, span)
+    if problem is not None:
+        return SupportResult(False, coverage, problem, span)
     return SupportResult(True, coverage, "supported", span)
+
+
+def _injection_problem(
+    sent: _Analysis,
+    missing: frozenset[str],
+    clean_best: int,
+    passages: Sequence[str],
+    flags: Sequence[str | None],
+) -> str | None:
+    """Why the sentence counts as injected: some of its words come only from a passage that
+    reads as instructions to a language model, a sentence of such a passage matches it at
+    least as well as any other passage does, or it cites nothing else."""
+    for idx, reason in enumerate(flags):
+        if reason is None:
+            continue
+        suspect = f"cited passage {idx + 1}, which reads as instructions to a language model ({reason})"
+        taken = sorted(missing & _analyse(passages[idx]).content)
+        if taken:
+            return f"injected: '{' '.join(taken[:6])}' comes only from {suspect}"
+        best = max((len(sent.content & w[2].content) for w in _facts(passages[idx]).windows), default=0)
+        if best >= clean_best and best * 2 >= len(sent.content):
+            return f"injected: it matches a sentence of {suspect} at least as well as any other source"
+    if all(flags):
+        return f"injected: the cited passage reads as instructions to a language model ({flags[0]})"
+    return None
 
 
 def check_answer(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from medref.models import Document, Passage
@@ -48,15 +49,19 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "chat-template role line",
-            r"^\s*(?:#{2,}\s*)?(?:system|assistant|instruction|developer)\s*(?:message|prompt)?\s*:",
+            r"^\s*(?:#{2,}\s*)?(?:system|assistant|instruction|developer)\s*(?:message|prompt)?\s*:"
+            r"|#{2,}\s*(?:system|assistant|user|instructions?|developer|response)\b",
         ),
         (
             "asks to ignore earlier instructions",
             rf"\b(?:ignore|disregard|forget|override|bypass|overrule)\s+(?:{_WEAK}\s+){{0,3}}{_PRIOR}\s+(?:{_WEAK}\s+)?(?:[a-z]+\s+)?{_ORDERS}\b"
-            r"|\b(?:ignore|disregard|forget)\s+(?:everything|anything|all)\s+(?:above|before|previously|you\s+(?:were|have\s+been)\s+told)\b",
+            r"|\b(?:ignore|disregard|forget)\s+(?:everything|anything|all)\s+(?:above|before|previously|you\s+(?:were|have\s+been)\s+told)\b"
+            rf"|\b(?:ignore|disregard|forget)\s+(?:{_WEAK}\s+){{0,3}}(?:[a-z]+\s+)?(?:{_ORDERS}|sources?|documents?|texts?|passages?)"
+            r"\s+(?:above|below|before|earlier|given\s+(?:above|earlier|before))\b",
         ),
         ("addresses an AI assistant", rf"\bnote\s+(?:to|for)\s+(?:the\s+|any\s+|an?\s+)?{_MODEL}s?\b"),
         ("addresses an AI assistant", rf"\b(?:dear|attention|hey|hello|hi)\s*,?\s+{_ADDRESSEE}\b"),
+        ("addresses an AI assistant", rf"(?:^|[.!?;]\s+|[(\[]\s*){_ADDRESSEE}\s*[,:]"),
         (
             "addresses an AI assistant",
             rf"\bif\s+you\s+are\s+(?:an?\s+)?(?:automated|language model|{_ADDRESSEE})\b",
@@ -100,6 +105,7 @@ def _prepare(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
 
 
+@lru_cache(maxsize=8192)
 def is_suspect_text(text: str) -> str | None:
     """Why ``text`` reads as instructions to a language model, or None when it does not.
 
