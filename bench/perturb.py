@@ -104,9 +104,15 @@ def check(sentence: str, passage: str, record: list[str], title: str) -> tuple[b
 def run(split_filter: str) -> dict[str, Any]:
     docs = load_documents()
     vocab = {w.lower() for d in docs for w in re.findall(r"[A-Za-z]+", d.text)}
-    tuning_pairs = {i for i in range(rules.pair_count()) if i % 2 == 0}
+    tuning_pairs = {i for i in range(rules.pair_count()) if rules.pair_group(i) == "tuning"}
+    template_groups = [
+        ("tuning", rules.TUNING_TEMPLATES),
+        ("held-out 1", rules.HELD_OUT_TEMPLATES),
+        ("held-out 2", rules.HELD_OUT_2_TEMPLATES),
+    ]
     cases: list[Case] = []
     originals: dict[str, Counter[str]] = defaultdict(Counter)
+    faithful: dict[str, Counter[str]] = defaultdict(Counter)
     poisoned_quotes: Counter[str] = Counter()
     template_turn = 0
     for doc in docs:
@@ -119,12 +125,15 @@ def run(split_filter: str) -> dict[str, Any]:
             texts = nearby(doc, ordinal)
             own, whole, _ = check(sentence, passage, texts, doc.title)
             originals[split].update({"n": 1, "own": own, "record": whole})
+            for text, _ in rules.faithful_edits(sentence):
+                e_own, e_whole, _ = check(text, passage, texts, doc.title)
+                faithful[split].update({"n": 1, "own": e_own, "record": e_whole})
             made: list[tuple[str, str, str, str]] = []  # kind, perturbed, detail, half
             if (r := rules.negation_flip(sentence)) is not None:
                 made.append(("negation flip", r[0], r[1], ""))
             allowed = tuning_pairs if split == "tune" else None
             if (a := rules.antonym_flip(sentence, allowed, vocab)) is not None:
-                made.append(("antonym flip", a[0], a[1], "tuning" if a[2] in tuning_pairs else "held-out"))
+                made.append(("antonym flip", a[0], a[1], rules.pair_group(a[2])))
             if (r := rules.entity_swap(sentence)) is not None:
                 made.append(("entity swap", r[0], r[1], ""))
             if (r := rules.number_change(sentence, passage)) is not None:
@@ -141,25 +150,22 @@ def run(split_filter: str) -> dict[str, Any]:
             if (ordinal, "injection-derived") in used:
                 continue
             used.add((ordinal, "injection-derived"))
-            held = split == "report" and template_turn % 2 == 1
-            group = rules.HELD_OUT_TEMPLATES if held else rules.TUNING_TEMPLATES
-            template = group[template_turn // 2 % len(group)]
+            groups = template_groups if split == "report" else template_groups[:1]
+            half, group = groups[template_turn % len(groups)]
+            template = group[template_turn // len(groups) % len(group)]
             template_turn += 1
             poisoned = rules.injection(passage, template)
             if poisoned is None:
                 continue
             text, claim = poisoned
             record = nearby(doc, ordinal, replace=text)
-            c = Case(
-                "injection-derived", split, "held-out" if held else "tuning", source, "", claim, template[0]
-            )
+            c = Case("injection-derived", split, half, source, "", claim, template[0])
             c.own, c.record, c.reason_own = check(claim, text, record, doc.title)
             cases.append(c)
-            q_own, q_rec, _ = check(
-                sentence, text, record, doc.title
-            )  # a real sentence of the poisoned passage
+            # a real sentence of the poisoned passage
+            q_own, q_rec, _ = check(sentence, text, record, doc.title)
             poisoned_quotes.update({f"{split}:n": 1, f"{split}:own": q_own, f"{split}:record": q_rec})
-    return {"cases": cases, "originals": originals, "poisoned_quotes": poisoned_quotes}
+    return {"cases": cases, "originals": originals, "faithful": faithful, "poisoned_quotes": poisoned_quotes}
 
 
 def summarise(result: dict[str, Any], split: str) -> tuple[list[list[Any]], dict[str, Any]]:
@@ -187,6 +193,17 @@ def summarise(result: dict[str, Any], split: str) -> tuple[list[list[Any]], dict
             "",
         ]
     )
+    f = result["faithful"][split]
+    rows.append(
+        [
+            "faithful rewrites (informative: the cost of strictness)",
+            f["n"],
+            f"{f['own']} pass ({100 * f['own'] / max(f['n'], 1):.1f}%)",
+            f"{f['record']} pass ({100 * f['record'] / max(f['n'], 1):.1f}%)",
+            "parenthesis or leading connective dropped, first clause only, number word as digits, % as percent",
+        ]
+    )
+    out["faithful"] = dict(f)
     q = result["poisoned_quotes"]
     rows.append(
         [
