@@ -23,8 +23,8 @@ A sentence is *supported* when all of these hold:
    sentences) the polarity agrees: a negation in the sentence (not, no, never, without,
    none, neither, nor, n't, and the negative verbs avoid, contraindicated, fail) must be matched by a negation in the window whose scope (the
    next three content words of its clause) shares a word with the sentence's scope; and a
-   negation in the window whose scope touches the sentence's words must be matched by one
-   in the sentence.
+   negation in the window whose scope shares two of the sentence's words (its only word, when
+   it has one) must be matched by one in the sentence.
 6. **No contradiction.** Against that same window, no word stands where the window has its
    opposite (more/less, seropositive/seronegative, effective/ineffective), no two words have
    traded places across the relation between them (A better than B / B better than A), and
@@ -105,7 +105,7 @@ _STOPWORD_TEXT = """
     thus to too under until up upon very via was we were what when where which while who whom why
     will with would you your s ll re ve etc eg ie
     according report reported reports reporting state stated states show showed shown shows
-    found find note noted notes source sources overall respectively
+    found find note noted notes source sources overall respectively percent
 """
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _TOKEN = re.compile(r"[^\W_]+|[,;:()]")
@@ -242,8 +242,8 @@ def _negation_problem(sentence: _Analysis, window: _Analysis) -> str | None:
         if not any((scope & ws) or not scope for ws in window.scopes):
             what = " ".join(sorted(scope)) or "the statement"
             return f"negation mismatch: the sentence negates '{what}', the cited passage does not"
-    for ws in window.scopes:
-        if ws & sentence.content and not any(ws & s for s in sentence.scopes):
+    for ws in window.scopes:  # it must share two of its words (one if it has one) to be restated
+        if len(ws & sentence.content) >= min(2, len(ws)) > 0 and not any(ws & s for s in sentence.scopes):
             return f"negation mismatch: the cited passage negates '{' '.join(sorted(ws))}', the sentence does not"
     return None
 
