@@ -30,6 +30,7 @@ at ``publish`` is published to the end. Files are written one at a time (the ing
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,9 +58,13 @@ from medref.store.schema import changes, documents, ingest_log, passages
 
 Item = Document | Deletion
 #: Records per staging transaction.
-BATCH = 500
+BATCH = 250
 #: Staged documents made live per publishing transaction.
 PUBLISH_CHUNK = 500
+#: SQLite only: the least time between two write transactions of one file. A writer that
+#: found the database busy polls again every 100 ms at most (SQLite's busy handler), so a
+#: gap this long lets a web write in between two batches instead of after the whole file.
+TURN_S = 0.1
 MARK = "~"
 TOMBSTONE = MARK + "deleted"
 STAGED_KINDS: tuple[str, ...] = (*(MARK + k.value for k in SourceKind), TOMBSTONE)
@@ -96,6 +101,22 @@ class WriteCounts:
     unchanged: int = 0
     deleted: int = 0
     spl_setids: set[str] = field(default_factory=set)
+
+
+class Turns:
+    """Paces one file's write transactions so that other SQLite writers get a turn (TURN_S)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.gap = TURN_S if engine.dialect.name == "sqlite" else 0.0
+        self.last = 0.0
+
+    def wait(self) -> None:
+        delay = self.last + self.gap - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+
+    def done(self) -> None:
+        self.last = time.monotonic()
 
 
 def doc_values(doc: Document, digest: str, now: datetime) -> dict[str, Any]:
@@ -160,19 +181,20 @@ def write_file(
             ).inserted_primary_key
             assert key is not None
             log_id = int(key[0])
+        turns = Turns(engine)
         try:
             batch: list[Item] = []
             for item in items:
                 batch.append(item)
                 if len(batch) >= BATCH:
-                    _stage(engine, batch, counts, progress)
+                    _stage(engine, batch, counts, progress, turns)
                     batch = []
             if batch:
-                _stage(engine, batch, counts, progress)
+                _stage(engine, batch, counts, progress, turns)
         except BaseException:
             _abandon(engine, log_id)
             raise
-        _publish(engine, [log_id], counts)
+        _publish(engine, [log_id], counts, turns)
     return IngestFileResult(
         path=path,
         format=fmt,
@@ -187,10 +209,16 @@ def write_file(
 
 
 def _stage(
-    engine: Engine, batch: list[Item], counts: WriteCounts, progress: Callable[[int], None] | None
+    engine: Engine,
+    batch: list[Item],
+    counts: WriteCounts,
+    progress: Callable[[int], None] | None,
+    turns: Turns,
 ) -> None:
+    turns.wait()
     with write_tx(engine) as conn:
         stage_batch(conn, batch, counts, _now())
+    turns.done()
     if progress:
         progress(len(batch))
 
@@ -206,10 +234,11 @@ def _abandon(engine: Engine, log_id: int) -> None:
         pass
 
 
-def _publish(engine: Engine, log_ids: list[int], counts: WriteCounts | None) -> None:
+def _publish(engine: Engine, log_ids: list[int], counts: WriteCounts | None, turns: Turns) -> None:
     """Commit point (when ``counts`` is given), then publish chunk by chunk; the last one says ok."""
     first = True
     while True:
+        turns.wait()
         now = _now()
         with write_tx(engine) as conn:
             if first and counts is not None:
@@ -225,6 +254,7 @@ def _publish(engine: Engine, log_ids: list[int], counts: WriteCounts | None) -> 
                     .where(ingest_log.c.id.in_(log_ids))
                     .values(status=OK, error=None, at=now)
                 )
+        turns.done()
         first = False
         if done:
             return
@@ -254,7 +284,7 @@ def recover_locked(engine: Engine) -> list[str]:
     done: list[str] = []
     publishing = [fid for fid, status, _ in pending if status == PUBLISH]
     if publishing:
-        _publish(engine, publishing, None)
+        _publish(engine, publishing, None, Turns(engine))
         done += [f"{p}: finished storing it" for fid, s, p in pending if s == PUBLISH]
     else:
         while _discard_chunk(engine):
