@@ -29,7 +29,7 @@ def test_mixed_folder_detects_every_format(store: Store, fixtures: Path, tmp_pat
     shutil.copy(good_pubmed[0], corpus / "abstracts.xml")
     report = ingest_paths(store, [corpus])
     assert report.ok, [f.error for f in report.files]
-    assert sorted(f.format for f in report.files) == ["ctgov", "guideline", "pubmed", "spl"]
+    assert sorted(f.format or "" for f in report.files) == ["ctgov", "guideline", "pubmed", "spl"]
     kinds = store.stats()["by_kind"]
     assert kinds["drug_label"] == 1 and kinds["trial_registration"] == 1 and kinds["guideline"] == 1
 

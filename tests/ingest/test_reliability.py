@@ -18,6 +18,7 @@ from medref.ingest import base, ctgov, pubmed
 from medref.ingest.base import DocumentBuilder, chunk, read_json, storable
 from medref.ingest.pipeline import expand_paths, ingest_paths
 from medref.ingest.registry import detect_format, read_head
+from medref.models import Document
 from medref.store.repository import Store
 
 
@@ -216,6 +217,7 @@ def test_eligibility_criteria_given_as_a_list(fixtures: Path, tmp_path: Path) ->
     path = tmp_path / "list.json"
     path.write_text(json.dumps(study))
     (doc,) = list(ctgov.parse(path))
+    assert isinstance(doc, Document)
     blocks = [p.text for p in doc.passages if p.section == "Eligibility"]
     assert blocks == [
         "Inclusion criteria: Adults aged 18 to 75. Itch for at least 6 weeks.",
