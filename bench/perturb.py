@@ -260,18 +260,35 @@ def main() -> None:
     if args.no_write or args.split == "tune":
         return
     rows, _ = summarise(result, "report")
+    missed = Counter(
+        c.detail.split(" -> ")[0].lower() if c.kind == "antonym flip" else c.detail.split(":")[0]
+        for c in result["cases"]
+        if c.split == "report" and (c.own or c.record)
+    )
+    missed_line = "; ".join(f"{k} ({n})" for k, n in missed.most_common(12)) or "none"
     body = (
         "## Reliability: support check vs perturbations\n\n"
         "Real sentences from the PubMedQA dev abstracts (odd PMIDs) and the odd-numbered text "
         "sections of the FDA labels in `../shared/data/fda_spl`, each distorted by one edit of a "
         "named kind (rules in `bench/perturb_rules.py`, written apart from the checker), then "
-        "checked by `medref.compose.support.supports` as the generative composer calls it: "
-        "citing only the sentence's own passage, and citing it with the 7 nearest passages of its record (8 sources, the composer's default). "
-        "*Published* = the check accepted the sentence. The checker was tuned only on even PMIDs, "
-        "even label sections, the tuning half of the opposite pairs and the tuning injection "
-        "templates; the held-out halves are reported separately in the notes.\n\n"
+        "checked by `medref.compose.support.supports` as the generative composer calls it: citing "
+        "only the sentence's own passage, and citing it with the 7 nearest passages of its record "
+        "(8 sources, the composer's default). *Published* = the check accepted the sentence.\n\n"
+        "Held-out protocol. The checker was tuned on even PMIDs and even label sections with the "
+        "*tuning* opposite pairs and injection templates only. Round 1 reported on this (odd) split "
+        "with the *held-out 1* pairs and templates: 28 of 441 held-out-1 antonym flips and 406 of "
+        "609 held-out-1 injections were published (checker at commit b8f935b). Those failures were "
+        "then used for tuning (known/unknown, normal/abnormal, useful/useless; messages and "
+        "instructions *to/for* a model, 'please, assistant,', 'forget your earlier guidance', "
+        "'system override'; a close-match window cannot be outvoted by a looser one), so the "
+        "*held-out 1* rows below are no longer held out. The *held-out 2* pairs and templates were "
+        "written after round 1 and before those changes and were never used for tuning: they are "
+        "the held-out figure.\n\n"
         + md_table(headers, rows)
-        + "\n\nGoals: 0 published contradictions; originals passing >= 98%."
+        + "\n\nGoals: 0 published contradictions; originals passing >= 98%.\n\n"
+        f"Published, by word or injection opening (count): {missed_line}. The opposite list and the "
+        "instruction detector are written rules: a word pair or a phrasing they have not met gets "
+        "through, which is what the held-out 2 rows measure."
     )
     write_section("reliability-support", body, command="python -m bench.perturb")
 

@@ -104,8 +104,8 @@ _OPPOSITE_TEXT = """
     able | unable
 """
 
-# Before a word of 6+ letters (4+ after a prefix of 3+ letters): effective/ineffective.
-_NEGATING_PREFIXES = ("non", "un", "in", "im", "il", "ir", "dis", "anti", "ant", "a")
+# Before a word of 5+ letters (4+ after a prefix of 3+ letters): effective/ineffective.
+_NEGATING_PREFIXES = ("non", "un", "in", "im", "il", "ir", "ab", "dis", "anti", "ant", "a")
 _PREFIX_PAIRS = (
     ("hyper", "hypo"),
     ("over", "under"),
@@ -133,6 +133,7 @@ _SUFFIX_PAIRS = (
     ("sensitive", "resistant"),
     ("sensitivity", "resistance"),
     ("philic", "phobic"),
+    ("ful", "less"),
 )
 
 # Function words that may sit between two words without making their order meaningful.
@@ -196,7 +197,7 @@ _HYPHENS = re.compile(r"[-‐‑]")
 def _shape_opposed(a: str, b: str) -> bool:
     for prefix in _NEGATING_PREFIXES:
         rest = len(b) - len(prefix)
-        if b.startswith(prefix) and b[len(prefix) :] == a and rest >= (6 if len(prefix) <= 2 else 4):
+        if b.startswith(prefix) and b[len(prefix) :] == a and rest >= (5 if len(prefix) <= 2 else 4):
             return True
     for x, y in _PREFIX_PAIRS:
         if a.startswith(x) and b.startswith(y) and a[len(x) :] == b[len(y) :] and len(a) - len(x) >= 3:
@@ -379,6 +380,12 @@ def number_problem(sentence: str, window: str, context: Sequence[str] = ()) -> s
         shown = f"{value} {unit}" if unit else value
         return f"number mismatch: '{shown}' is not in the passage sentence the claim restates"
     return None
+
+
+def similarity(sentence: str, window: str) -> float:
+    """How alike two texts are in wording, 0..1 (difflib's ratio over their token keys)."""
+    a, b = [k for _, k in tokens(sentence)], [k for _, k in tokens(window)]
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
 def contradiction(

@@ -49,7 +49,7 @@ from functools import lru_cache
 
 import Stemmer
 
-from medref.compose.contradiction import contradiction
+from medref.compose.contradiction import contradiction, similarity
 from medref.compose.numbers import (
     MARKER_PATTERN,
     cited_numbers,
@@ -251,23 +251,32 @@ def _negation_problem(sentence: _Analysis, window: _Analysis) -> str | None:
 _Window = tuple[int, int, int, _Analysis]  # passage index, start, end, analysis
 
 
+CLOSE_MATCH = 0.6  # token similarity from which a refused window cannot be outvoted
+
+
 def _best_window(
-    sent: _Analysis, windows: list[_Window], check: Callable[[_Window], str | None]
+    sent: _Analysis,
+    windows: list[_Window],
+    check: Callable[[_Window], str | None],
+    similarity: Callable[[_Window], float],
 ) -> tuple[tuple[int, int, int] | None, str | None]:
-    """The window sharing most words (shortest, then earliest, on ties), preferring one that
-    ``check`` finds no problem with; with the first problem when none of the best ones
-    passes. A window that contains a failing one cannot rescue it (a negation in the next
-    sentence does not make a flipped claim true)."""
-    ranked = sorted(windows, key=lambda w: (-len(sent.content & w[3].content), w[2] - w[1], w[0], w[1]))
-    top = len(sent.content & ranked[0][3].content) if ranked else 0
+    """Among the windows sharing most words, the most similar in wording (then shortest, then
+    earliest) that ``check`` finds no problem with; with the first problem when none passes.
+    Two things cannot rescue a refused window: a window containing it (a negation in the next
+    sentence does not make a flipped claim true) and, once the refused window is a close match
+    (similarity >= CLOSE_MATCH), any less similar one (a loose paraphrase elsewhere does not
+    excuse a one-word change to the sentence actually restated)."""
+    overlap = {id(w): len(sent.content & w[3].content) for w in windows}
+    top = max(overlap.values(), default=0)
     if top == 0:
         return None, None
+    best = [w for w in windows if overlap[id(w)] == top]
+    score = {id(w): similarity(w) for w in best}
+    ranked = sorted(best, key=lambda w: (-score[id(w)], w[2] - w[1], w[0], w[1]))
     first_problem: str | None = None
     refused: list[tuple[int, int, int]] = []
     for window in ranked:
-        idx, start, end, a = window
-        if len(sent.content & a.content) < top:
-            break
+        idx, start, end, _ = window
         if any(i == idx and start <= s and e <= end for i, s, e in refused):
             continue
         problem = check(window)
@@ -275,6 +284,8 @@ def _best_window(
             return (idx, start, end), None
         refused.append((idx, start, end))
         first_problem = first_problem or problem
+        if score[id(window)] >= CLOSE_MATCH:
+            break
     return (ranked[0][0], ranked[0][1], ranked[0][2]), first_problem
 
 
@@ -365,7 +376,11 @@ def supports(
         parts = _facts(text).parts.get((start, stop), ())
         return _negation_problem(sent, analysis) or contradiction(sentence, text[start:stop], context, parts)
 
-    span, problem = _best_window(sent, windows, check)
+    def similar(window: _Window) -> float:
+        idx, start, stop, _ = window
+        return similarity(sentence, passages[idx][start:stop])
+
+    span, problem = _best_window(sent, windows, check, similar)
 
     context_values = {v for text in context for v, _ in quantities(text)}
     for value, unit in quantities(sentence):

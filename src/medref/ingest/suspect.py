@@ -33,11 +33,18 @@ _MODEL = r"(?:ai|a\.i\.|assistant|ai assistant|chat ?bot|chatgpt|gpt(?:-?\d\w*)?
 _ADDRESSEE = (
     r"(?:ai|a\.i\.|ai assistant|assistant|chat ?bot|chatgpt|gpt(?:-?\d\w*)?|llm|claude|gemini|copilot)"
 )
+# who a planted message is "for": the addressees above, plural too, and "AI model(s)", "(language) model(s)"
+_RECIPIENT = (
+    rf"(?:the\s+|any\s+|all\s+|an?\s+)?(?:{_ADDRESSEE}|ai models?|(?:large\s+)?language models?|bots?)s?"
+)
 _WEAK = r"(?:all|any|the|of|these|those|my|our)"
 _PRIOR = (
     r"(?:previous|previously|prior|above|earlier|preceding|foregoing|original|initial|system|safety|all|your)"
 )
-_ORDERS = r"(?:instructions?|rules?|prompts?|directions?|directives?|guidelines?|messages?|context|programming|guardrails?|constraints?)"
+_ORDERS = (
+    r"(?:instructions?|rules?|prompts?|directions?|directives?|guidelines?|guidance|messages?|context"
+    r"|programming|training|guardrails?|constraints?|tasks?|orders)"
+)
 
 # (reason, pattern) in the order they are tried; the first match names the passage.
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -60,8 +67,12 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\s+(?:above|below|before|earlier|given\s+(?:above|earlier|before))\b",
         ),
         ("addresses an AI assistant", rf"\bnote\s+(?:to|for)\s+(?:the\s+|any\s+|an?\s+)?{_MODEL}s?\b"),
+        (
+            "addresses an AI assistant",
+            rf"\b(?:message|instructions?|request|memo|reminder|directive|command)\s+(?:to|for)\s+{_RECIPIENT}\b",
+        ),
         ("addresses an AI assistant", rf"\b(?:dear|attention|hey|hello|hi)\s*,?\s+{_ADDRESSEE}\b"),
-        ("addresses an AI assistant", rf"(?:^|[.!?;]\s+|[(\[]\s*){_ADDRESSEE}\s*[,:]"),
+        ("addresses an AI assistant", rf"(?:^|[.!?;]\s+|[(\[]\s*|\bplease\s*,?\s+){_ADDRESSEE}\s*[,:]"),
         (
             "addresses an AI assistant",
             rf"\bif\s+you\s+are\s+(?:an?\s+)?(?:automated|language model|{_ADDRESSEE})\b",
@@ -80,7 +91,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "gives the model new instructions",
             r"\b(?:new|updated|revised|real|actual|hidden|secret)\s+instructions?\s*:"
-            r"|\bthe\s+following\s+instructions?\s+(?:override|replace|supersede)\b",
+            r"|\bthe\s+following\s+instructions?\s+(?:override|replace|supersede)\b"
+            r"|\b(?:system|developer)\s+(?:override|instructions?)\b|\boverride\s*(?::|--|—)",
         ),
         (
             "tells the model what to tell its readers",
