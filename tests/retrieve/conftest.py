@@ -10,6 +10,7 @@ import pytest
 from medref.deps import demo_files
 from medref.index.sync import open_indexes, sync
 from medref.ingest.pipeline import ingest_paths
+from medref.models import ScoreParts
 from medref.retrieve.lexicon import Lexicon
 from medref.retrieve.retriever import Retriever
 from medref.settings import Settings, load_settings
@@ -30,3 +31,15 @@ def demo_retriever(tmp_path: Path) -> Iterator[Retriever]:
     r = Retriever(store=store, indexes=indexes, lexicon=Lexicon.load(None), settings=settings.retrieval)
     yield r
     r.close()
+
+
+def parts_sum(s: ScoreParts) -> float:
+    """What a hit's final score must be: every visible part added up."""
+    return (
+        s.fused
+        + s.lexical_anchor
+        + s.evidence_bonus
+        + s.directness_bonus
+        + s.current_label_bonus
+        + s.recency_bonus
+    )

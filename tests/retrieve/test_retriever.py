@@ -9,6 +9,7 @@ import pytest
 from medref.errors import QueryError
 from medref.models import SourceKind
 from medref.retrieve.retriever import Retriever
+from tests.retrieve.conftest import parts_sum
 
 
 def test_role_question_puts_synthesis_first_and_explains_scores(demo_retriever: Retriever) -> None:
@@ -19,9 +20,7 @@ def test_role_question_puts_synthesis_first_and_explains_scores(demo_retriever: 
     assert finals == sorted(finals, reverse=True)
     for h in res.hits:
         s = h.scores
-        assert s.final == pytest.approx(
-            s.fused + s.evidence_bonus + s.directness_bonus + s.current_label_bonus + s.recency_bonus
-        )
+        assert s.final == pytest.approx(parts_sum(s))
         assert s.lexical_rank is not None or s.dense_rank is not None
     assert res.has_direct_evidence and res.coverage[0].direct_passages >= 3
     assert set(res.backends) == {"lexical", "dense"}

@@ -1,6 +1,8 @@
 """Rerank fused candidates so evidence that fits the question comes first.
 
-final = fused (normalised to the best candidate = 1.0)
+final = fused (RRF, normalised so the best candidate's fused + anchor = 1.0)
+      + lexical anchor      (a lexical top hit on a rare query term, lifted to the score of a
+                             passage every list ranked there: :func:`medref.index.fusion.anchor`)
       + evidence bonus      (guidelines / systematic reviews / labels above single studies,
                              strong for "what is the role / should I" questions, mild otherwise)
       + directness bonus    (the passage or its title mentions a key entity of the question)
@@ -46,6 +48,7 @@ def recency_bonus(year: int | None, newest: int, w: RerankWeights) -> float:
 def combine(parts: ScoreParts) -> float:
     return (
         parts.fused
+        + parts.lexical_anchor
         + parts.evidence_bonus
         + parts.directness_bonus
         + parts.current_label_bonus

@@ -6,6 +6,15 @@
 The result says which passages are *direct* evidence (they mention a key entity of the
 question or a true synonym of it) and, per key entity, how many direct passages there are,
 so an answer can say "no direct evidence" instead of presenting off-topic studies.
+
+Lexical anchors: reciprocal rank fusion buries a passage only the lexical side finds, which is
+what happens to an exact match on a rare name (a tool, a gene, a new drug) the dense model
+cannot represent. A lexical top hit (``anchor_top``) that holds a rare query term (at most
+``anchor_rare_share`` of the passages hold it; question phrasing such as "list" never counts)
+is lifted to the score of a passage every list ranked ``anchor_rank_offset`` places lower than
+the lexical list did (:func:`medref.index.fusion.anchor`); the lift is
+``ScoreParts.lexical_anchor``. Tuned on BioASQ Task7B, measured on held-out 8B+9B
+(docs/benchmarks.md, retrieval quality).
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from typing import Any
 
 from medref.errors import QueryError
 from medref.index.base import Hit, LexicalQuery
-from medref.index.fusion import rrf
+from medref.index.fusion import anchor, rrf
 from medref.index.sync import IndexSet, check_fresh, open_indexes
 from medref.models import EntityCoverage, RetrievalResult, RetrievedPassage, ScoreParts, SourceKind
 from medref.retrieve.lexicon import Lexicon
@@ -27,6 +36,12 @@ from medref.settings import RetrievalSettings, Settings
 from medref.store.repository import Store
 
 EXPANSION_WEIGHT = 0.3  # per synonym; 0.6 let synonym-rich concepts flood the lexical list (BioASQ)
+PHRASING = frozenset(
+    "list lists name names describe define explain mention enumerate give tell please happens happen "
+    "stand mean means meaning called known use used uses example examples type types kind kinds".split()
+)
+"""Words of how a question is put, not of what it is about: rare in abstracts, never an anchor."""
+MAX_ANCHOR_TERMS = 16  # query terms probed for rarity (one small lexical search each)
 SHORT_DOC_CHARS = 4000
 """Documents up to this size (abstracts, registrations' summaries) are about one topic: an
 entity named anywhere in one makes all its passages direct. Longer ones (labels, guidelines)
@@ -66,6 +81,7 @@ class Retriever:
     lexicon: Lexicon
     settings: RetrievalSettings = field(default_factory=RetrievalSettings)
     weights: RerankWeights = field(default_factory=RerankWeights)
+    _count: tuple[int, int] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, store: Store | None = None) -> Retriever:
@@ -110,16 +126,23 @@ class Retriever:
             vec = self.indexes.embedder.embed([text])[0]
             dense_hits = self.indexes.dense.search(vec, n_cand * (3 if kind_values else 1))
             lists["dense"] = dense_hits
-        fused = rrf(
-            lists,
-            weights={"lexical": self.settings.lexical_weight, "dense": self.settings.dense_weight},
-            k=self.settings.rrf_k,
-        )
+        weights = {"lexical": self.settings.lexical_weight, "dense": self.settings.dense_weight}
+        fused = rrf(lists, weights=weights, k=self.settings.rrf_k)
+        if len(lists) > 1 and "lexical" in lists:
+            anchored = self._anchors(analysis, lists["lexical"], lq.kinds)
+            if anchored:
+                fused = anchor(
+                    fused,
+                    {i: r + self.settings.anchor_rank_offset for i, r in anchored.items()},
+                    lists=list(lists),
+                    weights=weights,
+                    k=self.settings.rrf_k,
+                )
         pool = fused[: max(k * 5, 50)]
         rows = self.store.passages_by_ids([f.id for f in pool])
         if kind_values:
             pool = [f for f in pool if f.id in rows and rows[f.id][1].kind.value in kind_values]
-        best = pool[0].score if pool else 1.0
+        best = pool[0].total if pool else 1.0
         newest = max((rows[f.id][1].year or 0 for f in pool if f.id in rows), default=0)
         key = list(analysis.key_entities)
         role = bool(analysis.is_role_question)
@@ -143,6 +166,7 @@ class Retriever:
                 dense_rank=f.ranks.get("dense"),
                 dense_score=f.scores.get("dense"),
                 fused=f.score / best if best else 0.0,
+                lexical_anchor=f.anchor / best if best else 0.0,
                 evidence_bonus=evidence_bonus(
                     doc.evidence_level, doc.kind, role_question=role, w=self.weights
                 ),
@@ -197,6 +221,35 @@ class Retriever:
                 "safety": bool(analysis.is_safety),
             },
         )
+
+    def _anchors(
+        self, analysis: QueryAnalysis, lexical: Sequence[Hit], kinds: tuple[str, ...]
+    ) -> dict[int, int]:
+        """Lexical top hits (id -> lexical rank) that contain a rare query term: one at most
+        ``anchor_rare_share`` of the passages contain (at least one passage in any corpus).
+
+        Rarity is read from the lexical index itself: a one-term search for ``limit + 1`` hits
+        that comes back with ``limit`` or fewer lists every passage with the term."""
+        top = lexical[: self.settings.anchor_top]
+        if not top or not analysis.terms:
+            return {}
+        limit = max(1, int(self.settings.anchor_rare_share * self._passage_count()))
+        rank_of = {h.id: r for r, h in enumerate(top, start=1)}
+        out: dict[int, int] = {}
+        for term in [t for t in analysis.terms if t not in PHRASING][:MAX_ANCHOR_TERMS]:
+            hits = self.indexes.lexical.search(LexicalQuery(terms=[(term, 1.0)], kinds=kinds), limit + 1)
+            if len(hits) <= limit:
+                out.update((h.id, rank_of[h.id]) for h in hits if h.id in rank_of)
+            if len(out) == len(rank_of):
+                break
+        return out
+
+    def _passage_count(self) -> int:
+        """Passages in the lexical index (remembered per index watermark)."""
+        mark = self.indexes.lexical.watermark
+        if self._count is None or self._count[0] != mark:
+            self._count = (mark, self.indexes.lexical.count())
+        return self._count[1]
 
     def _lexical_query(
         self, analysis: QueryAnalysis, *, expand: bool, kinds: tuple[str, ...]
