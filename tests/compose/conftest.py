@@ -18,16 +18,20 @@ from medref.store.repository import Store
 
 @pytest.fixture(scope="module")
 def demo_retriever(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Retriever]:
-    """The illustrative demo corpus with the numpy dense index and the (fake) hashing embedder.
+    """The illustrative demo corpus behind the retriever a user gets: the real MiniLM embedder
+    when the dense extra is installed (the relevance model was fitted on its scores), otherwise
+    lexical search alone with the lexical relevance model.
 
     Module-scoped: composing never writes to the store or the indexes.
     """
     tmp: Path = tmp_path_factory.mktemp("compose-demo")
-    # The hashing fake is a bag of words, not a semantic model: weigh its list like the lexical
-    # one instead of the default dense_weight, which was tuned for all-MiniLM-L6-v2.
-    settings = load_settings(
-        data_dir=tmp, index={"dense": "numpy", "embedder": "hashing"}, retrieval={"dense_weight": 1.0}
-    )
+    try:
+        import onnxruntime  # noqa: F401
+
+        index = {"dense": "numpy", "embedder": "minilm-onnx"}
+    except ImportError:
+        index = {"dense": "off"}
+    settings = load_settings(data_dir=tmp, index=index)
     store = Store.open(settings.url)
     assert ingest_paths(store, demo_files()).ok
     indexes = open_indexes(settings)

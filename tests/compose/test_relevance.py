@@ -119,9 +119,11 @@ class Cand:
     probability: float
     recommendation: bool = False
     stems: frozenset[str] = field(default_factory=frozenset)
+    relevance: float = 0.0
 
     def __post_init__(self) -> None:
         self.stems = content_stems(self.text)
+        self.relevance = self.probability
 
 
 def test_lead_prefers_authority_among_relevant_and_skips_background() -> None:

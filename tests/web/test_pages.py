@@ -115,8 +115,11 @@ def test_ask_redirects_to_the_question_page_with_cited_sections(
             assert str(ref.document.year) in item.group(0)
     labels = {ref.label for ref in answer.references}
     assert {"Guideline", "Research"} <= labels
-    # the key points appear in order, each followed by its citation links
-    first = answer.guidelines.key_points[0]
+    # the bottom line stands above the sections; its first sentence is followed by its citation links
+    assert answer.bottom_line is not None and answer.bottom_line.summary
+    assert html.index('id="sec-bottom-line"') < html.index('id="sec-guidelines"')
+    first = answer.sentences()[0]
+    assert first is answer.bottom_line.summary[0]
     marks = "".join(f'<a class="cite" href="#ref-{n}"' for n in first.citations[:1])
     assert marks in html.split(first.text.replace("'", "&#39;"), 1)[1][:200]
 

@@ -10,15 +10,17 @@ triage (emergency first) -> follow-up resolution against the thread
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from medref.compose.base import Composer, make_composer
+from medref.compose.intake import question_problem
 from medref.compose.patient import adapt, published_text, reading_grade
 from medref.compose.readable import keep_readable
 from medref.compose.related import related_questions
 from medref.compose.safety import triage
 from medref.compose.threads import resolve_followup, strip_connectors
-from medref.models import Answer, Audience
+from medref.models import Answer, AnswerSection, Audience, EvidenceStatus
 from medref.retrieve.retriever import Retriever
 from medref.settings import Settings
 from medref.store.answers import AnswerStore
@@ -58,6 +60,9 @@ class Asker:
     ) -> Answer:
         """Answer one question (a follow-up when ``thread_id`` names an existing thread)."""
         urgent = triage(question)
+        problem = question_problem(question)
+        if problem is not None and urgent.message is None:
+            return unanswerable(question, problem, audience=audience)  # not stored: no editorial work
         resolved = question
         focus: str | None = None
         if thread_id and self.answers is not None:
@@ -88,3 +93,23 @@ class Asker:
             )
             answer = self.answers.save_new(answer, thread_id=thread_id)
         return answer
+
+
+def unanswerable(question: str, problem: str, *, audience: Audience) -> Answer:
+    """The page for a question that cannot be answered as asked: the reason, and nothing else."""
+    from medref.compose.base import DISCLAIMER
+    from medref.compose.extractive import BOTTOM_LINE_TITLE, GUIDELINES_TITLE, RESEARCH_TITLE
+
+    now = dt.datetime.now(dt.UTC)
+    return Answer(
+        question=question,
+        audience=audience,
+        evidence_status=EvidenceStatus.NONE,
+        bottom_line=AnswerSection(title=BOTTOM_LINE_TITLE, notice=problem),
+        guidelines=AnswerSection(title=GUIDELINES_TITLE),
+        research=AnswerSection(title=RESEARCH_TITLE),
+        disclaimer=DISCLAIMER,
+        notes=[problem],
+        created_at=now,
+        updated_at=now,
+    )

@@ -34,6 +34,10 @@ from medref.compose.sentences import Entity
 from medref.models import Citation, CitedSentence, DocumentRef, EvidenceStatus, Reference
 
 MAX_SEARCHED_NAMES = 10
+NOT_ADDRESSED = (
+    "No {what} found addresses this question directly beyond what the bottom line quotes; passages that "
+    "only name its subject are not quoted."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +125,14 @@ def evidence_notices(
     published: bool,
     guideline: bool,
     research: bool,
+    guideline_named: bool = False,
+    research_named: bool = False,
 ) -> tuple[EvidenceStatus, str | None, str | None]:
     """The evidence status and the notices of the guideline and research sections.
 
     ``found``/``missing``: the question's entities that some retrieved passage does / does not
-    name; ``hits``: whether anything was retrieved; ``published``, ``guideline``, ``research``:
+    name; ``hits``: whether anything was retrieved; ``guideline_named`` / ``research_named``: whether
+    such sources named the subject but were left out as not answering; ``published``, ``guideline``, ``research``:
     whether the page, its guideline section and its research section have sentences.
     """
     missing_line = " ".join(not_found(e) for e in missing)
@@ -153,14 +160,19 @@ def evidence_notices(
         )
         return EvidenceStatus.NONE, NO_EVIDENCE + quoted, NO_EVIDENCE + quoted
     topic = _names(e.name for e in found) or "this question"
-    g_notice = (
-        None if guideline else f"The sources found for this question include no guideline text on {topic}."
-    )
-    r_notice = (
-        None
-        if research
-        else f"The sources found for this question include no study, review, trial or drug label text on {topic}."
-    )
+    g_notice = r_notice = None
+    if not guideline:
+        g_notice = (
+            NOT_ADDRESSED.format(what="guideline text")
+            if guideline_named
+            else f"The sources found for this question include no guideline text on {topic}."
+        )
+    if not research:
+        r_notice = (
+            NOT_ADDRESSED.format(what="study, review, trial or drug label")
+            if research_named
+            else f"The sources found for this question include no study, review, trial or drug label text on {topic}."
+        )
     if missing_line:
         g_notice = f"{g_notice} {missing_line}" if g_notice else missing_line
         r_notice = f"{r_notice} {missing_line}" if r_notice else missing_line

@@ -110,6 +110,7 @@ from medref.models import (
 from medref.retrieve.lexnorm import norm_key
 
 BOTTOM_LINE_TITLE = "Bottom line"
+SEE_BOTTOM_LINE = "Nothing is quoted here: no source found addresses the question (see the bottom line)."
 GUIDELINES_TITLE = "From the Guidelines"
 RESEARCH_TITLE = "From the Research"
 DUPLICATE_SIMILARITY = 0.6
@@ -119,6 +120,8 @@ LABEL_BULLETS = 2
 _DOSE_WORDS = re.compile(r"\bdos(?:e|es|ing|age)\b", re.IGNORECASE)
 _DOSING_SECTIONS = ("dosage", "dosing", "administration", "intervention")
 _SAFETY_SECTIONS = ("warning", "contraindication", "adverse", "precaution", "boxed")
+_SAFETY_STEMS = content_stems("safe safety risk harm")
+_LONG_KINDS = (SourceKind.GUIDELINE, SourceKind.DRUG_LABEL, SourceKind.TRIAL_REGISTRATION)
 
 
 @dataclass(eq=False)
@@ -148,6 +151,7 @@ class Analysis:
     pool: list[Candidate]
     dosing: bool
     safety: bool
+    threshold: float
 
 
 class ExtractiveComposer:
@@ -167,11 +171,13 @@ class ExtractiveComposer:
         max_sentence_chars: int = 400,
         clock: Callable[[], dt.datetime] | None = None,
         model: RelevanceModel | None = None,
+        lexical_model: RelevanceModel | None = None,
     ) -> None:
         if not 0.0 <= mmr_lambda <= 1.0:
             raise ValueError("mmr_lambda must be between 0 and 1")
         self.max_lead_sentences = max_lead_sentences
-        self.model = model or default_model()
+        self.model = model or default_model("hybrid")
+        self.lexical_model = lexical_model or (model if model is not None else default_model("lexical"))
         self.max_summary_sentences = max_summary_sentences
         self.max_key_points = max_key_points
         self.max_research_bullets = max_research_bullets
@@ -194,7 +200,7 @@ class ExtractiveComposer:
         a = self.analyse(question, retrieval, focus=focus)
         entities, notes, found, missing, pool = a.entities, a.notes, a.found, a.missing, a.pool
         dosing, safety = a.dosing, a.safety
-        cands = [c for c in pool if c.probability >= self.model.threshold]
+        cands = [c for c in pool if c.probability >= a.threshold]
         if not entities:
             notes.append(
                 "The question names no drug, target or condition the lexicon knows; sentences were "
@@ -208,7 +214,12 @@ class ExtractiveComposer:
                 "the question were left out."
             )
 
-        lead = select_lead(cands, self.model.threshold, max_sentences=self.max_lead_sentences)
+        lead = select_lead(
+            cands,
+            a.threshold,
+            max_sentences=self.max_lead_sentences,
+            prefer=(lambda c: has_dose(c.text)) if dosing else None,
+        )
         rest = [c for c in cands if c not in lead]
         guide_pool = [c for c in rest if c.hit.document.kind is SourceKind.GUIDELINE]
         research_pool = [c for c in rest if c.hit.document.kind is not SourceKind.GUIDELINE]
@@ -237,12 +248,16 @@ class ExtractiveComposer:
             published=bool(published),
             guideline=bool(summary or key_points),
             research=bool(bullets),
+            guideline_named=any(c.hit.document.kind is SourceKind.GUIDELINE for c in pool),
+            research_named=any(c.hit.document.kind is not SourceKind.GUIDELINE for c in pool),
         )
         off_question = bool(pool) and not cands
         related: list[DocumentRef] = []
+        lead_notice: str | None = None
         if off_question:
             status = EvidenceStatus.INDIRECT_ONLY
-            g_notice = r_notice = no_direct_evidence(question)
+            lead_notice = no_direct_evidence(question)
+            g_notice = r_notice = SEE_BOTTOM_LINE
             related = closest_sources(pool)
         book = ReferenceBook()
         b_section = (
@@ -252,7 +267,7 @@ class ExtractiveComposer:
         )
         if b_section is None and (off_question or status is not EvidenceStatus.DIRECT):
             b_section = AnswerSection(
-                title=BOTTOM_LINE_TITLE, notice=g_notice or no_direct_evidence(question)
+                title=BOTTOM_LINE_TITLE, notice=lead_notice or g_notice or no_direct_evidence(question)
             )
         g_section = AnswerSection(
             title=GUIDELINES_TITLE,
@@ -293,8 +308,17 @@ class ExtractiveComposer:
         # an unrecognised drug-like word is the question's subject: without it, nothing is quoted
         answerable = bool(retrieval.hits) and (not entities or bool(found)) and all(e.known for e in missing)
         frame = QuestionFrame.of(question, [n for e in entities for n in e.names], focus=focus)
-        pool = self._candidates(retrieval, found, frame, dosing=dosing, safety=safety) if answerable else []
-        return Analysis(entities, notes, found, missing, pool, dosing, safety)
+        hits = [
+            h for h in retrieval.hits if h.document.is_current and h.passage.kind != "title" and h.passage.id
+        ]
+        stats = Pool.of(frame, hits)
+        model = self.model if stats.has_dense else self.lexical_model
+        pool = (
+            self._candidates(hits, stats, model, found, frame, dosing=dosing, safety=safety)
+            if answerable
+            else []
+        )
+        return Analysis(entities, notes, found, missing, pool, dosing, safety, model.threshold)
 
     # ------------------------------------------------------------------ entities
 
@@ -332,7 +356,9 @@ class ExtractiveComposer:
 
     def _candidates(
         self,
-        retrieval: RetrievalResult,
+        hits: Sequence[RetrievedPassage],
+        stats: Pool,
+        model: RelevanceModel,
         entities: Sequence[Entity],
         frame: QuestionFrame,
         *,
@@ -340,10 +366,6 @@ class ExtractiveComposer:
         safety: bool,
     ) -> list[Candidate]:
         """Every quotable sentence of a direct hit, scored by the relevance model (not yet gated)."""
-        hits = [
-            h for h in retrieval.hits if h.document.is_current and h.passage.kind != "title" and h.passage.id
-        ]
-        stats = Pool.of(frame, hits)
         need = 1 if len(frame.stems) <= 2 else 2
         by_text: dict[str, list[Candidate]] = {}
         views: list[CandidateView] = []
@@ -364,10 +386,10 @@ class ExtractiveComposer:
             spans = split_rows(p.text) if table else split_sentences(p.text)
             kept = list(trim_long(spans, self.max_sentence_chars, keep=lambda t: _names_any(t, entities)))
             section_stems = content_stems(p.section)
+            if safety and any(k in p.section.lower() for k in _SAFETY_SECTIONS):
+                section_stems |= _SAFETY_STEMS  # a warnings section speaks of safety without the word
             for i, span in enumerate(kept):
                 text = span.text
-                if not frame.addresses(text, p.section):
-                    continue
                 if not is_quotable(
                     text,
                     table=table,
@@ -404,9 +426,15 @@ class ExtractiveComposer:
                 views.append(CandidateView(text, stems, context, hit, named, rec))
         rows = [features(stats, v) for v in views]
         relativise(rows)
-        for cand, row in zip(made, rows, strict=True):
+        for cand, view, row in zip(made, views, rows, strict=True):
             cand.features = row
-            cand.probability = self.model.probability(row)
+            cand.probability = model.probability(row)
+            if frame.aspects and not stats.coverage(_aspect_scope(cand, view, stats), frame.aspects):
+                cand.probability = (
+                    0.0  # the question asks about more than its subject; this says nothing of it
+                )
+            if not frame.addresses(cand.text, cand.hit.passage.section):
+                cand.probability = 0.0  # a follow-up's own words ("and in pregnancy?") are what it asks
             cand.relevance = round(cand.probability + _task_bonus(cand, dosing=dosing, safety=safety), 9)
             by_text.setdefault(" ".join(cand.text.casefold().split()), []).append(cand)
         merged: list[Candidate] = []
@@ -462,6 +490,15 @@ class ExtractiveComposer:
         return list(dict.fromkeys(book.number(s.document) for s in c.supports))
 
 
+def _aspect_scope(cand: Candidate, view: CandidateView, stats: Pool) -> frozenset[str]:
+    """Where a candidate may cover the question's aspects: an abstract-sized document as a whole
+    (its conclusion answers what its methods set up); in a label, guideline or registration -- long
+    documents about many things -- only the sentence, its neighbours and its section."""
+    if cand.hit.document.kind in _LONG_KINDS:
+        return view.context_stems | view.stems
+    return stats.doc_stems.get(cand.hit.document.uid, frozenset()) | view.context_stems | view.stems
+
+
 def _task_bonus(c: Candidate, *, dosing: bool, safety: bool) -> float:
     """Ordering nudges for dosing and safety questions (the relevance gate is the model's alone)."""
     section = c.hit.passage.section.lower()
@@ -470,6 +507,8 @@ def _task_bonus(c: Candidate, *, dosing: bool, safety: bool) -> float:
         bonus += 0.2 if has_dose(c.text) else (0.0 if _DOSE_WORDS.search(c.text) else -0.15)
         if any(s in section for s in _DOSING_SECTIONS):
             bonus += 0.1
+        if c.hit.passage.kind == "table" or _DOSE_WORDS.search(c.text):
+            bonus += 0.1  # a dosing table row, or a sentence about the dose itself
     if safety and any(s in section for s in _SAFETY_SECTIONS):
         bonus += 0.1
     return bonus

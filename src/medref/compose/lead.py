@@ -2,13 +2,15 @@
 
 Chosen from the candidates that passed the relevance gate, in this order:
 
-1. **Relevant enough to lead**: a probability of at least ``LEAD_SHARE`` of the best candidate's
-   (and at least the gate's threshold); background and methods sentences never lead.
+1. **Relevant enough to lead**: past the relevance gate, and a relevance (the model's probability
+   with the dosing and safety ordering nudges) of at least ``LEAD_SHARE`` of the best candidate's;
+   background and methods sentences never lead.
 2. **Most authoritative source first**: a guideline recommendation, then other guideline text,
    systematic reviews or meta-analyses and current drug labels, then randomised trials, then
    observational studies, then everything else (narrative reviews, case reports, registrations,
    articles whose design the source does not state).
-3. Within a tier, conclusion sentences before results before others, then the higher probability.
+3. Within a tier, the most relevant document first (by its best sentence), and within a document
+   conclusion sentences before results before others, then the more relevant.
 
 Up to ``max_sentences`` are taken in that order, at most two from one document, never two
 near-duplicates (word-stem Jaccard >= 0.6). Each is quoted verbatim and cited like any other.
@@ -16,11 +18,11 @@ near-duplicates (word-stem Jaccard >= 0.6). Each is quoted verbatim and cited li
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
 from medref.compose.relevance import section_flags
-from medref.compose.sentences import jaccard
+from medref.compose.sentences import contained, jaccard
 from medref.models import RetrievedPassage, SourceKind
 
 LEAD_SHARE = 0.75
@@ -43,6 +45,7 @@ class Sourced(Protocol):
 
 class LeadCandidate(Sourced, Protocol):
     probability: float
+    relevance: float  # the probability with the dosing / safety ordering nudges
     stems: frozenset[str]
 
 
@@ -63,20 +66,51 @@ def authority(c: Sourced) -> int:
 
 
 def _section_rank(c: LeadCandidate) -> int:
+    """0: a conclusion or a guideline's recommendation; 1: a result; 2: anything else."""
     conc, res, _bg, _meth = section_flags(c.hit.passage.section)
-    return 0 if conc or c.recommendation else (1 if res else 2)
+    if conc or (c.recommendation and c.hit.document.kind is SourceKind.GUIDELINE):
+        return 0
+    return 1 if res else 2
 
 
-def select_lead(cands: Sequence[C], threshold: float, *, max_sentences: int = 3) -> list[C]:
-    """The bottom-line sentences, in the order they are printed."""
+def select_lead(
+    cands: Sequence[C],
+    threshold: float,
+    *,
+    max_sentences: int = 3,
+    prefer: Callable[[C], bool] | None = None,
+) -> list[C]:
+    """The bottom-line sentences, in the order they are printed.
+
+    ``prefer``: when some candidates satisfy it (a dosing question: sentences that state a dose),
+    only those may lead.
+    """
+    if prefer is not None and any(prefer(c) for c in cands if c.probability >= threshold):
+        cands = [c for c in cands if prefer(c)]
     if not cands or max_sentences <= 0:
         return []
-    best = max(c.probability for c in cands)
-    bar = max(threshold, LEAD_SHARE * best)
+    best = max(c.relevance for c in cands)
+    bar = LEAD_SHARE * best
     eligible = [
-        c for c in cands if c.probability >= bar and not any(section_flags(c.hit.passage.section)[2:])
+        c
+        for c in cands
+        if c.probability >= threshold
+        and c.relevance >= bar
+        and not any(section_flags(c.hit.passage.section)[2:])
     ]
-    eligible.sort(key=lambda c: (authority(c), _section_rank(c), -c.probability))
+    doc_best: dict[str, float] = {}
+    for c in eligible:
+        uid = c.hit.document.uid
+        doc_best[uid] = max(doc_best.get(uid, 0.0), c.relevance)
+    eligible.sort(
+        key=lambda c: (
+            authority(c),
+            -doc_best[c.hit.document.uid],
+            c.hit.document.uid,
+            _section_rank(c),
+            -c.relevance,
+        )
+    )
     chosen: list[C] = []
     for c in eligible:
         if len(chosen) >= max_sentences:
@@ -84,7 +118,7 @@ def select_lead(cands: Sequence[C], threshold: float, *, max_sentences: int = 3)
         uid = c.hit.document.uid
         if sum(1 for o in chosen if o.hit.document.uid == uid) >= PER_DOCUMENT:
             continue
-        if any(jaccard(c.stems, o.stems) >= DUPLICATE for o in chosen):
+        if any(jaccard(c.stems, o.stems) >= DUPLICATE or contained(c.stems, o.stems) for o in chosen):
             continue
         chosen.append(c)
     return chosen

@@ -17,15 +17,18 @@ Features (all in [0, 1] or small counts; :data:`FEATURES` names them, in order):
   value in the pool (``*_rel``): a sentence from the abstract that matches the question best
   competes with the others on that scale;
 * retrieval: the passage's final score relative to the best hit, its dense (MiniLM) cosine to the
-  question relative to the best, and the reciprocal rank of its document;
+  question relative to the best, and the reciprocal rank of its document (documents ranked by
+  their best hit's score, so the order of the hits does not matter);
 * the sentence's section (conclusions, results, background or methods), whether it names the
   key entity itself, evidence level, recommendation wording, an opening pronoun, its length.
 
 :class:`RelevanceModel` is a logistic regression over these features. Its weights and the
-publishing threshold live in ``relevance_model.json`` beside this module, fitted by
-``python -m bench.fit_answer_models`` on development data only (PubMedQA dev, one half of its
-questions; the other half is held out for the figures in docs/benchmarks.md). The threshold is
-chosen for precision: the page publishes fewer sentences rather than off-question ones.
+publishing threshold live in ``relevance_model.json`` beside this module (and, for installs
+without dense search, ``relevance_model_lexical.json``, fitted without the dense feature), fitted
+by ``python -m bench.fit_answer_models`` on development data only: the even-PMID half of PubMedQA
+dev and BioASQ Task 7B; the odd-PMID half and BioASQ 8B + 9B are held out for the figures in
+docs/benchmarks.md. The threshold is chosen for precision: the page publishes fewer sentences
+rather than off-question ones.
 """
 
 from __future__ import annotations
@@ -118,25 +121,19 @@ class QuestionFrame:
         named: set[str] = set()
         for n in entity_names:
             named |= content_stems(n)
-        required = _canonical(content_stems(focus) - _QUESTION_WORDS - named) if focus else frozenset()
+        required = content_stems(focus) - _QUESTION_WORDS - named if focus else frozenset()
         return cls(stems=stems, aspects=stems - frozenset(named), required=required)
 
     def addresses(self, *texts: str) -> bool:
-        """Whether ``texts`` (a sentence, its section label) speak of a required word (true if none)."""
+        """Whether ``texts`` (a sentence, its section label) speak of at least half of the required
+        words, rounded up ("in children with liver failure": two of the three); true if none."""
         if not self.required:
             return True
         got: set[str] = set()
         for t in texts:
             got |= content_stems(t)
-        return bool(self.required & _canonical(frozenset(got)))
-
-
-_DOSE_FORMS = frozenset(["dose", "doses", "dosing", "dosage", "dosed", "dosages"])
-
-
-def _canonical(stems: frozenset[str]) -> frozenset[str]:
-    """Stems with word-family variants folded together (dose / dosing / dosage)."""
-    return frozenset("dose" if s in _DOSE_FORMS else s for s in stems)
+        need = (len(self.required) + 1) // 2
+        return len(self.required & got) >= need
 
 
 @dataclass
@@ -149,6 +146,7 @@ class Pool:
     best_dense: float
     doc_rank: dict[str, int]
     doc_stems: dict[str, frozenset[str]]
+    has_dense: bool = False
     best_doc_q: float = 0.0
     best_sent_q: float = 0.0
     _cache: dict[str, float] = field(default_factory=dict)
@@ -182,6 +180,7 @@ class Pool:
             best_dense=max((h.scores.dense_score or 0.0 for h in hits), default=0.0),
             doc_rank=doc_rank,
             doc_stems={k: frozenset(v) for k, v in doc_stems.items()},
+            has_dense=any(h.scores.dense_score is not None for h in hits),
         )
         pool.best_doc_q = max((pool.coverage(s) for s in pool.doc_stems.values()), default=0.0)
         return pool
@@ -285,8 +284,12 @@ class RelevanceModel:
         )
 
 
-@lru_cache(maxsize=1)
-def default_model() -> RelevanceModel:
-    """The shipped model (``relevance_model.json``, fitted by ``bench/fit_answer_models.py``)."""
-    raw = resources.files("medref.compose").joinpath("relevance_model.json").read_text(encoding="utf-8")
+MODEL_FILES = {"hybrid": "relevance_model.json", "lexical": "relevance_model_lexical.json"}
+
+
+@lru_cache(maxsize=2)
+def default_model(kind: str = "hybrid") -> RelevanceModel:
+    """A shipped model, fitted by ``bench/fit_answer_models.py``: ``hybrid`` for pools with dense
+    scores, ``lexical`` (fitted without the dense feature) for an install without the dense extra."""
+    raw = resources.files("medref.compose").joinpath(MODEL_FILES[kind]).read_text(encoding="utf-8")
     return RelevanceModel.from_json(json.loads(raw))

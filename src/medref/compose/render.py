@@ -19,6 +19,8 @@ def _wrap(text: str, indent: str = "") -> str:
 
 
 def _section(section: AnswerSection, *, bullets_label: str) -> list[str]:
+    if not (section.notice or section.summary or section.key_points):
+        return []
     lines = [section.title, "-" * len(section.title)]
     if section.notice:
         lines.append(_wrap(section.notice))

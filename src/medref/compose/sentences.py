@@ -330,9 +330,14 @@ def is_quotable(
     return has_verb(text) or (dosing and has_dose(text))
 
 
+_WORD_FAMILIES = {w: "dose" for w in ("doses", "dosing", "dosage", "dosages", "dosed")}
+
+
 def stem(token: str) -> str:
-    """A crude stem: case-folded, long words cut to their first six characters."""
+    """A crude stem: case-folded, long words cut to their first six characters (dose / dosing /
+    dosage, which that cut keeps apart, are one family)."""
     low = token.casefold()
+    low = _WORD_FAMILIES.get(low, low)
     return low[:6] if len(low) > 6 else low
 
 
@@ -345,6 +350,15 @@ def content_stems(text: str) -> frozenset[str]:
             continue
         out.add(stem(low))
     return frozenset(out)
+
+
+CONTAINED = 0.9
+
+
+def contained(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether the shorter of two stem sets (of at least 3 stems) is almost wholly inside the longer."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return len(small) >= 3 and len(small & large) >= CONTAINED * len(small)
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -375,7 +389,8 @@ def mmr_select(
     Each step takes the item maximising ``lam * relevance - (1 - lam) * max similarity`` to the
     items already chosen (``chosen`` plus those picked so far), with relevance scaled to [0, 1]
     within ``pool`` and word-stem Jaccard as similarity. Items at least ``duplicate``-similar to a
-    chosen one are dropped for good; ``allowed(item, picked)`` can veto an item for this step
+    chosen one, or whose words are almost all inside it (or it inside them: :func:`contained`),
+    are dropped for good; ``allowed(item, picked)`` can veto an item for this step
     (caps). Ties keep ``pool`` order, so a pool sorted by (relevance, position) gives a
     deterministic result.
     """
@@ -390,8 +405,9 @@ def mmr_select(
         best_val = float("-inf")
         keep: list[S] = []
         for c in remaining:
-            sim = max((jaccard(c.stems, o.stems) for o in (*chosen, *picked)), default=0.0)
-            if sim >= duplicate:
+            others = (*chosen, *picked)
+            sim = max((jaccard(c.stems, o.stems) for o in others), default=0.0)
+            if sim >= duplicate or any(contained(c.stems, o.stems) for o in others):
                 continue  # a repeat of something already chosen
             keep.append(c)
             if allowed is not None and not allowed(c, picked):

@@ -2,8 +2,9 @@
 
 :func:`is_yes_no` spots the question form ("Does ...", "Is ...", "Can ...", "Should ..."; not
 "Is A or B ...?"). :func:`judge` then reads the published sentences of each cited document that
-answer it (the bottom line, conclusion and results sentences, recommendations) and returns a
-:class:`~medref.models.Verdict`:
+answer it -- conclusions, a guideline's recommendations, and results (or unstructured abstract)
+sentences of a document with no cited conclusion; never background or methods, and never drug labels or trial registrations,
+which state rules and plans rather than findings -- and returns a :class:`~medref.models.Verdict`:
 
 * each document's sentences get a polarity -- yes, no or uncertain -- from
   :class:`PolarityModel`, a small multinomial logistic regression over wording cues: negated
@@ -43,6 +44,7 @@ from medref.models import (
 )
 
 CLASSES: tuple[str, ...] = ("yes", "no", "uncertain")
+_NO_FINDINGS = (SourceKind.DRUG_LABEL, SourceKind.TRIAL_REGISTRATION)
 DISAGREE_SHARE = 0.3  # each side holds at least this share of the vote
 DISAGREE_CONFIDENCE = 0.6
 
@@ -224,10 +226,11 @@ def _basis(kinds: Sequence[SourceKind]) -> str:
 
 def _reading(group: Sequence[tuple[Judged, list[int]]]) -> str:
     """What a document's polarity is read from: its cited conclusion passages whole (a conclusion is
-    read as its authors wrote it, not as the sentences the page had room for), else the cited sentences."""
+    read as its authors wrote it, not as the sentences the page had room for), else the cited sentences.
+    A guideline's recommendations are read one by one (its summary passage holds many)."""
     passages: dict[str, str] = {}
     for c, _ in group:
-        if section_flags(c.hit.passage.section)[0]:
+        if section_flags(c.hit.passage.section)[0] and c.hit.document.kind is not SourceKind.GUIDELINE:
             passages.setdefault(c.hit.passage.id or c.text, c.hit.passage.text)
     return " ".join(passages.values()) if passages else " ".join(c.text for c, _ in group)
 
@@ -251,9 +254,12 @@ def judge(
         conc, _res, bg, meth = section_flags(c.hit.passage.section)
         if bg or meth:
             continue  # background and methods state no finding
-        if conc or c.recommendation:
+        kind = c.hit.document.kind
+        if kind in _NO_FINDINGS:
+            continue  # labels and registrations state rules and plans, not findings
+        if conc or (c.recommendation and kind is SourceKind.GUIDELINE):
             docs.setdefault(c.hit.document.uid, []).append((c, numbers))
-        else:
+        else:  # a result, or a sentence of an unstructured abstract
             findings.setdefault(c.hit.document.uid, []).append((c, numbers))
     for uid, group in findings.items():
         docs.setdefault(uid, group)  # results sentences speak only for a document without a conclusion

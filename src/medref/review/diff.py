@@ -43,7 +43,10 @@ def published_lines(item: Item) -> list[str]:
         lines.append(f"question: {item.resolved_question or item.question}")
         if item.emergency:
             lines.append(f"emergency: {item.emergency}")
-        lines += _section_lines(item.guidelines) + _section_lines(item.research)
+        if item.verdict is not None:
+            lines.append(f"verdict: {item.verdict.label.value} ({item.verdict.basis})")
+        for part in item.sections():
+            lines += _section_lines(part)
     else:
         lines.append(f"drug: {item.drug} ({item.approval_status})")
         for section in item.sections:
@@ -92,7 +95,7 @@ def editable_texts(item: Item) -> list[tuple[str, str]]:
     """(where, text) of each editable sentence or value, in page order."""
     if isinstance(item, Answer):
         out: list[tuple[str, str]] = []
-        for section in (item.guidelines, item.research):
+        for section in item.sections():
             out += [(f"{section.title} · summary", s.text) for s in section.summary]
             out += [(f"{section.title} · key point", s.text) for s in section.key_points]
         return out
@@ -124,7 +127,12 @@ def with_texts(item: Item, texts: Sequence[str]) -> Item:
             name: section.model_copy(
                 update={"summary": redo(section.summary), "key_points": redo(section.key_points)}
             )
-            for name, section in (("guidelines", item.guidelines), ("research", item.research))
+            for name, section in (
+                ("bottom_line", item.bottom_line),
+                ("guidelines", item.guidelines),
+                ("research", item.research),
+            )
+            if section is not None
         }
         return item.model_copy(update=sections)
     new_sections = []
