@@ -86,3 +86,58 @@ def test_patient_page_drops_hard_sentences_and_renumbers(demo_retriever: Retriev
         items = sec.summary + sec.key_points
         hard = [s for s in items if (reading_grade(s.text) or 0) > 10.0]
         assert len(hard) <= 1 and (not hard or len(items) == 1)
+
+
+# ----------------------------------------------------------------------------- issue 9: answers answer
+
+
+def test_follow_up_answers_what_it_adds(demo_retriever: Retriever) -> None:
+    """'and in pregnancy?' searches belatacept AND pregnancy and publishes only what speaks of it."""
+    asker = make_asker(demo_retriever)
+    first = asker.ask("Is belatacept used after kidney transplantation?")
+    preg = asker.ask("and in pregnancy?", thread_id=first.thread_id)
+    assert preg.sentences(), "the demo label has a pregnancy section"
+    for s in preg.sentences():
+        spans = s.spans
+        sections = {
+            demo_retriever.store.get_document(sp.doc_uid)
+            .passages[int(sp.passage_id.rsplit("#", 1)[1])]
+            .section
+            for sp in spans
+        }
+        assert re.search(r"pregnan", s.text, re.I) or any(
+            re.search(r"pregnan", sec, re.I) for sec in sections
+        ), s.text
+    assert not set(s.text for s in preg.sentences()) & set(s.text for s in first.sentences())
+    dose = asker.ask("what about its dosing?", thread_id=first.thread_id)
+    assert dose.bottom_line is not None and dose.bottom_line.summary
+    assert re.search(r"\d+\s*mg", dose.bottom_line.summary[0].text)
+    nothing = asker.ask("and in children with liver failure?", thread_id=first.thread_id)
+    assert not nothing.sentences()
+    assert nothing.bottom_line is not None and nothing.bottom_line.notice
+    assert "No direct evidence in the sources" in nothing.bottom_line.notice
+    assert "children with liver failure" in nothing.bottom_line.notice
+    assert nothing.related_reading, "the closest sources are offered as reading, not as claims"
+
+
+def test_bad_questions_get_a_clear_message_not_a_padded_page(demo_retriever: Retriever) -> None:
+    from medref.compose.intake import NOTHING_TO_SEARCH, PASTED_TEXT
+
+    asker = make_asker(demo_retriever)
+    abstract = (
+        "Belatacept was compared with cyclosporine in 600 recipients. Renal function was better at one year. "
+        "Acute rejection was more frequent. PTLD occurred mostly in EBV-seronegative patients."
+    )
+    cases = {
+        "what is it and how is it": NOTHING_TO_SEARCH,
+        "belatacept " * 200: PASTED_TEXT,
+        abstract: PASTED_TEXT,
+    }
+    for question, message in cases.items():
+        ans = asker.ask(question)
+        assert not ans.sentences() and not ans.references
+        assert ans.bottom_line is not None and ans.bottom_line.notice == message
+        assert ans.id is None, "nothing is stored for a question that cannot be answered"
+    foreign = asker.ask("¿Es seguro el belatacept durante el embarazo?")
+    assert not foreign.sentences(), "no English source addresses 'embarazo'"
+    assert foreign.evidence_status is not EvidenceStatus.DIRECT
