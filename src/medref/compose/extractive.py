@@ -429,7 +429,11 @@ class ExtractiveComposer:
         for cand, view, row in zip(made, views, rows, strict=True):
             cand.features = row
             cand.probability = model.probability(row)
-            if frame.aspects and not stats.coverage(_aspect_scope(cand, view, stats), frame.aspects):
+            if (
+                frame.aspects
+                and cand.hit.document.kind in _LONG_KINDS
+                and not stats.coverage(view.context_stems | view.stems, frame.aspects)
+            ):
                 cand.probability = (
                     0.0  # the question asks about more than its subject; this says nothing of it
                 )
@@ -488,15 +492,6 @@ class ExtractiveComposer:
     def _find(book: ReferenceBook, c: Candidate) -> list[int]:
         """The reference numbers ``c`` was cited with (its documents are numbered by then)."""
         return list(dict.fromkeys(book.number(s.document) for s in c.supports))
-
-
-def _aspect_scope(cand: Candidate, view: CandidateView, stats: Pool) -> frozenset[str]:
-    """Where a candidate may cover the question's aspects: an abstract-sized document as a whole
-    (its conclusion answers what its methods set up); in a label, guideline or registration -- long
-    documents about many things -- only the sentence, its neighbours and its section."""
-    if cand.hit.document.kind in _LONG_KINDS:
-        return view.context_stems | view.stems
-    return stats.doc_stems.get(cand.hit.document.uid, frozenset()) | view.context_stems | view.stems
 
 
 def _task_bonus(c: Candidate, *, dosing: bool, safety: bool) -> float:
