@@ -31,6 +31,7 @@ from typing import Any
 
 from tests.ingest.adversarial.corpus import FIXTURES, build_corpus, peak_rss_kb, run_medref
 
+from bench.reliability_kill import SECTIONS as KILL_SECTIONS
 from bench.report import md_table, save_json, write_section
 from medref.settings import load_settings
 from medref.store.repository import Store
@@ -188,6 +189,7 @@ def _write_ingest(r: dict[str, Any], command: str) -> None:
 
 SECTIONS: dict[str, tuple[Callable[[argparse.Namespace], dict[str, Any]], Callable[..., None]]] = {
     "ingest": (adversarial_ingest, _write_ingest),
+    **KILL_SECTIONS,  # kill9, write_latency (bench/reliability_kill.py)
 }
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from medref.errors import IndexNotReadyError, MissingExtraError
+from medref.errors import IndexNotReadyError, MedrefError, MissingExtraError
 from medref.index import generations
 from medref.index.base import DenseIndex, IndexedPassage, LexicalIndex
 from medref.settings import Settings
@@ -64,7 +64,10 @@ class IndexSet:
         with self._lock:
             if now == self.root:
                 return False
-            fresh = _open_at(now, self.settings, create=False, embedder=self.embedder)
+            try:
+                fresh = _open_at(now, self.settings, create=False, embedder=self.embedder)
+            except (MedrefError, OSError):  # mid-swap or unreadable: keep serving what is open
+                return False
             self.lexical, self.dense, self.notes, self.root = fresh.lexical, fresh.dense, fresh.notes, now
             if fresh.embedder is not None:
                 self.embedder = fresh.embedder
