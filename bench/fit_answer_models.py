@@ -29,6 +29,7 @@ import argparse
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -145,18 +146,11 @@ def answer_precision(composer: ExtractiveComposer, items, retrievals) -> tuple[f
     return (own / total if total else 0.0), total, first / max(1, len(items))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--precision", type=float, default=0.98, help="answer precision the threshold must reach")
-    ap.add_argument("--l2", type=float, default=1.0)
-    ap.add_argument("--bioasq-limit", type=int, default=None, help="Task 7B questions to fit on (0: none)")
-    args = ap.parse_args()
-    items = pubmedqa_items("fit")
-    with open_corpus() as corpus:
-        retrievals = cached_retrievals(corpus, [i.question for i in items], name="pqa-fit")
+def fit_verdict(items: list[Any], *, l2: float) -> None:
+    """The polarity model: each fit item's conclusion against its final_decision."""
     px = np.array([polarity_features(it.long_answer, it.question) for it in items])
     py = np.array([CLASSES.index(LABEL_CLASS[it.final_decision]) for it in items])
-    pw = fit_softmax(px, py, len(CLASSES), l2=args.l2)
+    pw = fit_softmax(px, py, len(CLASSES), l2=l2)
     pred = (px @ pw.T).argmax(axis=1)
     print(f"verdict fit accuracy (conclusions, fit half): {(pred == py).mean():.3f} over {len(py)}")
     polarity = PolarityModel(
@@ -166,12 +160,28 @@ def main() -> None:
             "fitted_on": "PubMedQA dev LONG_ANSWER vs final_decision, even-PMID items only; odd PMIDs held out",
             "rows": len(py),
             "features": len(POLARITY_FEATURES),
-            "l2": args.l2,
+            "l2": l2,
             "date": dt.date.today().isoformat(),
         },
     )
     (OUT / "verdict_model.json").write_text(json.dumps(polarity.to_json(), indent=1) + "\n")
     default_polarity.cache_clear()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--precision", type=float, default=0.98, help="answer precision the threshold must reach")
+    ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--bioasq-limit", type=int, default=None, help="Task 7B questions to fit on (0: none)")
+    ap.add_argument("--only", choices=("relevance", "verdict"), default=None, help="fit one model only")
+    args = ap.parse_args()
+    items = pubmedqa_items("fit")
+    with open_corpus() as corpus:
+        retrievals = cached_retrievals(corpus, [i.question for i in items], name="pqa-fit")
+    if args.only != "relevance":
+        fit_verdict(items, l2=args.l2)
+    if args.only == "verdict":
+        return
     composer = ExtractiveComposer()
     xs, ys = relevance_rows(composer, items, retrievals)
     bx, by, cases = bioasq_rows(composer, args.bioasq_limit) if args.bioasq_limit != 0 else ([], [], [])

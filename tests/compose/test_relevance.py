@@ -120,6 +120,7 @@ class Cand:
     recommendation: bool = False
     stems: frozenset[str] = field(default_factory=frozenset)
     relevance: float = 0.0
+    aspect: float = 0.0
 
     def __post_init__(self) -> None:
         self.stems = content_stems(self.text)

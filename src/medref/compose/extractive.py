@@ -74,6 +74,7 @@ from medref.compose.citations import (
 )
 from medref.compose.lead import select_lead
 from medref.compose.relevance import (
+    FEATURES,
     CandidateView,
     Pool,
     QuestionFrame,
@@ -121,6 +122,7 @@ _DOSE_WORDS = re.compile(r"\bdos(?:e|es|ing|age)\b", re.IGNORECASE)
 _DOSING_SECTIONS = ("dosage", "dosing", "administration", "intervention")
 _SAFETY_SECTIONS = ("warning", "contraindication", "adverse", "precaution", "boxed")
 _SAFETY_STEMS = content_stems("safe safety risk harm")
+_SENT_ASPECT = FEATURES.index("sent_aspect")
 _LONG_KINDS = (SourceKind.GUIDELINE, SourceKind.DRUG_LABEL, SourceKind.TRIAL_REGISTRATION)
 
 
@@ -136,6 +138,7 @@ class Candidate:
     supports: list[Support] = field(default_factory=list)
     probability: float = 0.0
     features: list[float] = field(default_factory=list)
+    aspect: float = 0.0
 
     @property
     def order(self) -> tuple[str, int]:
@@ -152,6 +155,7 @@ class Analysis:
     dosing: bool
     safety: bool
     threshold: float
+    aspects: frozenset[str]
 
 
 class ExtractiveComposer:
@@ -278,7 +282,9 @@ class ExtractiveComposer:
         r_section = AnswerSection(
             title=RESEARCH_TITLE, key_points=[self._cite(book, c) for c in bullets], notice=r_notice
         )
-        verdict = judge(question, [(c, self._find(book, c)) for c in published], status=status)
+        verdict = judge(
+            question, [(c, self._find(book, c)) for c in published], status=status, aspects=a.aspects
+        )
         now = self.clock()
         return Answer(
             question=question,
@@ -318,7 +324,7 @@ class ExtractiveComposer:
             if answerable
             else []
         )
-        return Analysis(entities, notes, found, missing, pool, dosing, safety, model.threshold)
+        return Analysis(entities, notes, found, missing, pool, dosing, safety, model.threshold, frame.aspects)
 
     # ------------------------------------------------------------------ entities
 
@@ -428,6 +434,7 @@ class ExtractiveComposer:
         relativise(rows)
         for cand, view, row in zip(made, views, rows, strict=True):
             cand.features = row
+            cand.aspect = row[_SENT_ASPECT]
             cand.probability = model.probability(row)
             if (
                 frame.aspects

@@ -10,7 +10,8 @@ Chosen from the candidates that passed the relevance gate, in this order:
    observational studies, then everything else (narrative reviews, case reports, registrations,
    articles whose design the source does not state).
 3. Within a tier, the most relevant document first (by its best sentence), and within a document
-   conclusion sentences before results before others, then the more relevant.
+   conclusion sentences before results before others, then the sentence that names more of what was
+   asked ("reduced disease activity" before "is investigational"), then the more relevant.
 
 Up to ``max_sentences`` are taken in that order, at most two from one document, never two
 near-duplicates (word-stem Jaccard >= 0.6). Each is quoted verbatim and cited like any other.
@@ -46,6 +47,7 @@ class Sourced(Protocol):
 class LeadCandidate(Sourced, Protocol):
     probability: float
     relevance: float  # the probability with the dosing / safety ordering nudges
+    aspect: float  # share of the question's aspects (beyond its subject) the sentence itself names
     stems: frozenset[str]
 
 
@@ -108,6 +110,7 @@ def select_lead(
             -doc_best[c.hit.document.uid],
             c.hit.document.uid,
             _section_rank(c),
+            -round(c.aspect, 1),
             -c.relevance,
         )
     )

@@ -32,8 +32,8 @@ from importlib import resources
 from typing import Any, Protocol
 
 from medref.compose.lead import authority, kind_tier
-from medref.compose.relevance import section_flags
-from medref.compose.sentences import content_stems, stem
+from medref.compose.relevance import QuestionFrame, section_flags
+from medref.compose.sentences import content_stems, split_sentences, stem
 from medref.models import (
     EvidenceStatus,
     RetrievedPassage,
@@ -61,7 +61,7 @@ _CHOICE = re.compile(
 )
 
 _CUES: dict[str, str] = {
-    "negated": r"\b(?:no|not|never|nor|neither|none|without|cannot|can't|didn't|doesn't|don't|wasn't|weren't|isn't|aren't)\b",
+    "negated": r"\b(?:no|not|never|nor|neither|none|cannot|can't|didn't|doesn't|don't|wasn't|weren't|isn't|aren't)\b",
     "no_finding": r"\bno\s+(?:statistically\s+)?(?:significant|difference|differences|association|associations|effect|"
     r"effects|benefit|evidence|correlation|relationship|impact|improvement|role|increase|reduction|change|advantage|"
     r"influence|relation|added|additional|clear|major|meaningful)\b",
@@ -95,12 +95,14 @@ FEATURES: tuple[str, ...] = (
     "negated_share",
     "first_negated",
     "first_hedged",
+    "first_negates_question",
 )
 _NEGATORS = frozenset(
-    "no not never nor neither none without cannot can't didn't doesn't don't wasn't weren't isn't aren't "
+    "no not never nor neither none cannot can't didn't doesn't don't wasn't weren't isn't aren't "
     "fail failed fails lack lacks unable".split()
 )
 _HEDGERS = frozenset("may might could possibly perhaps unclear uncertain suggest suggests further".split())
+# "without" is left out on purpose: "reduced activity without a thrombotic signal" is good news
 _TOKEN = re.compile(r"[a-z0-9']+")
 _WINDOW = 5
 
@@ -141,13 +143,17 @@ def polarity_features(text: str, question: str = "") -> list[float]:
         row += [math.log1p(n), 1.0 if n else 0.0]
     row.append(1.0 if re.search(r"\bnot\b|n't\b", question, re.I) else 0.0)
     negated, plain = _question_word_negation(text, question) if question else (0, 0)
-    first = _TOKEN.findall(text.split(". ")[0].lower())
+    lead = text.split(". ")[0]
+    first = _TOKEN.findall(lead.lower())
+    # the first sentence negates what was asked (not merely "without a thrombotic signal")
+    lead_negated = _question_word_negation(lead, question)[0] if question else 0
     row += [
         math.log1p(negated),
         math.log1p(plain),
         negated / (negated + plain) if negated + plain else 0.0,
         1.0 if any(t in _NEGATORS for t in first) else 0.0,
         1.0 if any(t in _HEDGERS for t in first) else 0.0,
+        1.0 if lead_negated else 0.0,
     ]
     return row
 
@@ -224,15 +230,23 @@ def _basis(kinds: Sequence[SourceKind]) -> str:
     return f"{total} relevant source{'s' if total != 1 else ''}: " + ", ".join(parts)
 
 
-def _reading(group: Sequence[tuple[Judged, list[int]]]) -> str:
-    """What a document's polarity is read from: its cited conclusion passages whole (a conclusion is
-    read as its authors wrote it, not as the sentences the page had room for), else the cited sentences.
+def _reading(group: Sequence[tuple[Judged, list[int]]], asked: frozenset[str]) -> str:
+    """What a document's polarity is read from: the sentences of its cited conclusion passages (a
+    conclusion is read as its authors wrote it, not as the sentences the page had room for), else the
+    cited sentences -- in both cases only those that speak of what was asked (share a content word
+    with the question) when any does: "X is not approved" says nothing about whether X works.
     A guideline's recommendations are read one by one (its summary passage holds many)."""
     passages: dict[str, str] = {}
     for c, _ in group:
         if section_flags(c.hit.passage.section)[0] and c.hit.document.kind is not SourceKind.GUIDELINE:
             passages.setdefault(c.hit.passage.id or c.text, c.hit.passage.text)
-    return " ".join(passages.values()) if passages else " ".join(c.text for c, _ in group)
+    sentences = (
+        [sp.text for text in passages.values() for sp in split_sentences(text)]
+        if passages
+        else [c.text for c, _ in group]
+    )
+    on_topic = [t for t in sentences if content_stems(t) & asked]
+    return " ".join(on_topic or sentences)
 
 
 def judge(
@@ -241,8 +255,11 @@ def judge(
     *,
     status: EvidenceStatus,
     model: PolarityModel | None = None,
+    aspects: frozenset[str] | None = None,
 ) -> Verdict | None:
-    """The verdict for a yes/no question (None for other questions); ``published``: (sentence, [n])."""
+    """The verdict for a yes/no question (None for other questions); ``published``: (sentence, [n]);
+    ``aspects``: the question's content words beyond its subject's names (what a sentence must speak of
+    to be read; by default every content word of the question)."""
     if not is_yes_no(question):
         return None
     if status is not EvidenceStatus.DIRECT or not published:
@@ -267,12 +284,13 @@ def judge(
         return Verdict(
             label=VerdictLabel.NO_EVIDENCE, basis="no cited finding or recommendation answers the question"
         )
+    asked = aspects if aspects is not None else QuestionFrame.of(question).stems
     votes = {k: 0.0 for k in CLASSES}
     inputs: list[VerdictInput] = []
     kinds: list[SourceKind] = []
     for group in docs.values():
         first = group[0][0]
-        text = _reading(group)
+        text = _reading(group, asked)
         probs = model.probabilities(text, question)
         side = max(CLASSES, key=lambda k: probs[k])
         weight = _AUTHORITY_WEIGHT[authority(first)] * max(c.probability for c, _ in group)
