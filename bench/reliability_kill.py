@@ -101,7 +101,7 @@ def _inspect(data: Path) -> dict[str, Any]:
     recovery_ms = (time.perf_counter() - t0) * 1000
     problems = consistency_problems(store.engine)
     with store.engine.connect() as conn:
-        journals = dict(
+        journals: dict[str | None, int] = dict(
             conn.execute(select(documents.c.journal, func.count()).group_by(documents.c.journal)).all()
         )
     out: dict[str, Any] = {"recovery_ms": round(recovery_ms), "documents": sum(journals.values())}
