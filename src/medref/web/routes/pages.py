@@ -63,6 +63,11 @@ def home(request: Request, answers: AnswerStore = Depends(get_answers)) -> Respo
 
 # ----------------------------------------------------------------------------- ask
 
+_NOT_STORED = (
+    "a question that cannot be answered as asked (only common words, a pasted passage): "
+    "the page says why, and nothing is stored"
+)
+
 
 def _ask(request: Request, q: str, audience: Audience, thread: str | None, *, as_json: bool) -> Response:
     if not q.strip():
@@ -85,6 +90,7 @@ def _ask(request: Request, q: str, audience: Audience, thread: str | None, *, as
     status_code=201,
     name="ask_json",
     summary="Answer a question and return the stored Answer",
+    responses={200: {"model": Answer, "description": _NOT_STORED}},
 )
 def ask_json(
     request: Request,
@@ -101,7 +107,10 @@ def ask_json(
     name="ask",
     response_class=RedirectResponse,
     summary="Answer a question, then redirect to its page",
-    responses={201: {"model": Answer, "description": "with Accept: application/json"}},
+    responses={
+        200: {"model": Answer, "description": _NOT_STORED},
+        201: {"model": Answer, "description": "with Accept: application/json"},
+    },
 )
 def ask(
     request: Request,
