@@ -26,6 +26,7 @@ Everything here is development data, and every reported figure comes from its he
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import statistics
 from collections import Counter
@@ -34,7 +35,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from bench.answer_data import RETRIEVE_K, WORKDIR, cached_retrievals, open_corpus, own_uid, pubmedqa_items
-from bench.report import ROOT, SHARED, md_table, save_json, write_section
+from bench.report import OUT, ROOT, SHARED, md_table, save_json, write_section
 from medref.compose.extractive import ExtractiveComposer
 from medref.models import Answer, EvidenceStatus, VerdictLabel
 
@@ -242,8 +243,9 @@ def write(results: dict[str, Any]) -> None:
     body = (
         "## Answer quality\n\n"
         "Do published sentences answer the question? `bench/answer_quality.py`, development data only; "
-        "the relevance and verdict models are fitted by `bench/fit_answer_models.py` on the even-PMID "
-        "half of PubMedQA dev and every figure below is on held-out questions.\n\n"
+        "the relevance model is fitted by `bench/fit_answer_models.py` on the even-PMID half of PubMedQA "
+        "dev together with BioASQ Task 7B, the verdict model on the even-PMID PubMedQA conclusions; every "
+        "figure below is on held-out questions (odd PMIDs; BioASQ 8B + 9B).\n\n"
         f"### PubMedQA ({p['split']}, {p['questions']} questions; corpus: 500 abstracts + demo)\n\n"
         + md_table(["figure", "measured", "goal"], rows)
         + f"\n\nVerdict confusion (gold -> verdict): {conf}.\n"
@@ -272,7 +274,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--skip-bioasq", action="store_true")
     ap.add_argument("--bioasq-limit", type=int, default=None)
+    ap.add_argument("--write-only", action="store_true", help="rewrite the docs section from bench/out")
     args = ap.parse_args()
+    if args.write_only:
+        write(json.loads((OUT / "answer_quality.json").read_text()))
+        return
     results: dict[str, Any] = {"pubmedqa": pubmedqa_figures()}
     print({k: v for k, v in results["pubmedqa"].items() if k != "samples"}, flush=True)
     if not args.skip_bioasq:
