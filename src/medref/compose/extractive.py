@@ -444,6 +444,8 @@ class ExtractiveComposer:
                 cand.probability = (
                     0.0  # the question asks about more than its subject; this says nothing of it
                 )
+            if frame.populations and not frame.covers_populations(_population_scope(cand, view, stats)):
+                cand.probability = 0.0  # evidence about another population does not answer this one
             if not frame.addresses(cand.text, cand.hit.passage.section):
                 cand.probability = 0.0  # a follow-up's own words ("and in pregnancy?") are what it asks
             cand.relevance = round(cand.probability + _task_bonus(cand, dosing=dosing, safety=safety), 9)
@@ -499,6 +501,14 @@ class ExtractiveComposer:
     def _find(book: ReferenceBook, c: Candidate) -> list[int]:
         """The reference numbers ``c`` was cited with (its documents are numbered by then)."""
         return list(dict.fromkeys(book.number(s.document) for s in c.supports))
+
+
+def _population_scope(cand: Candidate, view: CandidateView, stats: Pool) -> frozenset[str]:
+    """Where a candidate must name the question's population: anywhere in an abstract-sized document
+    (its title or methods say who was studied); near the sentence in a label, guideline or registration."""
+    if cand.hit.document.kind in _LONG_KINDS:
+        return view.context_stems | view.stems
+    return stats.doc_stems.get(cand.hit.document.uid, frozenset()) | view.context_stems | view.stems
 
 
 def _task_bonus(c: Candidate, *, dosing: bool, safety: bool) -> float:

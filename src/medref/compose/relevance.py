@@ -105,6 +105,22 @@ def section_flags(section: str) -> tuple[float, float, float, float]:
     return 0.0, 0.0, 0.0, 0.0
 
 
+# A question about a population is not answered by evidence from another one: "Is X effective in
+# pregnancy?" needs a source that speaks of pregnancy. Families of crude stems (see content_stems).
+POPULATIONS: dict[str, frozenset[str]] = {
+    "pregnancy": frozenset({"pregna", "gestat", "prenat", "antena"}),
+    "lactation": frozenset({"lactat", "breast", "nursin"}),
+    "children": frozenset(
+        {"child", "childr", "pediat", "paedia", "infant", "neonat", "newbor", "adoles", "school"}
+    ),
+    "older adults": frozenset({"elderl", "geriat", "older"}),
+}
+
+
+def population_families(stems: frozenset[str]) -> frozenset[str]:
+    return frozenset(name for name, family in POPULATIONS.items() if stems & family)
+
+
 @dataclass
 class QuestionFrame:
     """The question's content words, split into the key entity's names and the rest (its aspects)."""
@@ -112,6 +128,9 @@ class QuestionFrame:
     stems: frozenset[str]
     aspects: frozenset[str]
     required: frozenset[str] = frozenset()  # a follow-up's own words: every sentence must address one
+    populations: frozenset[str] = (
+        frozenset()
+    )  # population families the question names (pregnancy, children...)
 
     @classmethod
     def of(
@@ -122,7 +141,16 @@ class QuestionFrame:
         for n in entity_names:
             named |= content_stems(n)
         required = content_stems(focus) - _QUESTION_WORDS - named if focus else frozenset()
-        return cls(stems=stems, aspects=stems - frozenset(named), required=required)
+        return cls(
+            stems=stems,
+            aspects=stems - frozenset(named),
+            required=required,
+            populations=population_families(stems | required),
+        )
+
+    def covers_populations(self, stems: frozenset[str]) -> bool:
+        """Whether ``stems`` name every population the question names (true when it names none)."""
+        return self.populations <= population_families(stems)
 
     def addresses(self, *texts: str) -> bool:
         """Whether ``texts`` (a sentence, its section label) speak of at least half of the required
