@@ -141,3 +141,11 @@ def test_bad_questions_get_a_clear_message_not_a_padded_page(demo_retriever: Ret
     foreign = asker.ask("¿Es seguro el belatacept durante el embarazo?")
     assert not foreign.sentences(), "no English source addresses 'embarazo'"
     assert foreign.evidence_status is not EvidenceStatus.DIRECT
+
+
+def test_a_population_the_sources_do_not_study_gets_no_claims(demo_retriever: Retriever) -> None:
+    asker = make_asker(demo_retriever)
+    ans = asker.ask("Is letolizumab effective in pregnancy?")
+    assert not ans.sentences(), [s.text for s in ans.sentences()]
+    assert ans.verdict is not None and ans.verdict.label.value == "No direct evidence"
+    assert ans.bottom_line is not None and "No direct evidence" in (ans.bottom_line.notice or "")

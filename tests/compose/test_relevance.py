@@ -201,3 +201,15 @@ def test_verdict_rests_on_cited_sentences_and_reports_disagreement() -> None:
     none = judge(q, [], status=EvidenceStatus.INDIRECT_ONLY)
     assert none is not None and none.label is VerdictLabel.NO_EVIDENCE
     assert judge("What is the dose?", [(yes, [1])], status=EvidenceStatus.DIRECT) is None
+
+
+def test_population_named_in_the_question_must_be_named_by_the_source() -> None:
+    frame = QuestionFrame.of("Is letolizumab effective in pregnant women?", ["letolizumab"])
+    assert frame.populations == {"pregnancy"}
+    assert frame.covers_populations(content_stems("Outcomes of 40 pregnancies exposed to the drug."))
+    assert not frame.covers_populations(content_stems("Letolizumab raised platelet counts in adults."))
+    kids = QuestionFrame.of("What is the dose in paediatric patients?")
+    assert kids.populations == {"children"} and kids.covers_populations(
+        content_stems("In children aged 6 to 17")
+    )
+    assert not QuestionFrame.of("Does belatacept preserve kidney function?").populations
