@@ -28,7 +28,7 @@ import json
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,16 +176,13 @@ def build_dev_corpus(
             if source == "demo":
                 entry = _store_demo(store, share)
             else:
-                docs: Callable[[], Iterable[Document]]
+                docs: Iterable[Document]
                 if source == "bioasq":
-                    qs = bioasq_questions(limit_questions, shared)
-                    docs = lambda qs=qs: bioasq_documents(qs)  # noqa: E731
+                    docs = bioasq_documents(bioasq_questions(limit_questions, shared))
                 else:
                     items = load_pubmedqa(shared / "pubmedqa" / "pqal_dev.json")[:limit_questions]
-                    docs = lambda items=items: pubmedqa_documents(items)  # noqa: E731
-                res = store.write_file(
-                    _sampled(docs(), share, counts), path=f"dev-corpus:{source}", fmt=source
-                )
+                    docs = pubmedqa_documents(items)
+                res = store.write_file(_sampled(docs, share, counts), path=f"dev-corpus:{source}", fmt=source)
                 entry = {"documents": res.documents, "passages": res.passages, "offered": counts["offered"]}
             report.sources[source] = {**entry, "share": share, "store_s": round(time.perf_counter() - t0, 1)}
     finally:

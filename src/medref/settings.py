@@ -60,7 +60,10 @@ class RetrievalSettings(_Section):
         default=30, ge=0, le=2000, description="lexical top hits kept up when they hold a rare query term (0: off)"
     )
     anchor_rare_share: float = Field(
-        default=0.0015, ge=0, le=1, description="a query term is rare when at most this share of passages hold it"
+        default=0.0015,
+        ge=0,
+        le=1,
+        description="a query term is rare when at most this share of passages (and at most 200) hold it",
     )
     anchor_rank_offset: int = Field(
         default=5, ge=0, description="an anchored hit at lexical rank r scores as if every list ranked it r + offset"

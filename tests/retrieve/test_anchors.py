@@ -21,7 +21,7 @@ from medref.index.sync import open_indexes, store_watermark, sync
 from medref.ingest.pipeline import ingest_paths
 from medref.models import RetrievalResult
 from medref.retrieve.lexicon import Lexicon
-from medref.retrieve.retriever import Retriever
+from medref.retrieve.retriever import MAX_RARE_PASSAGES, Retriever, rare_limit
 from medref.settings import load_settings
 from medref.store.repository import Store
 from tests.retrieve.conftest import parts_sum
@@ -166,3 +166,10 @@ def test_anchor_needs_a_second_list(corpus: tuple[Retriever, dict[int, str]]) ->
     assert res.backends == ["lexical"]
     assert names_it(res.hits[0].passage.text)
     assert all(h.scores.lexical_anchor == 0 for h in res.hits)
+
+
+def test_rare_limit_scales_with_the_corpus_and_is_capped() -> None:
+    assert rare_limit(0.0015, 26) == 1  # a tiny corpus: a term in one passage is rare
+    assert rare_limit(0.0015, 11_489) == 17
+    assert rare_limit(0.0015, 1_000_000) == MAX_RARE_PASSAGES == 200  # the probe cost stays small
+    assert rare_limit(0.0, 1_000_000) == 1
