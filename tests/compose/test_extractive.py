@@ -104,7 +104,7 @@ def test_cd40l_question_is_answered_from_direct_evidence_only(demo_retriever: Re
     # From the Guidelines: only the guideline; the remaining recommendations lead the key points
     g = answer.guidelines
     assert g.title == GUIDELINES_TITLE and g.notice is None
-    assert g.summary and g.key_points
+    assert g.summary or g.key_points  # the guideline's other CD40L text; its recommendation leads above
     assert {span.doc_uid for s in g.summary + g.key_points for span in s.spans} == {GUIDELINE_UID}
     flags = [s.recommendation for s in g.key_points]
     assert flags == sorted(flags, reverse=True)

@@ -70,7 +70,17 @@ FEATURES: tuple[str, ...] = (
 
 _CONCLUSION = ("conclusion", "interpretation", "summary", "recommendation", "key point", "implication")
 _RESULT = ("result", "finding", "outcome measure")
-_BACKGROUND = ("background", "introduction", "objective", "aim", "purpose", "context", "rationale")
+_BACKGROUND = (
+    "background",
+    "introduction",
+    "objective",
+    "aim",
+    "purpose",
+    "context",
+    "rationale",
+    "scope",  # a guideline's scope and research gaps set the scene, they answer nothing
+    "gap",
+)
 _METHOD = (
     "method",
     "design",
