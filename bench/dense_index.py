@@ -117,9 +117,11 @@ def real_vectors() -> tuple[np.ndarray, np.ndarray, str]:
         questions = [questions[i] for i in rng.permutation(len(questions))[:MAX_QUESTIONS]]
         t0 = time.perf_counter()
         pv, qv = emb.embed(passages, batch_size=32), emb.embed(questions, batch_size=32)
-        note = (f"{len(passages)} real passages (PubMedQA dev contexts + BioASQ snippets) and "
-                f"{len(questions)} real questions embedded with all-MiniLM-L6-v2 (onnx int8) "
-                f"in {time.perf_counter() - t0:.0f} s")
+        note = (
+            f"{len(passages)} real passages (PubMedQA dev contexts + BioASQ snippets) and "
+            f"{len(questions)} real questions embedded with all-MiniLM-L6-v2 (onnx int8) "
+            f"in {time.perf_counter() - t0:.0f} s"
+        )
     except Exception as exc:  # no embedder or no data: say so and go on with clustered vectors
         pv, qv = _clustered(rng)
         note = f"CLUSTERED RANDOM unit vectors (200 clusters), not real embeddings: {exc}"
@@ -128,8 +130,9 @@ def real_vectors() -> tuple[np.ndarray, np.ndarray, str]:
     return pv, qv, note
 
 
-def collection(base: np.ndarray, n: int, *, data: str = "mix", seed: int = 11,
-               chunk: int = 50_000) -> Iterator[np.ndarray]:
+def collection(
+    base: np.ndarray, n: int, *, data: str = "mix", seed: int = 11, chunk: int = 50_000
+) -> Iterator[np.ndarray]:
     """n unit vectors in chunks: the real ones first, then synthetic ones (see module doc)."""
     rng = np.random.default_rng(seed)
     done = 0
@@ -143,7 +146,11 @@ def collection(base: np.ndarray, n: int, *, data: str = "mix", seed: int = 11,
         else:  # "iso": a stress test, copies of real vectors in an isotropic noise ball
             a = rng.integers(0, len(base), size)
             b = rng.integers(0, len(base), size)
-            x = base[a] + ISO_B * base[b] + rng.standard_normal((size, base.shape[1])).astype(np.float32) * ISO_NOISE
+            x = (
+                base[a]
+                + ISO_B * base[b]
+                + rng.standard_normal((size, base.shape[1])).astype(np.float32) * ISO_NOISE
+            )
         real = max(0, min(len(base) - done, size))
         x[:real] = base[done : done + real]
         x /= np.linalg.norm(x, axis=1, keepdims=True)
@@ -159,7 +166,9 @@ def exact_top(base: np.ndarray, n: int, queries: np.ndarray, *, data: str, k: in
     for x in collection(base, n, data=data):
         s = queries @ x.T
         best_s = np.concatenate([best_s, s], axis=1)
-        best_i = np.concatenate([best_i, np.broadcast_to(np.arange(offset, offset + len(x)), s.shape)], axis=1)
+        best_i = np.concatenate(
+            [best_i, np.broadcast_to(np.arange(offset, offset + len(x)), s.shape)], axis=1
+        )
         keep = np.argsort(-best_s, axis=1)[:, :k]
         best_s, best_i = np.take_along_axis(best_s, keep, 1), np.take_along_axis(best_i, keep, 1)
         offset += len(x)
@@ -227,16 +236,22 @@ def probe(backend: str, folder: Path, queries_file: Path, view: bool) -> dict[st
     truth = z["truth"]
     recall = float(np.mean([len(set(f) & set(t.tolist())) / 10 for f, t in zip(found, truth, strict=True)]))
     ms = np.array(times) * 1000
-    return {"open_s": round(open_s, 3), "p50_ms": round(float(np.percentile(ms, 50)), 2),
-            "p95_ms": round(float(np.percentile(ms, 95)), 2), "recall_at_10": round(recall, 3),
-            "rss_mb": round(rss, 1)}
+    return {
+        "open_s": round(open_s, 3),
+        "p50_ms": round(float(np.percentile(ms, 50)), 2),
+        "p95_ms": round(float(np.percentile(ms, 95)), 2),
+        "recall_at_10": round(recall, 3),
+        "rss_mb": round(rss, 1),
+    }
 
 
 def run_probe(backend: str, folder: Path, queries_file: Path, *, view: bool = False) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "bench.dense_index", "--probe", backend, str(folder), str(queries_file)]
     if view:
         cmd.append("--view")
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    out = subprocess.run(
+        cmd, check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1]
+    )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
@@ -249,8 +264,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--backends", default="numpy,usearch", help=f"comma list of {', '.join(BACKENDS)}")
-    ap.add_argument("--data", choices=["mix", "iso"], default="mix",
-                    help="how to scale up the real vectors (see the module doc)")
+    ap.add_argument(
+        "--data",
+        choices=["mix", "iso"],
+        default="mix",
+        help="how to scale up the real vectors (see the module doc)",
+    )
     ap.add_argument("--out", default="dense_index", help="name of the JSON file in bench/out/")
     ap.add_argument("--doc", action="store_true", help="also write the docs/benchmarks.md section")
     ap.add_argument("--tmp", default=None, help="folder for the built indexes (default: system temp)")
@@ -271,11 +290,15 @@ def main() -> None:
     queries = questions[:N_QUERIES]
     results: list[dict[str, Any]] = []
     rows: list[list[Any]] = []
-    how = (f"Dirichlet({ALPHA}) blends of 3 real passage vectors + N(0, {MIX_NOISE}^2) noise"
-           if args.data == "mix" else
-           f"a + {ISO_B} b + N(0, {ISO_NOISE}^2) noise (a, b real passage vectors; a stress test)")
-    data_note = (f"{note}; collections scaled up from the real passage vectors with {how}, "
-                 f"renormalised; queries: {len(queries)} real questions")
+    how = (
+        f"Dirichlet({ALPHA}) blends of 3 real passage vectors + N(0, {MIX_NOISE}^2) noise"
+        if args.data == "mix"
+        else f"a + {ISO_B} b + N(0, {ISO_NOISE}^2) noise (a, b real passage vectors; a stress test)"
+    )
+    data_note = (
+        f"{note}; collections scaled up from the real passage vectors with {how}, "
+        f"renormalised; queries: {len(queries)} real questions"
+    )
     print(data_note, flush=True)
     with tempfile.TemporaryDirectory(dir=args.tmp, prefix="medref-dense-bench-") as tmp:
         for n in sizes:
@@ -290,24 +313,55 @@ def main() -> None:
                 modes = [False, True] if BACKENDS[backend][0] == "usearch" else [False]
                 for view in modes:
                     label = backend + (" (view)" if view else "")
-                    res = {"backend": label, "vectors": n, "build_s": round(seconds, 1),
-                           "build_per_s": round(n / seconds), **run_probe(backend, folder, qfile, view=view),
-                           "disk_mb": disk_mb(folder), "load_avg_1m": round(os.getloadavg()[0], 2)}
+                    res = {
+                        "backend": label,
+                        "vectors": n,
+                        "build_s": round(seconds, 1),
+                        "build_per_s": round(n / seconds),
+                        **run_probe(backend, folder, qfile, view=view),
+                        "disk_mb": disk_mb(folder),
+                        "load_avg_1m": round(os.getloadavg()[0], 2),
+                    }
                     results.append(res)
-                    rows.append([label, f"{n:,}", f"{res['build_per_s']:,}", res["open_s"], res["p50_ms"],
-                                 res["p95_ms"], res["recall_at_10"], res["rss_mb"], res["disk_mb"]])
+                    rows.append(
+                        [
+                            label,
+                            f"{n:,}",
+                            f"{res['build_per_s']:,}",
+                            res["open_s"],
+                            res["p50_ms"],
+                            res["p95_ms"],
+                            res["recall_at_10"],
+                            res["rss_mb"],
+                            res["disk_mb"],
+                        ]
+                    )
                     print(json.dumps(res), flush=True)
                 shutil.rmtree(folder)
-    headers = ["backend", "vectors", "build vec/s", "open s", f"p50 ms (k={K})", f"p95 ms (k={K})",
-               "recall@10", "RSS MiB", "disk MiB"]
+    headers = [
+        "backend",
+        "vectors",
+        "build vec/s",
+        "open s",
+        f"p50 ms (k={K})",
+        f"p95 ms (k={K})",
+        "recall@10",
+        "RSS MiB",
+        "disk MiB",
+    ]
     table = md_table(headers, rows)
-    path = save_json(args.out, {"machine": machine(), "data": data_note, "data_kind": args.data, "k": K, "results": results})
+    path = save_json(
+        args.out,
+        {"machine": machine(), "data": data_note, "data_kind": args.data, "k": K, "results": results},
+    )
     print()
     print(table)
     print(f"\n{data_note}\nJSON: {path}")
     if args.doc:
-        body = ("### Dense index backends\n\n" + table + "\n\n" + data_note + ". Latency: one thread, "
-                "one query at a time; recall@10 against exact float32 search.")
+        body = (
+            "### Dense index backends\n\n" + table + "\n\n" + data_note + ". Latency: one thread, "
+            "one query at a time; recall@10 against exact float32 search."
+        )
         write_section("dense_index", body, command=f"python -m bench.dense_index --sizes {args.sizes}")
 
 

@@ -277,7 +277,8 @@ class ScoreParts(_Model):
     dense_score: float | None = None
     fused: float = 0.0
     lexical_anchor: float = Field(
-        default=0.0, description="lift of a lexical top hit that matches a rare query term (index.fusion.anchor)"
+        default=0.0,
+        description="lift of a lexical top hit that matches a rare query term (index.fusion.anchor)",
     )
     evidence_bonus: float = 0.0
     current_label_bonus: float = 0.0
@@ -292,7 +293,10 @@ class RetrievedPassage(_Model):
     scores: ScoreParts
     direct: bool = Field(description="mentions a key entity of the question (or a true synonym)")
     matched_entities: list[str] = Field(default_factory=list, description="key entities it mentions")
-    match_in: str | None = Field(default=None, description="where the entity was found: 'passage', 'title', or 'document' (abstract-sized documents only)")
+    match_in: str | None = Field(
+        default=None,
+        description="where the entity was found: 'passage', 'title', or 'document' (abstract-sized documents only)",
+    )
 
 
 class EntityCoverage(_Model):

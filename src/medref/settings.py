@@ -54,10 +54,15 @@ class RetrievalSettings(_Section):
     candidates: int = Field(default=100, ge=1, le=2000, description="per-backend candidates before fusion")
     rrf_k: int = Field(default=60, ge=1)
     lexical_weight: float = Field(default=1.0, ge=0)
-    dense_weight: float = Field(default=2.0, ge=0, description="tuned on BioASQ Task7B, held-out 8B+9B: docs/benchmarks.md")
+    dense_weight: float = Field(
+        default=2.0, ge=0, description="tuned on BioASQ Task7B, held-out 8B+9B: docs/benchmarks.md"
+    )
     expand: bool = True
     anchor_top: int = Field(
-        default=30, ge=0, le=2000, description="lexical top hits kept up when they hold a rare query term (0: off)"
+        default=30,
+        ge=0,
+        le=2000,
+        description="lexical top hits kept up when they hold a rare query term (0: off)",
     )
     anchor_rare_share: float = Field(
         default=0.0015,
@@ -66,7 +71,9 @@ class RetrievalSettings(_Section):
         description="a query term is rare when at most this share of passages (and at most 200) hold it",
     )
     anchor_rank_offset: int = Field(
-        default=5, ge=0, description="an anchored hit at lexical rank r scores as if every list ranked it r + offset"
+        default=5,
+        ge=0,
+        description="an anchored hit at lexical rank r scores as if every list ranked it r + offset",
     )
     lexicon_path: Path | None = None
     max_query_chars: int = Field(default=2000, ge=16)

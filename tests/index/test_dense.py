@@ -37,8 +37,9 @@ BACKENDS = [
     pytest.param(NumpyDenseIndex, id="numpy-int8"),
     pytest.param(lambda p, **o: NumpyDenseIndex(p, dtype="float16", **o), id="numpy-float16"),
     pytest.param(_usearch, id="usearch-f16", marks=[needs_usearch, pytest.mark.dense]),
-    pytest.param(lambda p, **o: _usearch(p, dtype="i8", **o), id="usearch-i8",
-                 marks=[needs_usearch, pytest.mark.dense]),
+    pytest.param(
+        lambda p, **o: _usearch(p, dtype="i8", **o), id="usearch-i8", marks=[needs_usearch, pytest.mark.dense]
+    ),
 ]
 Factory = Callable[..., DenseIndex]
 
@@ -63,8 +64,9 @@ def test_new_index_is_empty(make: Factory, tmp_path: Path, rng: np.random.Genera
 
 
 @pytest.mark.parametrize("make", BACKENDS)
-def test_finds_planted_neighbour_with_cosine_scores(make: Factory, tmp_path: Path,
-                                                    rng: np.random.Generator) -> None:
+def test_finds_planted_neighbour_with_cosine_scores(
+    make: Factory, tmp_path: Path, rng: np.random.Generator
+) -> None:
     x = unit(rng, 1500)
     ids = np.arange(1500) * 7 + 3
     ix = make(tmp_path / "dense")
@@ -108,8 +110,9 @@ def test_upsert_replaces_and_remove_removes(make: Factory, tmp_path: Path, rng: 
 
 
 @pytest.mark.parametrize("make", BACKENDS)
-def test_persists_across_reopen_with_watermark(make: Factory, tmp_path: Path,
-                                               rng: np.random.Generator) -> None:
+def test_persists_across_reopen_with_watermark(
+    make: Factory, tmp_path: Path, rng: np.random.Generator
+) -> None:
     x = unit(rng, 400)
     folder = tmp_path / "dense"
     ix = make(folder)
@@ -184,8 +187,13 @@ def test_numpy_commit_drops_tombstones_and_old_files(tmp_path: Path, rng: np.ran
     gen = meta["generation"]
     assert meta["count"] == 50
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["numpy-meta.json", f"numpy-ids-{gen:06d}.npy", f"numpy-vectors-{gen:06d}.npy",
-         f"numpy-scales-{gen:06d}.npy"])
+        [
+            "numpy-meta.json",
+            f"numpy-ids-{gen:06d}.npy",
+            f"numpy-vectors-{gen:06d}.npy",
+            f"numpy-scales-{gen:06d}.npy",
+        ]
+    )
     stored = np.load(folder / f"numpy-vectors-{gen:06d}.npy")
     assert stored.dtype == np.int8 and stored.shape == (50, DIM)
     assert np.load(folder / f"numpy-ids-{gen:06d}.npy").tolist() == list(range(1, 100, 2))
@@ -217,8 +225,12 @@ def test_usearch_recall_on_random_vectors(tmp_path: Path, rng: np.random.Generat
     ix = _usearch(tmp_path / "dense")
     ix.add(list(range(2000)), x)
     truth = np.argsort(-(queries @ x.T), axis=1)[:, :10]
-    recall = np.mean([len({h.id for h in ix.search(q, 10)} & set(t.tolist())) / 10
-                      for q, t in zip(queries, truth, strict=True)])
+    recall = np.mean(
+        [
+            len({h.id for h in ix.search(q, 10)} & set(t.tolist())) / 10
+            for q, t in zip(queries, truth, strict=True)
+        ]
+    )
     assert recall >= 0.9
     ix.close()
 

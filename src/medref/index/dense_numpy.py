@@ -68,7 +68,9 @@ def check_vectors(vectors: Any, dim: int, *, what: str = "vectors") -> np.ndarra
     if arr.ndim == 1:
         arr = arr[None, :]
     if arr.ndim != 2 or arr.shape[1] != dim:
-        raise VectorInputError(f"{what} must have {dim} dimensions, got an array of shape {np.shape(vectors)}")
+        raise VectorInputError(
+            f"{what} must have {dim} dimensions, got an array of shape {np.shape(vectors)}"
+        )
     finite = np.isfinite(arr).all(axis=1)
     if not finite.all():
         raise VectorInputError(f"{what}: row {int(np.argmin(finite))} contains NaN or infinite values")
@@ -84,7 +86,9 @@ def check_ids(ids: Sequence[int] | np.ndarray, n: int | None = None) -> np.ndarr
     if arr.size == 0:
         arr = arr.astype(np.int64)
     if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
-        raise VectorInputError(f"passage ids must be a flat sequence of integers, got {arr.dtype} of shape {arr.shape}")
+        raise VectorInputError(
+            f"passage ids must be a flat sequence of integers, got {arr.dtype} of shape {arr.shape}"
+        )
     arr = arr.astype(np.int64, copy=False)
     if arr.size and arr.min() < 0:
         raise VectorInputError(f"passage ids must be non-negative, got {int(arr.min())}")
@@ -133,7 +137,9 @@ def read_meta(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise IndexNotReadyError(f"{path} is unreadable ({exc}); rebuild it with: medref index rebuild") from exc
+        raise IndexNotReadyError(
+            f"{path} is unreadable ({exc}); rebuild it with: medref index rebuild"
+        ) from exc
     if not isinstance(data, dict):
         raise IndexNotReadyError(f"{path} is not an index description; rebuild it with: medref index rebuild")
     return data
@@ -178,8 +184,10 @@ class NumpyDenseIndex:
     def __init__(self, path: Path, *, dim: int = 384, create: bool = True, **opts: Any) -> None:
         unknown = set(opts) - {"dtype", "chunk_rows"}
         if unknown:
-            raise ConfigError(f"unknown option(s) for the numpy dense index: {', '.join(sorted(unknown))}"
-                              " (known: dtype, chunk_rows)")
+            raise ConfigError(
+                f"unknown option(s) for the numpy dense index: {', '.join(sorted(unknown))}"
+                " (known: dtype, chunk_rows)"
+            )
         if dim < 1:
             raise ConfigError(f"dense index dim must be positive, not {dim}")
         self.path = Path(path)
@@ -192,7 +200,9 @@ class NumpyDenseIndex:
         meta = read_meta(self.path / META)
         if meta is None:
             if not create:
-                raise IndexNotReadyError(f"no dense index at {self.path}; build it with: medref index rebuild")
+                raise IndexNotReadyError(
+                    f"no dense index at {self.path}; build it with: medref index rebuild"
+                )
             dtype = str(opts.get("dtype", "int8"))
             meta = {"format": FORMAT, "dim": dim, "dtype": dtype, "generation": 0, "count": 0, "watermark": 0}
         else:
@@ -202,7 +212,9 @@ class NumpyDenseIndex:
                     f"(format {meta.get('format')}), not {dim}; rebuild it with: medref index rebuild"
                 )
             if "dtype" in opts and opts["dtype"] != meta["dtype"]:
-                raise ConfigError(f"the dense index at {self.path} stores {meta['dtype']}, not {opts['dtype']}")
+                raise ConfigError(
+                    f"the dense index at {self.path} stores {meta['dtype']}, not {opts['dtype']}"
+                )
             dtype = str(meta["dtype"])
         if dtype not in DTYPES:
             raise ConfigError(f"numpy dense index dtype must be one of {sorted(DTYPES)}, not {dtype!r}")
@@ -231,11 +243,19 @@ class NumpyDenseIndex:
                 vecs = np.load(self._file("vectors", gen), mmap_mode="r")
                 scales = np.load(self._file("scales", gen), mmap_mode="r") if self.dtype == "int8" else None
             except (OSError, ValueError) as exc:
-                raise IndexNotReadyError(f"the dense index at {self.path} is damaged ({exc}); "
-                                  "rebuild it with: medref index rebuild") from exc
-            if ids.shape != (n,) or vecs.shape != (n, self.dim) or (scales is not None and scales.shape != (n,)):
-                raise IndexNotReadyError(f"the dense index files at {self.path} disagree with {META}; "
-                                  "rebuild it with: medref index rebuild")
+                raise IndexNotReadyError(
+                    f"the dense index at {self.path} is damaged ({exc}); "
+                    "rebuild it with: medref index rebuild"
+                ) from exc
+            if (
+                ids.shape != (n,)
+                or vecs.shape != (n, self.dim)
+                or (scales is not None and scales.shape != (n,))
+            ):
+                raise IndexNotReadyError(
+                    f"the dense index files at {self.path} disagree with {META}; "
+                    "rebuild it with: medref index rebuild"
+                )
         else:
             ids = np.zeros(0, np.int64)
             vecs = np.zeros((0, self.dim), DTYPES[self.dtype])
@@ -355,11 +375,15 @@ class NumpyDenseIndex:
     def _write_generation(self, gen: int) -> None:
         n, step = len(self._sorted_ids), 65536
         np.save(self._file("ids", gen), self._sorted_ids)
-        targets = {"vectors": np.lib.format.open_memmap(
-            self._file("vectors", gen), mode="w+", dtype=DTYPES[self.dtype], shape=(n, self.dim))}
+        targets = {
+            "vectors": np.lib.format.open_memmap(
+                self._file("vectors", gen), mode="w+", dtype=DTYPES[self.dtype], shape=(n, self.dim)
+            )
+        }
         if self.dtype == "int8":
             targets["scales"] = np.lib.format.open_memmap(
-                self._file("scales", gen), mode="w+", dtype=np.float32, shape=(n,))
+                self._file("scales", gen), mode="w+", dtype=np.float32, shape=(n,)
+            )
         for start in range(0, n, step):
             rows = self._sorted_rows[start : start + step]
             order = np.argsort(rows, kind="stable")
@@ -405,8 +429,14 @@ class NumpyDenseIndex:
             int8 = self.dtype == "int8"
             parts = [(self._base_vecs, self._base_scales if int8 else None, self._base_ids, 0)]
             if self._n_buf:
-                parts.append((self._buf_vecs[: self._n_buf], self._buf_scales[: self._n_buf] if int8 else None,
-                              self._buf_ids[: self._n_buf], self._n_base))
+                parts.append(
+                    (
+                        self._buf_vecs[: self._n_buf],
+                        self._buf_scales[: self._n_buf] if int8 else None,
+                        self._buf_ids[: self._n_buf],
+                        self._n_base,
+                    )
+                )
             alive = self._alive[: self._n_base + self._n_buf].copy()
         n_rows = len(alive)
         scores = np.empty(n_rows, dtype=np.float32)
@@ -440,8 +470,9 @@ class NumpyDenseIndex:
         with self._lock:
             self._check_open()
             if self.path.is_dir():
-                self._meta = dict(self._meta, generation=int(self._meta["generation"]) + 1,
-                                  count=0, watermark=0)
+                self._meta = dict(
+                    self._meta, generation=int(self._meta["generation"]) + 1, count=0, watermark=0
+                )
                 write_json_atomic(self.path / META, self._meta)
                 self._load()
                 self._drop_old_generations()

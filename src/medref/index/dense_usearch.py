@@ -60,8 +60,14 @@ DATA = "usearch.index"
 DTYPES = ("f16", "i8")
 #: Rebuild the graph on commit when more than this share of its slots are deleted ones.
 COMPACT_SHARE = 0.3
-_OPTIONS = {"dtype": "f16", "connectivity": 16, "expansion_add": 128, "expansion_search": 128,
-            "view": False, "threads": 0}
+_OPTIONS = {
+    "dtype": "f16",
+    "connectivity": 16,
+    "expansion_add": 128,
+    "expansion_search": 128,
+    "view": False,
+    "threads": 0,
+}
 
 
 def _usearch_index() -> Any:
@@ -90,8 +96,10 @@ class UsearchDenseIndex:
     def __init__(self, path: Path, *, dim: int = 384, create: bool = True, **opts: Any) -> None:
         unknown = set(opts) - set(_OPTIONS)
         if unknown:
-            raise ConfigError(f"unknown option(s) for the usearch dense index: {', '.join(sorted(unknown))}"
-                              f" (known: {', '.join(_OPTIONS)})")
+            raise ConfigError(
+                f"unknown option(s) for the usearch dense index: {', '.join(sorted(unknown))}"
+                f" (known: {', '.join(_OPTIONS)})"
+            )
         if dim < 1:
             raise ConfigError(f"dense index dim must be positive, not {dim}")
         self._Index = _usearch_index()
@@ -101,9 +109,15 @@ class UsearchDenseIndex:
         meta = read_meta(self.path / META)
         if meta is None:
             if not create:
-                raise IndexNotReadyError(f"no dense index at {self.path}; build it with: medref index rebuild")
-            meta = {"format": FORMAT, "dim": dim, "watermark": 0,
-                    **{key: opts.get(key, _OPTIONS[key]) for key in ("dtype", "connectivity", "expansion_add")}}
+                raise IndexNotReadyError(
+                    f"no dense index at {self.path}; build it with: medref index rebuild"
+                )
+            meta = {
+                "format": FORMAT,
+                "dim": dim,
+                "watermark": 0,
+                **{key: opts.get(key, _OPTIONS[key]) for key in ("dtype", "connectivity", "expansion_add")},
+            }
         elif meta.get("format") != FORMAT or meta.get("dim") != dim:
             raise IndexNotReadyError(
                 f"the dense index at {self.path} was built for {meta.get('dim')} dimensions "
@@ -112,8 +126,10 @@ class UsearchDenseIndex:
         else:
             for key in ("dtype", "connectivity", "expansion_add"):
                 if key in opts and opts[key] != meta[key]:
-                    raise ConfigError(f"the dense index at {self.path} was built with {key}={meta[key]!r}, "
-                                      f"not {opts[key]!r}; rebuild it to change that")
+                    raise ConfigError(
+                        f"the dense index at {self.path} was built with {key}={meta[key]!r}, "
+                        f"not {opts[key]!r}; rebuild it to change that"
+                    )
         if meta["dtype"] not in DTYPES:
             raise ConfigError(f"usearch dense index dtype must be one of {DTYPES}, not {meta['dtype']!r}")
         self.dtype = str(meta["dtype"])
@@ -128,8 +144,12 @@ class UsearchDenseIndex:
     # -------------------------------------------------------------- helpers
     def _new(self) -> Any:
         return self._Index(
-            ndim=self.dim, metric="cos", dtype=self.dtype, connectivity=int(self._meta["connectivity"]),
-            expansion_add=int(self._meta["expansion_add"]), expansion_search=self.expansion_search,
+            ndim=self.dim,
+            metric="cos",
+            dtype=self.dtype,
+            connectivity=int(self._meta["connectivity"]),
+            expansion_add=int(self._meta["expansion_add"]),
+            expansion_search=self.expansion_search,
         )
 
     def _open(self, *, view: bool | None = None) -> Any:
@@ -142,11 +162,15 @@ class UsearchDenseIndex:
                 else:
                     index.load(str(data))
             except Exception as exc:  # usearch raises plain RuntimeError / ValueError
-                raise IndexNotReadyError(f"the dense index file {data} could not be read ({exc}); "
-                                  "rebuild it with: medref index rebuild") from exc
+                raise IndexNotReadyError(
+                    f"the dense index file {data} could not be read ({exc}); "
+                    "rebuild it with: medref index rebuild"
+                ) from exc
             if index.ndim != self.dim:
-                raise IndexNotReadyError(f"{data} holds {index.ndim}-dimension vectors, not {self.dim}; "
-                                  "rebuild it with: medref index rebuild")
+                raise IndexNotReadyError(
+                    f"{data} holds {index.ndim}-dimension vectors, not {self.dim}; "
+                    "rebuild it with: medref index rebuild"
+                )
         return index
 
     def _prepare(self, rows: np.ndarray) -> np.ndarray:
@@ -231,8 +255,9 @@ class UsearchDenseIndex:
         fresh = self._new()
         for start in range(0, len(keys), 50_000):
             chunk = keys[start : start + 50_000]
-            fresh.add(chunk, np.asarray(old.get(chunk, dtype=np.float32), dtype=np.float32),
-                      threads=self.threads)
+            fresh.add(
+                chunk, np.asarray(old.get(chunk, dtype=np.float32), dtype=np.float32), threads=self.threads
+            )
         self._index = fresh
 
     @property
