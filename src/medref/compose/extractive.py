@@ -15,7 +15,10 @@ Rules, in the order they are applied:
 2. **Candidate sentences** come only from direct hits, and a sentence must itself name a found
    entity (sentence-level directness; a class's own names and member drugs count fully, its
    targets half). One exception: every sentence of a guideline or drug label whose *title*
-   names the entity counts (the whole document is about it). Skipped: superseded label
+   names the entity counts (the whole document is about it), and so does a sentence of an
+   abstract-sized document that names the entity elsewhere (its conclusion need not repeat the
+   name; the relevance model weighs it). Passages that read like instructions to a model
+   (:func:`medref.ingest.suspect.is_suspect_text`) are never quoted. Skipped: superseded label
    versions, title passages, boilerplate (demo markers, disclaimers, copyright), headings and
    captions, label lists ("Keywords: a; b; c."), spans shorter than ``min_sentence_chars``,
    sentences without a verb (dose statements excepted for dosing questions). Table rows are
@@ -25,15 +28,22 @@ Rules, in the order they are applied:
    When the question names **no** entity, a sentence qualifies when it shares at least two of
    the question's content words (one when the question has at most two), and the answer's
    notes say it was chosen by word overlap.
-3. **Scoring.** The hit's final retrieval score (scaled by the best hit), the share of the
-   question's content words in the sentence, how the sentence names the entity, evidence level,
-   section (results / conclusions / recommendations up, methods / eligibility down; dosing and
-   safety sections up for such questions), for dosing questions a bonus for stating a dose and
-   a penalty for not mentioning one, a small bonus for recommendation wording and a small
-   penalty for opening with a pronoun ("It", "These" ...). Selection is maximal marginal
-   relevance (``mmr_lambda``, relevance scaled to [0, 1] within the pool, word-stem Jaccard as
-   similarity); near-duplicates (similarity >= 0.6) are never published, anywhere on the page.
-   Ties break on passage id and offset, so the same input gives the same page.
+3. **Relevance, not just the entity** (:mod:`medref.compose.relevance`). Every candidate is scored
+   by the fitted relevance model in its context (the question's words beyond its subject, the
+   sentence's neighbours, section and document, the retrieval scores) and published only at or
+   above the model's threshold. Hard rules beside it: in a label, guideline or registration the
+   sentence (with its neighbours and section) must name something the question asks beyond its
+   subject; a population the question names (pregnancy, children ...) must be named by the source;
+   a follow-up's own words (``focus``) must be addressed. For dosing and safety questions, dose
+   statements and dosing / safety sections are ordered first. When candidates exist but none
+   passes, the page says there is no direct evidence and lists the closest sources as related
+   reading. Selection is maximal marginal relevance (``mmr_lambda``, word-stem Jaccard as
+   similarity); near-duplicates (similarity >= 0.6, or one's words inside the other's) are never
+   published, anywhere on the page. Ties break on passage id and offset, so the same input gives
+   the same page.
+   **The bottom line** (:func:`medref.compose.lead.select_lead`) takes one to three of the best
+   candidates first, most authoritative source first; **verdicts** for yes/no questions
+   (:func:`medref.compose.verdict.judge`) read the published conclusion sentences.
 4. **From the Guidelines** uses guideline documents only. Key points: recommendation sentences
    (should / recommend / must / is indicated / not recommended, or an imperative such as
    "Avoid ...", "Monitor ...", "Screen for ...") first, then other strong sentences; the summary
