@@ -2,7 +2,8 @@
 
 After plain-word adaptation, a sentence whose own Flesch-Kincaid grade is above
 ``max_grade`` is left out, except that a section which had sentences keeps at least its
-easiest one, so the page still says what the sources say. References are then renumbered
+easiest one, so the page still says what the sources say. With a bottom line on the page, only
+the bottom line keeps that guarantee: the sections below it may end up empty. References are then renumbered
 in order of first citation and uncited ones are dropped, exactly as a composer would.
 """
 
@@ -17,7 +18,12 @@ MAX_SENTENCES_PER_SECTION = 5
 
 
 def _pick(
-    sentences: list[CitedSentence], grade: Callable[[str], float | None], *, max_grade: float, limit: int
+    sentences: list[CitedSentence],
+    grade: Callable[[str], float | None],
+    *,
+    max_grade: float,
+    limit: int,
+    keep_one: bool = True,
 ) -> list[CitedSentence]:
     if not sentences:
         return []
@@ -26,17 +32,22 @@ def _pick(
         return sentences  # no grading available: publish as composed
     scored = [(float(g), i, s) for g, i, s in graded if g is not None]
     easy = [t for t in scored if t[0] <= max_grade]
-    if not easy:
+    if not easy and keep_one:
         easy = [min(scored, key=lambda t: (t[0], t[1]))]
     easy = sorted(easy, key=lambda t: (t[0], t[1]))[:limit]
     return [s for _, _, s in sorted(easy, key=lambda t: t[1])]  # keep page order
 
 
 def _section(
-    section: AnswerSection, grade: Callable[[str], float | None], *, max_grade: float, limit: int
+    section: AnswerSection,
+    grade: Callable[[str], float | None],
+    *,
+    max_grade: float,
+    limit: int,
+    keep_one: bool = True,
 ) -> AnswerSection:
     both = section.summary + section.key_points
-    kept = set(map(id, _pick(both, grade, max_grade=max_grade, limit=limit)))
+    kept = set(map(id, _pick(both, grade, max_grade=max_grade, limit=limit, keep_one=keep_one)))
     return section.model_copy(
         update={
             "summary": [s for s in section.summary if id(s) in kept],
@@ -89,6 +100,8 @@ def keep_readable(
     max_grade: float = MAX_SENTENCE_GRADE,
     limit: int = MAX_SENTENCES_PER_SECTION,
 ) -> Answer:
+    # with a bottom line on the page, the sections below it need not keep a hard sentence each
+    lead = not (answer.bottom_line is not None and answer.bottom_line.summary)
     trimmed = answer.model_copy(
         update={
             "bottom_line": (
@@ -96,8 +109,8 @@ def keep_readable(
                 if answer.bottom_line
                 else None
             ),
-            "guidelines": _section(answer.guidelines, grade, max_grade=max_grade, limit=limit),
-            "research": _section(answer.research, grade, max_grade=max_grade, limit=limit),
+            "guidelines": _section(answer.guidelines, grade, max_grade=max_grade, limit=limit, keep_one=lead),
+            "research": _section(answer.research, grade, max_grade=max_grade, limit=limit, keep_one=lead),
         }
     )
     dropped = len(answer.sentences()) - len(trimmed.sentences())
