@@ -12,6 +12,9 @@ BENCHES = [
     ["bench.retrieval_quality"],
     ["bench.retrieval_speed", "--sizes", "10000,100000,1000000"],
     ["bench.answers"],
+    ["bench.answer_quality"],
+    ["bench.reliability"],
+    ["bench.perturb"],
     ["bench.monographs"],
     ["bench.web_load", "--db", "both"],
 ]
