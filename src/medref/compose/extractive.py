@@ -446,15 +446,12 @@ class ExtractiveComposer:
             cand.features = row
             cand.aspect = row[_SENT_ASPECT]
             cand.probability = model.probability(row)
-            if (
-                frame.aspects
-                and cand.hit.document.kind in _LONG_KINDS
-                and not stats.coverage(view.context_stems | view.stems, frame.aspects)
-            ):
+            long_doc = cand.hit.document.kind in _LONG_KINDS
+            if frame.aspects and long_doc and not stats.coverage(_scope(cand, view, stats), frame.aspects):
                 cand.probability = (
                     0.0  # the question asks about more than its subject; this says nothing of it
                 )
-            if frame.populations and not frame.covers_populations(_population_scope(cand, view, stats)):
+            if frame.populations and not frame.covers_populations(_scope(cand, view, stats)):
                 cand.probability = 0.0  # evidence about another population does not answer this one
             if not frame.addresses(cand.text, cand.hit.passage.section):
                 cand.probability = 0.0  # a follow-up's own words ("and in pregnancy?") are what it asks
@@ -513,9 +510,10 @@ class ExtractiveComposer:
         return list(dict.fromkeys(book.number(s.document) for s in c.supports))
 
 
-def _population_scope(cand: Candidate, view: CandidateView, stats: Pool) -> frozenset[str]:
-    """Where a candidate must name the question's population: anywhere in an abstract-sized document
-    (its title or methods say who was studied); near the sentence in a label, guideline or registration."""
+def _scope(cand: Candidate, view: CandidateView, stats: Pool) -> frozenset[str]:
+    """Where a candidate must name what the question asks (its aspects, its population): near the
+    sentence (neighbours and section) in a label, guideline or registration, which speak of many
+    things; anywhere in an abstract-sized document (its title or methods say who was studied)."""
     if cand.hit.document.kind in _LONG_KINDS:
         return view.context_stems | view.stems
     return stats.doc_stems.get(cand.hit.document.uid, frozenset()) | view.context_stems | view.stems

@@ -186,8 +186,6 @@ class Pool:
     doc_stems: dict[str, frozenset[str]]
     has_dense: bool = False
     best_doc_q: float = 0.0
-    best_sent_q: float = 0.0
-    _cache: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def of(cls, frame: QuestionFrame, hits: Sequence[RetrievedPassage]) -> Pool:
