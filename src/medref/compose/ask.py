@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from medref.compose.base import Composer, make_composer
+from medref.compose.base import DISCLAIMER, Composer, make_composer
+from medref.compose.extractive import BOTTOM_LINE_TITLE, GUIDELINES_TITLE, RESEARCH_TITLE
 from medref.compose.intake import question_problem
 from medref.compose.patient import adapt, published_text, reading_grade
 from medref.compose.readable import keep_readable
@@ -97,9 +98,6 @@ class Asker:
 
 def unanswerable(question: str, problem: str, *, audience: Audience) -> Answer:
     """The page for a question that cannot be answered as asked: the reason, and nothing else."""
-    from medref.compose.base import DISCLAIMER
-    from medref.compose.extractive import BOTTOM_LINE_TITLE, GUIDELINES_TITLE, RESEARCH_TITLE
-
     now = dt.datetime.now(dt.UTC)
     return Answer(
         question=question,
