@@ -69,6 +69,8 @@ class Concept:
     members: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
     curated: tuple[str, ...] = field(default=(), compare=False, repr=False)  # hand-checked forms
+    # per class, the MeSH descriptor that lists it ("D000068677 Sildenafil Citrate"; "" = curated)
+    class_sources: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def is_neoplasm(self) -> bool:
@@ -95,6 +97,7 @@ class Concept:
             ("mb", self.members),
             ("tg", self.targets),
             ("cu", self.curated),
+            ("cs", self.class_sources if any(self.class_sources) else ()),
         ):
             if value:
                 out[key] = list(value) if isinstance(value, tuple) else value
@@ -120,6 +123,7 @@ class Concept:
             members=tuple(d.get("mb", ())),
             targets=tuple(d.get("tg", ())),
             curated=tuple(d.get("cu", ())),
+            class_sources=tuple(d.get("cs", ())),
         )
 
 
