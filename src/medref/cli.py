@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from medref import __version__
+from medref.cli_labels import label_app
 from medref.errors import MedrefError
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app.add_typer(index_app, name="index")
 app.add_typer(lexicon_app, name="lexicon")
 user_app = typer.Typer(no_args_is_help=True, help="Editorial accounts (editor, reviewer, admin).")
 app.add_typer(user_app, name="user")
+app.add_typer(label_app, name="label")
 
 console = Console(stderr=True)
 out = Console()

@@ -1,0 +1,451 @@
+"""What changed between two stored versions of one drug label, section by section.
+
+    >>> d = label_diff(store, "belatacept")                        # doctest: +SKIP
+    >>> d = label_diff(store, setid, from_version=1, to_version=2)  # doctest: +SKIP
+
+Sections of the two versions are paired by LOINC code and title path (``"DOSAGE AND
+ADMINISTRATION > Preparation and Administration"``), then by title path alone, then by a LOINC
+code that names one section only on each side; what is left is an added or a removed section.
+A section's Highlights passages are compared as a section of their own (``"Highlights: ..."``).
+
+Inside a paired section the sentences (table rows for tables) of its own passages are compared in
+order (:class:`difflib.SequenceMatcher` over whitespace-normalised text). Every difference is a
+:class:`Hunk`: the sentences removed from the older side and those added on the newer side, each
+an exact slice of its stored passage, cited to its own version (reference 1 is the ``from``
+version, reference 2 the ``to`` version). Words that differ between the two sides of a hunk are
+marked (``marks``: offsets into the span's text) so a reader sees the change at a glance. Unchanged
+sections are counted, not listed. Nothing is reworded: every shown text is the label's own.
+
+The version data and section pairing live here; :mod:`medref.monograph.labelfind` turns a drug
+name or set id into the label set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from medref.compose.sentences import split_rows, split_sentences
+from medref.errors import InputError, NotFoundError
+from medref.models import Citation, Document, DocumentRef, Passage, Reference
+from medref.monograph.label import HIGHLIGHT, LabelView, is_highlight
+from medref.monograph.labelfind import find_label_set
+from medref.retrieve.lexicon import Lexicon
+from medref.store.repository import Store
+
+UNCLASSIFIED = "42229-5"  # the LOINC code of untitled / plainly titled sub-sections
+FROM_REF, TO_REF = 1, 2
+ONE_VERSION = "only one version of this label is stored"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LabelVersion(_Model):
+    """One stored version of the label set."""
+
+    version: int
+    uid: str
+    date: dt.date | None = Field(default=None, description="the version's effective date")
+    is_current: bool
+
+
+class DiffSpan(_Model):
+    """A sentence, table row or passage of one side, verbatim, with its citation."""
+
+    text: str
+    version: int
+    section: str = Field(description="the stored passage's section name")
+    citation: Citation = Field(description="the exact span in the stored passage (number: 1 from, 2 to)")
+    marks: list[tuple[int, int]] = Field(
+        default_factory=list, description="offsets into text of the words that differ from the other side"
+    )
+
+    def pieces(self) -> list[tuple[str, bool]]:
+        """The text cut into (piece, differs) runs, for display."""
+        out: list[tuple[str, bool]] = []
+        pos = 0
+        for start, end in self.marks:
+            if start > pos:
+                out.append((self.text[pos:start], False))
+            out.append((self.text[start:end], True))
+            pos = end
+        if pos < len(self.text):
+            out.append((self.text[pos:], False))
+        return out
+
+
+class Hunk(_Model):
+    """One run of differences: what the ``from`` side had there and what the ``to`` side has."""
+
+    removed: list[DiffSpan] = Field(default_factory=list)
+    added: list[DiffSpan] = Field(default_factory=list)
+
+
+class SectionDiff(_Model):
+    status: Literal["added", "removed", "changed"]
+    title: str
+    path: str
+    loinc: str | None = None
+    number_from: str | None = Field(default=None, description="section number in the from version")
+    number_to: str | None = Field(default=None, description="section number in the to version")
+    hunks: list[Hunk] = Field(default_factory=list)
+
+    @property
+    def number(self) -> str | None:
+        return self.number_to or self.number_from
+
+
+class LabelDiff(_Model):
+    """The label-version diff page: the data object behind its HTML, JSON and CLI forms."""
+
+    setid: str
+    title: str = Field(description="title of the to version")
+    dailymed_url: str | None = None
+    query: str = Field(description="what was asked for: a drug name or a set id")
+    from_version: LabelVersion
+    to_version: LabelVersion
+    versions: list[LabelVersion] = Field(
+        default_factory=list, description="every stored version, newest first"
+    )
+    sections: list[SectionDiff] = Field(
+        default_factory=list, description="added, removed, changed; label order"
+    )
+    unchanged_sections: int = 0
+    identical: bool = False
+    summary: str = ""
+    references: list[Reference] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for s in self.sections if s.status == status)
+
+
+# ------------------------------------------------------------------ section units
+@dataclass(frozen=True)
+class Unit:
+    """The text of one label section (its own passages, not its sub-sections')."""
+
+    loinc: str | None
+    path: str
+    title: str
+    number: str | None
+    passages: tuple[Passage, ...]
+
+    @property
+    def key(self) -> str:
+        return _norm_path(self.path)
+
+
+_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+")
+
+
+def _norm_path(path: str) -> str:
+    parts = [_NUMBER.sub("", p).casefold() for p in path.split(">")]
+    return " > ".join(" ".join(p.split()) for p in parts)
+
+
+def units(doc: Document) -> list[Unit]:
+    """The label's sections in document order, Highlights passages as sections of their own."""
+    view = LabelView(doc)
+    raw = doc.meta.get("sections") or []
+    out: list[Unit] = []
+    if not view.has_sections:  # stored without a section list: group passages by section name
+        groups: dict[tuple[str | None, str], list[Passage]] = defaultdict(list)
+        for p in doc.passages:
+            groups[(p.loinc, p.section)].append(p)
+        return [
+            Unit(loinc, name, name.split(" > ")[-1], None, tuple(ps)) for (loinc, name), ps in groups.items()
+        ]
+    for node in view.nodes:
+        number = raw[node.index].get("number") if node.index < len(raw) else None
+        own = view.node_passages([node], own=True, highlights=None)
+        full = tuple(p for p in own if not is_highlight(p))
+        high = tuple(p for p in own if is_highlight(p))
+        num = str(number) if number else None
+        out.append(Unit(node.loinc, node.path, node.title, num, full))
+        if high:
+            out.append(Unit(node.loinc, HIGHLIGHT + node.path, HIGHLIGHT + node.title, None, high))
+    return out
+
+
+def pair_units(old: list[Unit], new: list[Unit]) -> list[tuple[Unit | None, Unit | None]]:
+    """Pairs (old, new) in the new label's order; a None side is an added or a removed section.
+
+    A removed section is placed before the first paired section that followed it in the old label.
+    """
+    matched: dict[int, int] = {}  # new index -> old index
+    rules = (
+        lambda u: (u.loinc, u.key),
+        lambda u: u.key,
+        lambda u: u.loinc if u.loinc and u.loinc != UNCLASSIFIED else None,
+    )
+    for i, rule in enumerate(rules):
+        free_old = [j for j in range(len(old)) if j not in matched.values()]
+        free_new = [j for j in range(len(new)) if j not in matched]
+        by_key: dict[object, list[int]] = defaultdict(list)
+        for j in free_old:
+            by_key[rule(old[j])].append(j)
+        new_keys: dict[object, list[int]] = defaultdict(list)
+        for j in free_new:
+            new_keys[rule(new[j])].append(j)
+        for key, new_ids in new_keys.items():
+            old_ids = by_key.get(key, [])
+            if key is None or not old_ids:
+                continue
+            if i == len(rules) - 1 and (len(old_ids) > 1 or len(new_ids) > 1):
+                continue  # a bare LOINC code pairs only when it names one section on each side
+            for n, o in zip(new_ids, old_ids, strict=False):
+                matched[n] = o
+    pairs: list[tuple[Unit | None, Unit | None]] = []
+    used_old: set[int] = set()
+    last_old = -1
+    for n, unit in enumerate(new):
+        o = matched.get(n)
+        if o is not None:
+            for j in range(last_old + 1, o):  # removed sections that stood before this one
+                if j not in matched.values() and j not in used_old:
+                    pairs.append((old[j], None))
+                    used_old.add(j)
+            pairs.append((old[o], unit))
+            used_old.add(o)
+            last_old = max(last_old, o)
+        else:
+            pairs.append((None, unit))
+    pairs += [(old[j], None) for j in range(len(old)) if j not in used_old and j not in matched.values()]
+    return pairs
+
+
+# ------------------------------------------------------------------ sentences
+@dataclass(frozen=True)
+class _Piece:
+    passage: Passage
+    start: int
+    end: int
+    text: str
+
+    @property
+    def norm(self) -> str:
+        return " ".join(self.text.split())
+
+
+def _pieces(unit: Unit) -> list[_Piece]:
+    out: list[_Piece] = []
+    for p in unit.passages:
+        spans = split_rows(p.text) if p.kind == "table" else split_sentences(p.text)
+        out.extend(_Piece(p, s.start, s.end, s.text) for s in spans)
+    return out
+
+
+def _span(piece: _Piece, doc: Document, number: int) -> DiffSpan:
+    pid = piece.passage.id or f"{doc.uid}#{piece.passage.ordinal}"
+    cite = Citation(number=number, doc_uid=doc.uid, passage_id=pid, start=piece.start, end=piece.end)
+    return DiffSpan(
+        text=piece.text, version=int(doc.spl_version or 0), section=piece.passage.section, citation=cite
+    )
+
+
+def _whole(p: Passage, doc: Document, number: int) -> DiffSpan:
+    return _span(_Piece(p, 0, len(p.text), p.text), doc, number)
+
+
+_WORD = re.compile(r"\w+|[^\w\s]+")  # words and runs of punctuation
+
+
+def _mark_words(removed: list[DiffSpan], added: list[DiffSpan]) -> None:
+    """Mark the words that differ between the two sides of a hunk (both sides must be non-empty)."""
+    sides = []
+    for spans in (removed, added):
+        sides.append(
+            [(i, m.start(), m.end(), m.group()) for i, s in enumerate(spans) for m in _WORD.finditer(s.text)]
+        )
+    a, b = sides
+    sm = difflib.SequenceMatcher(None, [w[3] for w in a], [w[3] for w in b], autojunk=False)
+    for tag, a0, a1, b0, b1 in sm.get_opcodes():
+        if tag == "equal":
+            continue
+        for words, lo, hi, spans in ((a, a0, a1, removed), (b, b0, b1, added)):
+            for i, start, end, _ in words[lo:hi]:
+                marks = spans[i].marks
+                if marks and spans[i].text[marks[-1][1] : start].isspace():
+                    marks[-1] = (marks[-1][0], end)  # one run for neighbouring words
+                else:
+                    marks.append((start, end))
+
+
+def section_hunks(old: Unit, new: Unit, old_doc: Document, new_doc: Document) -> list[Hunk]:
+    """The sentence-level differences between two paired sections (empty when they read the same)."""
+    a, b = _pieces(old), _pieces(new)
+    sm = difflib.SequenceMatcher(None, [p.norm for p in a], [p.norm for p in b], autojunk=False)
+    hunks: list[Hunk] = []
+    for tag, a0, a1, b0, b1 in sm.get_opcodes():
+        if tag == "equal":
+            continue
+        hunk = Hunk(
+            removed=[_span(p, old_doc, FROM_REF) for p in a[a0:a1]],
+            added=[_span(p, new_doc, TO_REF) for p in b[b0:b1]],
+        )
+        if hunk.removed and hunk.added:
+            _mark_words(hunk.removed, hunk.added)
+        hunks.append(hunk)
+    return hunks
+
+
+def diff_documents(old_doc: Document, new_doc: Document) -> tuple[list[SectionDiff], int]:
+    """Changed, added and removed sections of two label versions, and the number left unchanged."""
+    pairs = pair_units(units(old_doc), units(new_doc))
+    out: list[SectionDiff] = []
+    unchanged = 0
+    for old, new in pairs:
+        if old is not None and new is not None:
+            hunks = section_hunks(old, new, old_doc, new_doc)
+            if not hunks:
+                unchanged += 1
+                continue
+            out.append(
+                SectionDiff(
+                    status="changed",
+                    title=new.title,
+                    path=new.path,
+                    loinc=new.loinc,
+                    number_from=old.number,
+                    number_to=new.number,
+                    hunks=hunks,
+                )
+            )
+        elif new is not None:
+            if not new.passages:
+                continue  # a heading with no text of its own: its sub-sections say what was added
+            spans = [_whole(p, new_doc, TO_REF) for p in new.passages]
+            out.append(_one_sided("added", new, Hunk(added=spans)))
+        elif old is not None:
+            if not old.passages:
+                continue
+            spans = [_whole(p, old_doc, FROM_REF) for p in old.passages]
+            out.append(_one_sided("removed", old, Hunk(removed=spans)))
+    return out, unchanged
+
+
+def _one_sided(status: Literal["added", "removed"], unit: Unit, hunk: Hunk) -> SectionDiff:
+    number = {"number_to": unit.number} if status == "added" else {"number_from": unit.number}
+    return SectionDiff(
+        status=status, title=unit.title, path=unit.path, loinc=unit.loinc, hunks=[hunk], **number
+    )
+
+
+# ------------------------------------------------------------------ versions
+def pick_versions(
+    versions: list[tuple[int, bool, str]],
+    from_version: int | None,
+    to_version: int | None,
+    *,
+    setid: str = "",
+) -> tuple[int, int]:
+    """The (from, to) version numbers; by default the previous stored version and the current one."""
+    stored = sorted({v for v, _, _ in versions})
+    listed = ", ".join(str(v) for v in stored)
+    label = f"label set {setid}" if setid else "this label"
+    if len(stored) < 2:
+        raise LabelVersionError(f"{ONE_VERSION} ({label}, version {listed}), so there is nothing to compare")
+    for asked in (from_version, to_version):
+        if asked is not None and asked not in stored:
+            raise LabelVersionError(f"version {asked} of {label} is not stored; stored versions: {listed}")
+    current = next((v for v, cur, _ in versions if cur), stored[-1])
+    to = to_version if to_version is not None else current
+    if from_version is None:
+        before = [v for v in stored if v < to]
+        if not before:
+            raise LabelVersionError(
+                f"version {to} is the oldest stored version; choose a version to compare it with (stored: {listed})"
+            )
+        return before[-1], to
+    if from_version == to:
+        raise InputError(f"both sides are version {to}; choose two different versions (stored: {listed})")
+    return from_version, to
+
+
+class LabelVersionError(NotFoundError):
+    """A version that cannot be compared: not stored, or the only one."""
+
+
+def _summary(sections: list[SectionDiff], unchanged: int, a: int, b: int) -> str:
+    if not sections:
+        return f"No differences: the text of version {a} and version {b} of this label is the same."
+    counts = defaultdict(int)
+    for s in sections:
+        counts[s.status] += 1
+    parts = [
+        f"{counts[k]} section{'s' if counts[k] != 1 else ''} {k}"
+        for k in ("changed", "added", "removed")
+        if counts[k]
+    ]
+    return f"Version {a} to version {b}: {', '.join(parts)}; {unchanged} section{'s' if unchanged != 1 else ''} unchanged."
+
+
+def _version(doc: Document) -> LabelVersion:
+    return LabelVersion(
+        version=int(doc.spl_version or 0), uid=doc.uid, date=doc.date, is_current=doc.is_current
+    )
+
+
+def label_diff(
+    store: Store,
+    drug_or_setid: str,
+    *,
+    from_version: int | None = None,
+    to_version: int | None = None,
+    lexicon: Lexicon | None = None,
+) -> LabelDiff:
+    """The diff of two versions of the label set named by ``drug_or_setid`` (see the module docstring)."""
+    setid, notes = find_label_set(store, drug_or_setid, lexicon=lexicon)
+    stored = store.label_versions(setid)
+    a, b = pick_versions(stored, from_version, to_version, setid=setid)
+    uids = {v: uid for v, _, uid in stored}
+    old_doc, new_doc = store.get_document(uids[a]), store.get_document(uids[b])
+    sections, unchanged = diff_documents(old_doc, new_doc)
+    versions = [
+        LabelVersion(version=v, uid=uid, date=_date_of(store, uid, old_doc, new_doc), is_current=cur)
+        for v, cur, uid in stored
+    ]
+    if old_doc.title.strip() != new_doc.title.strip():
+        notes.append(f"The title changed: version {a} reads {old_doc.title.strip()!r}.")
+    return LabelDiff(
+        setid=setid,
+        title=new_doc.title,
+        dailymed_url=new_doc.url,
+        query=drug_or_setid,
+        from_version=_version(old_doc),
+        to_version=_version(new_doc),
+        versions=versions,
+        sections=sections,
+        unchanged_sections=unchanged,
+        identical=not sections,
+        summary=_summary(sections, unchanged, a, b),
+        references=[_reference(FROM_REF, old_doc, sections), _reference(TO_REF, new_doc, sections)],
+        notes=notes,
+    )
+
+
+def _date_of(store: Store, uid: str, *docs: Document) -> dt.date | None:
+    for d in docs:
+        if d.uid == uid:
+            return d.date
+    return store.get_document(uid, with_passages=False).date
+
+
+def _reference(number: int, doc: Document, sections: Iterable[SectionDiff]) -> Reference:
+    ids: dict[str, None] = {}
+    for s in sections:
+        for h in s.hunks:
+            for span in (*h.removed, *h.added):
+                if span.citation.number == number:
+                    ids.setdefault(span.citation.passage_id)
+    return Reference(number=number, label=doc.kind.label, document=DocumentRef.of(doc), passage_ids=list(ids))
