@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from medref.errors import IndexNotReadyError
+from medref.retrieve import lexicon_cache
 from medref.retrieve.lexnorm import (
     case_key,
     indexable,
@@ -167,10 +168,10 @@ class Lexicon:
     def __init__(
         self, concepts: Iterable[Concept], *, source: str = "builtin", meta: dict[str, Any] | None = None
     ):
-        self.concepts: list[Concept] = list(concepts)
+        self.concepts: Sequence[Concept] = list(concepts)
         self.source = source
         self.meta = meta or {}
-        self._by_id: dict[str, Concept] = {}
+        self._pos: dict[str, int] = {}  # concept id -> index in ``concepts``
         self._index: dict[str, list[_Entry]] = {}
         self._first: dict[str, int] = {}  # first token -> longest n-gram starting with it
         self._members: dict[str, set[str]] = {}
@@ -178,10 +179,25 @@ class Lexicon:
         self._direct: dict[str, frozenset[str]] = {}
         self._mention_cache: dict[str, frozenset[str]] = {}
         for i, c in enumerate(self.concepts):
-            self._by_id[c.id] = c
+            self._pos[c.id] = i
             for n, name in enumerate(c.names()):
                 self._add_surface(i, name, preferred=n == 0)
         self._link_classes()
+
+    # what a compiled copy holds (medref.retrieve.lexicon_cache): everything __init__ works out
+    _STATE = ("concepts", "meta", "_pos", "_index", "_first", "_members", "_classes_of_target")
+
+    def _state(self) -> dict[str, Any]:
+        return {name.lstrip("_"): getattr(self, name) for name in self._STATE}
+
+    @classmethod
+    def _from_state(cls, state: dict[str, Any], *, source: str) -> Lexicon:
+        lex = cls.__new__(cls)
+        for name in cls._STATE:
+            setattr(lex, name, state[name.lstrip("_")])
+        lex.source = source
+        lex._direct, lex._mention_cache = {}, {}
+        return lex
 
     @property
     def is_builtin(self) -> bool:
@@ -224,12 +240,25 @@ class Lexicon:
     # -- loading / saving
     @classmethod
     def load(cls, path: str | Path | None = None) -> Lexicon:
-        """The lexicon at ``path``; the built-in one when ``path`` is None or does not exist."""
+        """The lexicon at ``path``; the built-in one when ``path`` is None or does not exist.
+
+        A file is read through its compiled copy when one matches it (:mod:`medref.retrieve.lexicon_cache`),
+        else read in full and the compiled copy written for the next process."""
         if path is None or not Path(path).exists():
             from medref.retrieve.builtin_lexicon import builtin_concepts
 
             return cls(builtin_concepts(), source="builtin")
         path = Path(path)
+        state = lexicon_cache.read(path)
+        if state is not None:
+            return cls._from_state(state, source=str(path))
+        with lexicon_cache.no_gc():
+            lex = cls._read(path)
+        lexicon_cache.write(path, lex._state())
+        return lex
+
+    @classmethod
+    def _read(cls, path: Path) -> Lexicon:
         try:
             with gzip.open(path, "rt", encoding="utf-8") as fh:
                 header = json.loads(fh.readline() or "{}")
@@ -252,7 +281,8 @@ class Lexicon:
 
     # -- lookups
     def get(self, concept_id: str) -> Concept | None:
-        return self._by_id.get(concept_id)
+        i = self._pos.get(concept_id)
+        return None if i is None else self.concepts[i]
 
     def __len__(self) -> int:
         return len(self.concepts)
