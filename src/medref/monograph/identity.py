@@ -5,7 +5,11 @@
 * synonyms and codes: the lexicon concept (DrugBank id, UNII, CAS number, MeSH id), the label
   (NDC product codes, SPL set id), Drugs@FDA (application number), trial registrations (other
   names of the intervention);
-* class: the MeSH pharmacological actions of the lexicon concept;
+* class: the MeSH pharmacological actions of the lexicon concept, each citing the descriptor that
+  lists it: the drug's own descriptor or the descriptor of a salt form ("Sildenafil Citrate",
+  D000068677, for Sildenafil, DB00203; see :mod:`medref.retrieve.salts`); for a drug with no label,
+  also the registrations' own words on what kind of agent it is
+  (:func:`medref.monograph.investigational.agent_kind`), quoted and cited;
 * route: the label's product data, else the route words of trial intervention descriptions.
 
 Nothing here is filled from general knowledge: a value exists only when one of those sources
@@ -120,6 +124,12 @@ def codes(
             v.add(f"{who}CAS: {c.cas}", src)
         if c.mesh_id:
             v.add(f"{who}MeSH: {c.mesh_id}", mesh_source(lexicon, c).split(":")[0])
+        for descriptor in dict.fromkeys(c.class_sources):
+            ui, _, name = descriptor.partition(" ")
+            if ui and ui != c.mesh_id and not lexicon.is_builtin:
+                v.add(
+                    f"{who}MeSH (salt form {name}): {ui}", class_source(lexicon, c, descriptor).split(":")[0]
+                )
     if view is not None:
         ndc = sorted({str(n) for p in view.meta.get("products") or [] for n in (p.get("ndc") or [])})
         if ndc:
@@ -131,15 +141,37 @@ def codes(
     return Draft("codes", "Codes", v.quotes)
 
 
-def drug_class(match: DrugMatch, lexicon: Lexicon) -> Draft:
+def class_source(lexicon: Lexicon, c: Concept, descriptor: str) -> str:
+    """Where one class of ``c`` comes from: the MeSH descriptor listing it ("UI Name"), else the lexicon."""
+    ui, _, name = descriptor.partition(" ")
+    if not ui or lexicon.is_builtin:
+        return mesh_source(lexicon, c)
+    drug = f"{c.preferred}, DrugBank {c.drugbank_id}" if c.drugbank_id else c.preferred
+    if ui == c.mesh_id:
+        return f"MeSH {ui} ({name}, linked to {drug}): pharmacological actions"
+    return f"MeSH {ui} ({name}, a salt form of {drug}): pharmacological actions"
+
+
+def drug_class(match: DrugMatch, lexicon: Lexicon, registrations: list[Quote] | None = None) -> Draft:
+    """MeSH classes of the drug and its salt forms, then the registrations' own words (no label)."""
     v = _Values()
     many = len(match.concepts) > 1
     for c in match.concepts:
-        for cls in c.classes:
-            v.add(f"{c.preferred}: {cls}" if many else cls, mesh_source(lexicon, c))
-    d = Draft("drug_class", "Drug class (MeSH pharmacological actions)", v.quotes)
-    if not v.quotes and lexicon.is_builtin:
-        d.note = "The built-in lexicon lists no MeSH pharmacological action for this drug (build the full lexicon to look further)."
+        sources = c.class_sources if len(c.class_sources) == len(c.classes) else ("",) * len(c.classes)
+        for cls, descriptor in zip(c.classes, sources, strict=True):
+            v.add(f"{c.preferred}: {cls}" if many else cls, class_source(lexicon, c, descriptor))
+    mesh = len(v.quotes)
+    d = Draft("drug_class", "Drug class", [*v.quotes, *(registrations or [])])
+    notes = []
+    if not mesh:
+        notes.append(
+            "The built-in lexicon lists no MeSH pharmacological action for this drug (build the full lexicon to look further)."
+            if lexicon.is_builtin
+            else "MeSH lists no pharmacological action for this drug or its salt forms."
+        )
+    if registrations:
+        notes.append("Quoted from trial registrations: how they describe the drug, not an approved class.")
+    d.note = " ".join(notes) or None
     return d
 
 

@@ -26,18 +26,12 @@ from sqlalchemy import select
 from medref.errors import NotFoundError, QueryError
 from medref.retrieve.lexicon import Concept, Lexicon
 from medref.retrieve.lexnorm import norm_key
+from medref.retrieve.salts import SALT_WORDS
 from medref.store.db import read_tx
 from medref.store.repository import Store
 from medref.store.schema import documents
 
-SALTS = frozenset(
-    """
-    hcl hydrochloride dihydrochloride hbr hydrobromide calcium sodium disodium potassium magnesium zinc
-    sulfate sulphate bisulfate maleate mesylate besylate tartrate bitartrate citrate acetate phosphate
-    succinate fumarate bromide chloride lactate decanoate dihydrate monohydrate trihydrate anhydrous
-    hyclate tosylate nitrate oxalate malate palmitate propionate valerate benzoate gluconate
-    """.split()
-)
+SALTS = SALT_WORDS  # salt and ester words, dropped when names are compared
 _SPLIT = re.compile(r"\s*(?:,|;|/|\band\b|\+)\s*", re.I)
 MAX_SUGGESTIONS = 3
 

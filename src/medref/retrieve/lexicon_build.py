@@ -18,7 +18,10 @@ Rules (each one keeps two different drugs from being merged):
    non-permuted terms; inverted MeSH forms ("Arthritis, Rheumatoid") also get their natural
    order ("Rheumatoid Arthritis").
 5. **Classes** are the MeSH pharmacological actions; a drug's ``classes`` name the actions of
-   its linked descriptor, which makes it an explicit member of that class.
+   its linked descriptor and of the descriptors of its salt forms (:mod:`medref.retrieve.salts`:
+   "Sildenafil Citrate" for Sildenafil), which makes it an explicit member of that class. Each
+   class records the descriptor it came from (``Concept.class_sources``). A salt descriptor only
+   adds classes: its terms are not added and it never links a second drug.
 6. The curated built-in concepts are merged in (by DrugBank id, else MeSH id). A curated
    surface form wins: the same form is removed from every non-curated concept. Among drugs,
    a form claimed by several drugs stays only with the drug whose common name it is (or with
@@ -39,6 +42,7 @@ from typing import IO
 
 from medref.errors import InputError, ParseError
 from medref.retrieve.lexicon import Concept, Kind, LexiconStats, norm_key, write_concepts
+from medref.retrieve.salts import salt_links
 
 MAX_SYNONYM_CHARS = 60
 CURATED, PREFERRED, DRUGBANK, MESH = 0, 1, 2, 3  # claim priority of a surface form, best first
@@ -92,7 +96,7 @@ class _Draft:
     surfaces: dict[str, int] = field(default_factory=dict)  # surface form -> priority
     drugbank_id: str | None = None
     mesh_id: str | None = None
-    classes: list[str] = field(default_factory=list)
+    classes: list[tuple[str, str]] = field(default_factory=list)  # (class, "UI descriptor name" or "")
     trees: list[str] = field(default_factory=list)
     unii: str | None = None
     cas: str | None = None
@@ -117,6 +121,9 @@ class _Draft:
             if k not in seen:
                 seen.add(k)
                 syns.append(s)
+        classes: dict[str, str] = {}
+        for name, source in self.classes:
+            classes.setdefault(name, source)
         return Concept(
             id=self.id,
             kind=self.kind,
@@ -124,7 +131,8 @@ class _Draft:
             synonyms=tuple(syns),
             drugbank_id=self.drugbank_id,
             mesh_id=self.mesh_id,
-            classes=tuple(dict.fromkeys(self.classes)),
+            classes=tuple(classes),
+            class_sources=tuple(classes.values()),
             tree_numbers=tuple(sorted(set(self.trees))),
             unii=self.unii,
             cas=self.cas,
@@ -277,13 +285,23 @@ def build_lexicon(
 
     links = _link(drugs, mesh, trees, curated)
     stats.drugs_linked_to_mesh = len(links)
+    salts = salt_links(
+        {ui: desc.name for ui, desc in mesh.items()},
+        trees,
+        actions,
+        {did: (d.preferred, list(d.surfaces)) for did, d in drugs.items()},
+        links,
+    )
     for did, ui in links.items():
         d, desc = drugs[did], mesh[ui]
         d.mesh_id = ui
         d.trees.extend(trees.get(ui, ()))
-        d.classes.extend(name for _, name in actions.get(ui, ()))
+        d.classes.extend(_classes(desc, actions))
         mixed = _add_mesh_terms(d, desc, drug_keys)
         stats.mixed_descriptors += mixed
+    for did, uis in salts.items():
+        for ui in uis:
+            drugs[did].classes.extend(_classes(mesh[ui], actions))
 
     drafts: dict[str, _Draft] = dict(drugs)
     linked = set(links.values())
@@ -335,6 +353,11 @@ def build_default(shared_data_dir: Path, out: Path) -> LexiconStats:
         base / "mesh" / "data_pharm_action.tsv",
         out,
     )
+
+
+def _classes(desc: _Descriptor, actions: dict[str, list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    """The pharmacological actions of a descriptor, each with the descriptor as its source."""
+    return [(name, f"{desc.ui} {desc.name}") for _, name in actions.get(desc.ui, ())]
 
 
 def _display(desc: _Descriptor) -> str:
@@ -416,7 +439,7 @@ def _merge_curated(
             target.trees.extend(trees.get(desc.ui, ()))
             if c.kind == "drug":
                 _add_mesh_terms(target, desc, drug_keys)
-                target.classes.extend(n for _, n in actions.get(desc.ui, ()))
+                target.classes.extend(_classes(desc, actions))
             elif c.kind == "condition" or c.is_class:
                 _add_all_terms(target, desc)
             else:  # targets and others: true synonyms only
@@ -431,7 +454,8 @@ def _merge_curated(
         target.add(s, CURATED)
     target.mesh_id = target.mesh_id or c.mesh_id
     target.drugbank_id = target.drugbank_id or c.drugbank_id
-    target.classes.extend(c.classes)
+    sources = c.class_sources if len(c.class_sources) == len(c.classes) else ("",) * len(c.classes)
+    target.classes.extend(zip(c.classes, sources, strict=True))
     target.trees.extend(c.tree_numbers)
     target.is_class = target.is_class or c.is_class
     target.members.extend(c.members)
