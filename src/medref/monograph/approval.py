@@ -1,7 +1,8 @@
 """Approval status from Drugs@FDA, the label, or the trial registrations.
 
 Drugs@FDA data come from :mod:`medref.monograph.drugsatfda` (the FDA's export zip, read
-directly; its names are re-exported here). Products are matched by their set of active
+directly; its names are re-exported here), loaded through the compiled copy of
+:mod:`medref.monograph.drugsatfda_cache` so a fresh process does not parse the zip again. Products are matched by their set of active
 ingredients and by brand name. The application reported is the one whose brand
 name matches the label's, else whose sponsor matches the labeler, else the earliest original
 NDA/BLA approval; the others with the same ingredients are counted.
@@ -28,12 +29,11 @@ from medref.monograph.drugsatfda import (
     DrugsAtFDA,
     Product,
     check_drugsatfda,
-    clear_drugsatfda_cache,
     ingredient_keys,
     is_drugsatfda_zip,
-    load_drugsatfda,
     register_drugsatfda,
 )
+from medref.monograph.drugsatfda_cache import clear_drugsatfda_cache, load_drugsatfda
 from medref.monograph.evidence import Quote, structured
 from medref.monograph.names import fold
 

@@ -141,6 +141,7 @@ def write(path: Path, state: dict[str, Any]) -> Path | None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(len(head).to_bytes(4, "little") + head)
             marshal.dump(payload, fh)
+        os.chmod(tmp, path.stat().st_mode & 0o666)  # readable by whoever may read the source
         os.replace(tmp, target)
     except (OSError, ValueError) as exc:  # a read-only folder, or a value marshal cannot hold
         log.debug("compiled lexicon %s not written: %s", target, exc)
