@@ -32,7 +32,7 @@ from medref.compose.sentences import Entity
 from medref.models import Audience, Monograph, MonographField, MonographSection, SourcedValue
 from medref.monograph import approval as ap
 from medref.monograph import fields as fs
-from medref.monograph import identity, literature
+from medref.monograph import identity, investigational, literature
 from medref.monograph.evidence import Draft, Quote
 from medref.monograph.label import LabelView
 from medref.monograph.label_fields import LabelFields
@@ -173,7 +173,9 @@ def _draft(
         d["purpose"] = lf.otc("purpose", "Purpose")
     d["synonyms"] = identity.synonyms(match, lit.trials, lexicon)
     d["codes"] = identity.codes(match, view, lexicon, app)
-    d["drug_class"] = identity.drug_class(match, lexicon)
+    kind_of_agent = None if view else investigational.agent_kind(lit.trials, entity)
+    d["drug_class"] = identity.drug_class(match, lexicon, kind_of_agent)
+    d["conditions_under_study"] = investigational.conditions_under_study(lit.trials, match.names)
     d["route"] = Draft(
         "route", "Route", identity.route_from_label(view) if view else literature.route(lit, entity)
     )
@@ -210,7 +212,9 @@ def _draft(
             "mechanism", "Mechanism of action", literature.mechanism(lit, entity, seen=seen)
         )
         studied = (
-            " Conditions under study are listed under Research areas." if lit.trials or lit.studies else ""
+            " Conditions under study are listed under Conditions under study."
+            if d["conditions_under_study"].found
+            else ""
         )
         for key in fs.INDICATION_FIELDS:
             d[key] = Draft(key, "", note=NO_LABEL + studied)

@@ -134,7 +134,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
             ("purpose", "Purpose"),
             ("synonyms", "Synonyms"),
             ("codes", "Codes"),
-            ("drug_class", "Drug class (MeSH pharmacological actions)"),
+            ("drug_class", "Drug class"),
             ("route", "Route"),
             ("approval_status", "Approval status"),
         ),
@@ -164,7 +164,11 @@ SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec(
         "efficacy",
         "Clinical efficacy and research",
-        _f(("clinical_efficacy", "Clinical efficacy"), ("research_areas", "Research areas")),
+        _f(
+            ("conditions_under_study", "Conditions under study (not approved indications)"),
+            ("clinical_efficacy", "Clinical efficacy"),
+            ("research_areas", "Research areas"),
+        ),
     ),
     SectionSpec(
         "safety",
