@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from medref import compiled
 from medref.monograph import approval as ap
 from medref.monograph import drugsatfda_cache as dc
 from medref.monograph.drugsatfda import DrugsAtFDA
@@ -83,7 +84,7 @@ def test_a_folder_that_cannot_be_written_is_not_an_error(
     def refuse(*_a: object, **_k: object) -> None:
         raise OSError("read-only file system")
 
-    monkeypatch.setattr(dc.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(compiled.tempfile, "mkstemp", refuse)
     fda = ap.load_drugsatfda(path)
     assert fda is not None and isinstance(fda.apps, dict)
     assert not list(tmp_path.glob("*.compiled*"))

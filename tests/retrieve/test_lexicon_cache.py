@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from medref import compiled
 from medref.retrieve import lexicon_cache
 from medref.retrieve.builtin_lexicon import builtin_concepts
 from medref.retrieve.lexicon import Concept, Lexicon, write_concepts
@@ -93,7 +94,7 @@ def test_write_failure_is_not_an_error(lexicon_file: Path, monkeypatch: pytest.M
     def refuse(*_a: object, **_k: object) -> None:
         raise OSError("read-only file system")
 
-    monkeypatch.setattr(lexicon_cache.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(compiled.tempfile, "mkstemp", refuse)
     lx = Lexicon.load(lexicon_file)
     assert lexicon_cache.write(lexicon_file, lx._state()) is None
     assert not lexicon_cache.cache_path(lexicon_file).exists()

@@ -17,47 +17,29 @@ how fast the data load, never what they say.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
-import logging
 import marshal
-import os
 import sys
-import tempfile
 from collections.abc import Iterator, Mapping
-from functools import cache
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
+from medref import compiled
+from medref.compiled import cache_path
 from medref.monograph import drugsatfda as parsed
 from medref.monograph.drugsatfda import Application, DrugsAtFDA, Product
 
-log = logging.getLogger(__name__)
+__all__ = ["LazyApplications", "cache_path", "clear_drugsatfda_cache", "load_drugsatfda"]
 
-FORMAT = "medref-drugsatfda-compiled/1"
-SUFFIX = ".compiled"
+TAG = "medref-drugsatfda-compiled/1"
 
 _loaded: dict[tuple[str, int, int], DrugsAtFDA] = {}
 
 
-@cache
-def code_hash() -> str:
-    """A hash of the code that decides what a parsed export holds."""
+def _code() -> tuple[str, ...]:
     from medref.monograph import names
 
-    h = hashlib.sha256()
-    for mod in (parsed, names, sys.modules[__name__]):
-        h.update(Path(str(mod.__file__)).read_bytes())
-    return h.hexdigest()[:16]
-
-
-def cache_path(path: Path) -> Path:
-    return path.with_name(path.name + SUFFIX)
-
-
-def _key(size: int, mtime_ns: int) -> tuple[Any, ...]:
-    return (FORMAT, tuple(sys.version_info[:2]), code_hash(), size, mtime_ns)
+    return tuple(str(m.__file__) for m in (parsed, names, sys.modules[__name__]))
 
 
 class LazyApplications(Mapping[str, Application]):
@@ -96,19 +78,11 @@ def _row(app: Application) -> bytes:
     return marshal.dumps((app.appl_type, app.sponsor, day, products))
 
 
-def _read(path: Path, key: tuple[Any, ...]) -> DrugsAtFDA | None:
-    target = cache_path(path)
-    try:
-        blob = target.read_bytes()
-        head = int.from_bytes(blob[:4], "little")
-        if marshal.loads(blob[4 : 4 + head]) != key:
-            return None
-        day, rows, by_ingredients = marshal.loads(memoryview(blob)[4 + head :])
-    except FileNotFoundError:
+def _read(path: Path) -> DrugsAtFDA | None:
+    payload = compiled.read(path, TAG, _code())
+    if not isinstance(payload, tuple) or len(payload) != 3:
         return None
-    except (OSError, EOFError, ValueError, TypeError) as exc:
-        log.debug("compiled Drugs@FDA %s not used: %s", target, exc)
-        return None
+    day, rows, by_ingredients = payload
     fda = DrugsAtFDA.__new__(DrugsAtFDA)  # the parsed state, without parsing the zip again
     fda.path = path
     fda.data_date = dt.date.fromordinal(day) if day is not None else None
@@ -117,24 +91,9 @@ def _read(path: Path, key: tuple[Any, ...]) -> DrugsAtFDA | None:
     return fda
 
 
-def _write(path: Path, fda: DrugsAtFDA, key: tuple[Any, ...]) -> None:
-    target = cache_path(path)
+def _write(path: Path, fda: DrugsAtFDA) -> None:
     day = fda.data_date.toordinal() if fda.data_date else None
-    payload = (day, {no: _row(a) for no, a in fda.apps.items()}, fda.by_ingredients)
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
-        head = marshal.dumps(key)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(len(head).to_bytes(4, "little") + head)
-            marshal.dump(payload, fh)
-        os.chmod(tmp, path.stat().st_mode & 0o666)  # readable by whoever may read the source
-        os.replace(tmp, target)
-    except (OSError, ValueError) as exc:  # a read-only folder, or a value marshal cannot hold
-        log.debug("compiled Drugs@FDA %s not written: %s", target, exc)
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+    compiled.write(path, TAG, _code(), (day, {no: _row(a) for no, a in fda.apps.items()}, fda.by_ingredients))
 
 
 def load_drugsatfda(path: Path | None) -> DrugsAtFDA | None:
@@ -146,16 +105,15 @@ def load_drugsatfda(path: Path | None) -> DrugsAtFDA | None:
     p = Path(path).resolve()
     try:
         st = p.stat()
-        key = _key(st.st_size, st.st_mtime_ns)
     except OSError:
         return parsed.load_drugsatfda(p)
     mem = (str(p), st.st_size, st.st_mtime_ns)
-    got = _loaded.get(mem) or _read(p, key)
+    got = _loaded.get(mem) or _read(p)
     if got is None:
         got = parsed.load_drugsatfda(p)
         if got is None:
             return None
-        _write(p, got, key)
+        _write(p, got)
     if len(_loaded) >= 4:
         _loaded.clear()
     _loaded[mem] = got

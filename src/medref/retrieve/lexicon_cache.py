@@ -2,72 +2,39 @@
 
 Reading ``lexicon.jsonl.gz`` means decoding ~25,000 JSON concepts and normalising ~100,000
 surface forms into the n-gram index, about a second on one core. The result of that work (the
-index, the class links and each concept's fields) is written once beside the file as
-``<name>.compiled`` in Python's ``marshal`` format; later loads read it back and build each
+index, the class links and each concept's fields) is kept beside the file by
+:mod:`medref.compiled`; later loads read it back and make each
 :class:`~medref.retrieve.lexicon.Concept` only when it is first asked for.
 
-The compiled copy is used only while it matches: same lexicon file (size and modification
-time), same Python version and the same normalisation and indexing code (a hash of
-``lexicon.py``, ``lexnorm.py`` and this module). Anything else (absent, stale, unreadable,
-a folder that cannot be written) falls back to reading the lexicon file itself, so the cache
-never changes what is loaded, only how fast.
+The copy is used only while it matches the lexicon file (size and modification time), the
+Python version and the code that builds the index (``lexicon.py``, ``lexnorm.py`` and this
+module); anything else falls back to reading the lexicon file itself.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
-import hashlib
-import logging
 import marshal
-import os
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
+
+from medref import compiled
+from medref.compiled import cache_path, no_gc
 
 if TYPE_CHECKING:
     from medref.retrieve.lexicon import Concept
 
-log = logging.getLogger(__name__)
+__all__ = ["LazyConcepts", "cache_path", "no_gc", "read", "write"]
 
-FORMAT = "medref-lexicon-compiled/1"
-SUFFIX = ".compiled"
-
-
-@contextlib.contextmanager
-def no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while many small containers are made (none are cycles)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
+TAG = "medref-lexicon-compiled/1"
 
 
-@cache
-def code_hash() -> str:
-    """A hash of the code that decides what a loaded lexicon holds."""
+def _code() -> tuple[str, ...]:
     from medref.retrieve import lexicon, lexnorm
 
-    h = hashlib.sha256()
-    for mod in (lexicon, lexnorm, sys.modules[__name__]):
-        h.update(Path(str(mod.__file__)).read_bytes())
-    return h.hexdigest()[:16]
-
-
-def cache_path(path: Path) -> Path:
-    return path.with_name(path.name + SUFFIX)
-
-
-def _key(path: Path) -> tuple[Any, ...]:
-    st = path.stat()
-    return (FORMAT, tuple(sys.version_info[:2]), code_hash(), st.st_size, st.st_mtime_ns)
+    return tuple(str(m.__file__) for m in (lexicon, lexnorm, sys.modules[__name__]))
 
 
 class LazyConcepts(Sequence["Concept"]):
@@ -108,45 +75,15 @@ def _concept_row(c: Concept) -> bytes:
 
 def read(path: Path) -> dict[str, Any] | None:
     """The compiled state of the lexicon at ``path``, or None when there is no matching copy."""
-    target = cache_path(path)
-    try:
-        key = _key(path)
-        blob = target.read_bytes()  # whole: marshal.load on a file object reads in small pieces
-        head = int.from_bytes(blob[:4], "little")
-        with no_gc():
-            if marshal.loads(blob[4 : 4 + head]) != key:
-                return None
-            state = marshal.loads(memoryview(blob)[4 + head :])
-    except FileNotFoundError:
-        return None
-    except (OSError, EOFError, ValueError, TypeError) as exc:
-        log.debug("compiled lexicon %s not used: %s", target, exc)
-        return None
-    if not isinstance(state, dict):
+    state = compiled.read(path, TAG, _code())
+    if not isinstance(state, dict) or not isinstance(state.get("rows"), list):
         return None
     state["concepts"] = LazyConcepts(state.pop("rows"))
     return state
 
 
 def write(path: Path, state: dict[str, Any]) -> Path | None:
-    """Write the compiled copy of the lexicon at ``path`` (atomically); None when it cannot be written."""
-    target = cache_path(path)
+    """Write the compiled copy of the lexicon at ``path``; None when it cannot be written."""
     payload = dict(state)
     payload["rows"] = [_concept_row(c) for c in payload.pop("concepts")]
-    tmp: str | None = None
-    try:
-        key = _key(path)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
-        head = marshal.dumps(key)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(len(head).to_bytes(4, "little") + head)
-            marshal.dump(payload, fh)
-        os.chmod(tmp, path.stat().st_mode & 0o666)  # readable by whoever may read the source
-        os.replace(tmp, target)
-    except (OSError, ValueError) as exc:  # a read-only folder, or a value marshal cannot hold
-        log.debug("compiled lexicon %s not written: %s", target, exc)
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-        return None
-    return target
+    return compiled.write(path, TAG, _code(), payload)
