@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from medref import __version__
+from medref.cli_interactions import interactions as _interactions
 from medref.cli_labels import label_app
 from medref.errors import MedrefError
 
@@ -351,6 +352,9 @@ def monograph(
         _emit_json(mono.model_dump(mode="json"))
     else:
         sys.stdout.write(to_text(mono) + "\n")
+
+
+app.command("interactions")(_interactions)
 
 
 @user_app.command("add")
