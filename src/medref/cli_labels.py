@@ -35,13 +35,20 @@ def _span_text(span: DiffSpan, sign: str, style: str) -> Text:
     for piece, differs in span.pieces():
         line.append(piece, style=style if differs else "")
     ordinal = span.citation.passage_id.rsplit("#", 1)[-1]
-    line.append(f"  (passage {ordinal}, characters {span.citation.start}-{span.citation.end})", style="dim")
+    where = f"{'table row, ' if span.kind == 'row' else ''}passage {ordinal}"
+    line.append(f"  ({where}, characters {span.citation.start}-{span.citation.end})", style="dim")
     return line
 
 
 def print_diff(d: LabelDiff, console: Console) -> None:
     """The diff as text: header, summary, each added / removed / changed section, references."""
-    console.print(Text(f"Label versions compared: {d.title}", style="bold"))
+    console.print(
+        Text(
+            f"{d.drug}: label changes, version {d.from_version.version} to {d.to_version.version}",
+            style="bold",
+        )
+    )
+    console.print(Text(d.title.strip()))
     console.print(Text(f"Label set {d.setid}" + (f" - DailyMed: {d.dailymed_url}" if d.dailymed_url else "")))
     console.print(Text(f"From {_version_line(d.from_version)} to {_version_line(d.to_version)}"))
     console.print(Text("Stored versions: " + ", ".join(str(v.version) for v in d.versions)))

@@ -3,21 +3,19 @@
     >>> d = label_diff(store, "belatacept")                        # doctest: +SKIP
     >>> d = label_diff(store, setid, from_version=1, to_version=2)  # doctest: +SKIP
 
-Sections of the two versions are paired by LOINC code and title path (``"DOSAGE AND
-ADMINISTRATION > Preparation and Administration"``), then by title path alone, then by a LOINC
-code that names one section only on each side; what is left is an added or a removed section.
-A section's Highlights passages are compared as a section of their own (``"Highlights: ..."``).
+:func:`label_diff` finds the label set (:mod:`medref.monograph.labelfind`: a drug name or a set
+id), picks the two versions (by default the previous stored version and the current one), pairs
+their sections (:mod:`medref.monograph.labelsections`: LOINC code and title path) and compares
+each pair.
 
 Inside a paired section the sentences (table rows for tables) of its own passages are compared in
 order (:class:`difflib.SequenceMatcher` over whitespace-normalised text). Every difference is a
 :class:`Hunk`: the sentences removed from the older side and those added on the newer side, each
 an exact slice of its stored passage, cited to its own version (reference 1 is the ``from``
 version, reference 2 the ``to`` version). Words that differ between the two sides of a hunk are
-marked (``marks``: offsets into the span's text) so a reader sees the change at a glance. Unchanged
-sections are counted, not listed. Nothing is reworded: every shown text is the label's own.
-
-The version data and section pairing live here; :mod:`medref.monograph.labelfind` turns a drug
-name or set id into the label set.
+marked (``marks``: offsets into the span's text) so a reader sees the change at a glance. An added
+or removed section is shown as its whole passages. Unchanged sections are counted, not listed.
+Nothing is reworded: every shown text is the label's own.
 """
 
 from __future__ import annotations
@@ -35,12 +33,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from medref.compose.sentences import split_rows, split_sentences
 from medref.errors import InputError, NotFoundError
 from medref.models import Citation, Document, DocumentRef, Passage, Reference
-from medref.monograph.label import HIGHLIGHT, LabelView, is_highlight
 from medref.monograph.labelfind import find_label_set
+from medref.monograph.labelsections import Unit, pair_units, units
 from medref.retrieve.lexicon import Lexicon
 from medref.store.repository import Store
 
-UNCLASSIFIED = "42229-5"  # the LOINC code of untitled / plainly titled sub-sections
 FROM_REF, TO_REF = 1, 2
 ONE_VERSION = "only one version of this label is stored"
 
@@ -63,6 +60,9 @@ class DiffSpan(_Model):
 
     text: str
     version: int
+    kind: Literal["sentence", "row", "passage"] = Field(
+        description="a sentence, a table row, or a whole passage (added / removed sections)"
+    )
     section: str = Field(description="the stored passage's section name")
     citation: Citation = Field(description="the exact span in the stored passage (number: 1 from, 2 to)")
     marks: list[tuple[int, int]] = Field(
@@ -108,6 +108,7 @@ class LabelDiff(_Model):
     """The label-version diff page: the data object behind its HTML, JSON and CLI forms."""
 
     setid: str
+    drug: str = Field(description="the label's brand and generic names (to version), else its title")
     title: str = Field(description="title of the to version")
     dailymed_url: str | None = None
     query: str = Field(description="what was asked for: a drug name or a set id")
@@ -127,101 +128,6 @@ class LabelDiff(_Model):
 
     def count(self, status: str) -> int:
         return sum(1 for s in self.sections if s.status == status)
-
-
-# ------------------------------------------------------------------ section units
-@dataclass(frozen=True)
-class Unit:
-    """The text of one label section (its own passages, not its sub-sections')."""
-
-    loinc: str | None
-    path: str
-    title: str
-    number: str | None
-    passages: tuple[Passage, ...]
-
-    @property
-    def key(self) -> str:
-        return _norm_path(self.path)
-
-
-_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+")
-
-
-def _norm_path(path: str) -> str:
-    parts = [_NUMBER.sub("", p).casefold() for p in path.split(">")]
-    return " > ".join(" ".join(p.split()) for p in parts)
-
-
-def units(doc: Document) -> list[Unit]:
-    """The label's sections in document order, Highlights passages as sections of their own."""
-    view = LabelView(doc)
-    raw = doc.meta.get("sections") or []
-    out: list[Unit] = []
-    if not view.has_sections:  # stored without a section list: group passages by section name
-        groups: dict[tuple[str | None, str], list[Passage]] = defaultdict(list)
-        for p in doc.passages:
-            groups[(p.loinc, p.section)].append(p)
-        return [
-            Unit(loinc, name, name.split(" > ")[-1], None, tuple(ps)) for (loinc, name), ps in groups.items()
-        ]
-    for node in view.nodes:
-        number = raw[node.index].get("number") if node.index < len(raw) else None
-        own = view.node_passages([node], own=True, highlights=None)
-        full = tuple(p for p in own if not is_highlight(p))
-        high = tuple(p for p in own if is_highlight(p))
-        num = str(number) if number else None
-        out.append(Unit(node.loinc, node.path, node.title, num, full))
-        if high:
-            out.append(Unit(node.loinc, HIGHLIGHT + node.path, HIGHLIGHT + node.title, None, high))
-    return out
-
-
-def pair_units(old: list[Unit], new: list[Unit]) -> list[tuple[Unit | None, Unit | None]]:
-    """Pairs (old, new) in the new label's order; a None side is an added or a removed section.
-
-    A removed section is placed before the first paired section that followed it in the old label.
-    """
-    matched: dict[int, int] = {}  # new index -> old index
-    rules = (
-        lambda u: (u.loinc, u.key),
-        lambda u: u.key,
-        lambda u: u.loinc if u.loinc and u.loinc != UNCLASSIFIED else None,
-    )
-    for i, rule in enumerate(rules):
-        free_old = [j for j in range(len(old)) if j not in matched.values()]
-        free_new = [j for j in range(len(new)) if j not in matched]
-        by_key: dict[object, list[int]] = defaultdict(list)
-        for j in free_old:
-            by_key[rule(old[j])].append(j)
-        new_keys: dict[object, list[int]] = defaultdict(list)
-        for j in free_new:
-            new_keys[rule(new[j])].append(j)
-        for key, new_ids in new_keys.items():
-            old_ids = by_key.get(key, [])
-            if key is None or not old_ids:
-                continue
-            if i == len(rules) - 1 and (len(old_ids) > 1 or len(new_ids) > 1):
-                continue  # a bare LOINC code pairs only when it names one section on each side
-            for n, o in zip(new_ids, old_ids, strict=False):
-                matched[n] = o
-    pairs: list[tuple[Unit | None, Unit | None]] = []
-    used_old: set[int] = set()
-    last_old = -1
-    for n, unit in enumerate(new):
-        o = matched.get(n)
-        if o is not None:
-            for j in range(last_old + 1, o):  # removed sections that stood before this one
-                if j not in matched.values() and j not in used_old:
-                    pairs.append((old[j], None))
-                    used_old.add(j)
-            pairs.append((old[o], unit))
-            used_old.add(o)
-            last_old = max(last_old, o)
-        else:
-            pairs.append((None, unit))
-    pairs += [(old[j], None) for j in range(len(old)) if j not in used_old and j not in matched.values()]
-    return pairs
 
 
 # ------------------------------------------------------------------ sentences
@@ -245,16 +151,16 @@ def _pieces(unit: Unit) -> list[_Piece]:
     return out
 
 
-def _span(piece: _Piece, doc: Document, number: int) -> DiffSpan:
+def _span(piece: _Piece, doc: Document, number: int, *, whole: bool = False) -> DiffSpan:
     pid = piece.passage.id or f"{doc.uid}#{piece.passage.ordinal}"
     cite = Citation(number=number, doc_uid=doc.uid, passage_id=pid, start=piece.start, end=piece.end)
-    return DiffSpan(
-        text=piece.text, version=int(doc.spl_version or 0), section=piece.passage.section, citation=cite
-    )
+    kind = "passage" if whole else "row" if piece.passage.kind == "table" else "sentence"
+    version = int(doc.spl_version or 0)
+    return DiffSpan(text=piece.text, version=version, kind=kind, section=piece.passage.section, citation=cite)
 
 
 def _whole(p: Passage, doc: Document, number: int) -> DiffSpan:
-    return _span(_Piece(p, 0, len(p.text), p.text), doc, number)
+    return _span(_Piece(p, 0, len(p.text), p.text), doc, number, whole=True)
 
 
 _WORD = re.compile(r"\w+|[^\w\s]+")  # words and runs of punctuation
@@ -275,7 +181,7 @@ def _mark_words(removed: list[DiffSpan], added: list[DiffSpan]) -> None:
         for words, lo, hi, spans in ((a, a0, a1, removed), (b, b0, b1, added)):
             for i, start, end, _ in words[lo:hi]:
                 marks = spans[i].marks
-                if marks and spans[i].text[marks[-1][1] : start].isspace():
+                if marks and not spans[i].text[marks[-1][1] : start].strip():
                     marks[-1] = (marks[-1][0], end)  # one run for neighbouring words
                 else:
                     marks.append((start, end))
@@ -419,6 +325,7 @@ def label_diff(
         notes.append(f"The title changed: version {a} reads {old_doc.title.strip()!r}.")
     return LabelDiff(
         setid=setid,
+        drug=_drug_name(new_doc),
         title=new_doc.title,
         dailymed_url=new_doc.url,
         query=drug_or_setid,
@@ -432,6 +339,15 @@ def label_diff(
         references=[_reference(FROM_REF, old_doc, sections), _reference(TO_REF, new_doc, sections)],
         notes=notes,
     )
+
+
+def _drug_name(doc: Document) -> str:
+    brands = [str(b) for b in doc.meta.get("brand_names") or [] if b]
+    generics = [str(g) for g in doc.meta.get("generic_names") or [] if g]
+    extra = [g for g in generics if g.casefold() not in {b.casefold() for b in brands}]
+    if brands:
+        return ", ".join(brands) + (f" ({', '.join(extra)})" if extra else "")
+    return ", ".join(generics) or doc.title.strip()
 
 
 def _date_of(store: Store, uid: str, *docs: Document) -> dt.date | None:

@@ -1,0 +1,230 @@
+"""The label-version diff on the demo label's two versions, on edited copies, and its errors."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from medref.deps import demo_files
+from medref.errors import InputError, NotFoundError
+from medref.ingest.pipeline import ingest_paths
+from medref.models import Document
+from medref.monograph.labeldiff import ONE_VERSION, LabelDiff, label_diff
+from medref.monograph.labelfind import NoLabelError
+from medref.monograph.labelsections import units
+from medref.store.repository import Store
+
+DEMO_V2, DEMO_V1 = (
+    next(p for p in demo_files() if p.name == n) for n in ("spl_belatacept.xml", "spl_belatacept_v1.xml")
+)
+SETID = re.search(r'<setId root="([^"]+)"', DEMO_V2.read_text()).group(1)  # type: ignore[union-attr]
+DOSAGE = "34068-7"
+_TAG = re.compile(r"<[^>]+>")
+
+
+def reversion(xml: str, version: int) -> str:
+    """The label with another version number (the document-level one: the first in the file)."""
+    return re.sub(r'<versionNumber value="\d+"/>', f'<versionNumber value="{version}"/>', xml, count=1)
+
+
+def store_with(tmp_path: Path, *files: Path) -> Store:
+    store = Store.open(f"sqlite:///{tmp_path / 'diff.sqlite'}")
+    assert ingest_paths(store, list(files)).ok
+    return store
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    store = store_with(tmp_path_factory.mktemp("labeldiff"), DEMO_V1, DEMO_V2)
+    yield store
+    store.close()
+
+
+def assert_cited(d: LabelDiff, store: Store) -> None:
+    """Every shown span is the exact slice of the stored passage it cites, in the version it names."""
+    docs = {r.number: store.get_document(r.document.uid) for r in d.references}
+    assert {r.number: r.document.spl_version for r in d.references} == {
+        1: d.from_version.version,
+        2: d.to_version.version,
+    }
+    for s in d.sections:
+        for h in s.hunks:
+            for span, number in [(x, 1) for x in h.removed] + [(x, 2) for x in h.added]:
+                c = span.citation
+                assert c.number == number and span.version == docs[number].spl_version
+                passage = next(p for p in docs[number].passages if p.id == c.passage_id)
+                assert passage.text[c.start : c.end] == span.text
+                assert "".join(piece for piece, _ in span.pieces()) == span.text
+                gaps = [span.text[e:s] for (_, e), (s, _) in zip(span.marks, span.marks[1:], strict=False)]
+                assert all(g.strip() for g in gaps)  # neighbouring changed words form one run
+
+
+def changed_lines(old: Path, new: Path) -> list[tuple[str, str]]:
+    """(old text, new text) of the source lines that differ in content (tags dropped)."""
+    a = [" ".join(_TAG.sub(" ", line).split()) for line in old.read_text().splitlines()]
+    b = [" ".join(_TAG.sub(" ", line).split()) for line in new.read_text().splitlines()]
+    pairs = []
+    for tag, a0, a1, b0, b1 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "replace":
+            pairs += [(x, y) for x, y in zip(a[a0:a1], b[b0:b1], strict=True) if x != y]
+    return pairs
+
+
+def test_demo_dosing_change_is_a_changed_dosage_section_cited_on_both_sides(demo_store: Store) -> None:
+    d = label_diff(demo_store, "belatacept")
+    assert (d.from_version.version, d.to_version.version) == (1, 2)
+    assert d.to_version.is_current and not d.from_version.is_current
+    assert d.setid == SETID and d.dailymed_url and SETID in d.dailymed_url
+    assert [(s.status, s.loinc) for s in d.sections] == [("changed", DOSAGE)]
+    assert not d.identical and d.unchanged_sections > 0 and "1 section changed" in d.summary
+    assert_cited(d, demo_store)
+    # every paragraph or table row whose words differ in the source files shows up, each side cited
+    hunks = d.sections[0].hunks
+    text_changes = [(x, y) for x, y in changed_lines(DEMO_V1, DEMO_V2) if x and y]
+    assert text_changes
+    for old, new in text_changes:
+        assert any(
+            all(r.text.replace(" | ", " ") in old for r in h.removed)
+            and all(a.text.replace(" | ", " ") in new for a in h.added)
+            and h.removed
+            and h.added
+            for h in hunks
+        ), (old, new)
+    assert len(hunks) == len(text_changes)
+    added_words = " ".join(a.text[s:e] for h in hunks for a in h.added for s, e in a.marks)
+    assert "10 percent" in added_words and "plus or minus 3 days" in added_words
+    assert {r.document.spl_version for r in d.references} == {1, 2}
+
+
+def test_explicit_versions_by_set_id_and_the_reverse_direction(demo_store: Store) -> None:
+    forward = label_diff(demo_store, SETID, from_version=1, to_version=2)
+    backward = label_diff(demo_store, SETID.upper(), from_version=2, to_version=1)
+    assert [s.path for s in forward.sections] == [s.path for s in backward.sections]
+    f, b = forward.sections[0].hunks[0], backward.sections[0].hunks[0]
+    assert [x.text for x in f.removed] == [x.text for x in b.added]
+    assert [x.text for x in f.added] == [x.text for x in b.removed]
+    assert_cited(backward, demo_store)
+
+
+def test_errors_say_what_is_wrong(demo_store: Store, tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match="version 7 of label set .* is not stored; stored versions: 1, 2"):
+        label_diff(demo_store, "belatacept", from_version=7)
+    with pytest.raises(InputError, match="both sides are version 2"):
+        label_diff(demo_store, "belatacept", from_version=2, to_version=2)
+    with pytest.raises(NotFoundError, match="oldest stored version"):
+        label_diff(demo_store, "belatacept", to_version=1)
+    with pytest.raises(NoLabelError, match="did you mean: belatacept") as unknown:
+        label_diff(demo_store, "belatacep")
+    assert unknown.value.suggestions == ["belatacept"]
+    with pytest.raises(NoLabelError, match="no stored drug label matches"):
+        label_diff(demo_store, "qqqqzzzz")
+    single = store_with(tmp_path, DEMO_V2)
+    try:
+        with pytest.raises(NotFoundError, match=ONE_VERSION):
+            label_diff(single, "belatacept")
+    finally:
+        single.close()
+
+
+def test_an_unchanged_label_has_no_differences(tmp_path: Path) -> None:
+    again = tmp_path / "belatacept_v3.xml"
+    again.write_text(reversion(DEMO_V2.read_text(), 3))
+    store = store_with(tmp_path, DEMO_V2, again)
+    try:
+        d = label_diff(store, "belatacept")
+        assert (d.from_version.version, d.to_version.version) == (2, 3)
+        assert d.identical and d.sections == [] and d.summary.startswith("No differences")
+        doc = store.get_document(d.to_version.uid)
+        assert d.unchanged_sections == len(units(doc))
+    finally:
+        store.close()
+
+
+def _edit(xml: str, old: str, new: str) -> str:
+    assert xml.count(old) == 1, old
+    return xml.replace(old, new)
+
+
+def test_added_and_removed_sections_and_renumbering(tmp_path: Path) -> None:
+    """v3 drops 5.6 Immunizations, adds 2.2 Storage Before Use, and renumbers Preparation 2.2 -> 2.3."""
+    xml = DEMO_V2.read_text()
+    start = xml.index('<section ID="s-w-vacc"')
+    section_start = xml.rindex("<component>", 0, start)
+    section_end = xml.index("</component>", start) + len("</component>")
+    edited = xml[:section_start] + xml[section_end:]
+    prep = edited.index('<section ID="s-dosage-prep"')
+    component = edited.rindex("<component>", 0, prep)
+    extra = (
+        '<component><section><code code="42229-5" codeSystem="2.16.840.1.113883.6.1"/>'
+        "<title>2.2 Storage Before Use</title><text><paragraph>Keep the vials in their carton until use."
+        "</paragraph></text></section></component>\n"
+    )
+    edited = edited[:component] + extra + edited[component:]
+    edited = _edit(
+        edited,
+        "<title>2.2 Preparation and Administration</title>",
+        "<title>2.3 Preparation and Administration</title>",
+    )
+    v3 = tmp_path / "belatacept_v3.xml"
+    v3.write_text(reversion(edited, 3))
+    store = store_with(tmp_path, DEMO_V2, v3)
+    try:
+        d = label_diff(store, "belatacept")
+        by_status = {(s.status, s.path.split(" > ")[-1]) for s in d.sections}
+        assert ("removed", "Immunizations") in by_status
+        assert ("added", "Storage Before Use") in by_status
+        assert not any(s.status == "changed" for s in d.sections)  # a renumbered title pairs
+        added = next(s for s in d.sections if s.status == "added")
+        assert added.hunks[0].added[0].kind == "passage" and not added.hunks[0].removed
+        assert_cited(d, store)
+    finally:
+        store.close()
+
+
+def _first_plain_sentence(doc: Document, xml: str) -> tuple[str, str]:
+    """A sentence of a full-text passage that is written in the source file as it is stored."""
+    from medref.compose.sentences import split_sentences
+
+    for p in doc.passages:
+        if p.kind != "text" or p.section.startswith("Highlights"):
+            continue
+        for s in split_sentences(p.text):
+            if len(s.text) > 60 and xml.count(s.text) == 1:
+                return p.section, s.text
+    raise AssertionError("no sentence written plainly in the label")
+
+
+def test_real_label_edit_shows_in_its_section(shared_data: Path, tmp_path: Path) -> None:
+    source = shared_data / "fda_spl" / "no-title.xml"
+    xml = source.read_text()
+    store = store_with(tmp_path, source)
+    try:
+        doc = store.get_document(store.label_versions(_setid(xml))[0][2])
+        section, sentence = _first_plain_sentence(doc, xml)
+        version = int(doc.spl_version or 0)
+        edited = tmp_path / "edited.xml"
+        edited.write_text(
+            reversion(_edit(xml, sentence, sentence + " This sentence was added for a test."), version + 1)
+        )
+        assert ingest_paths(store, [edited]).ok
+        d = label_diff(store, "haloperidol")
+        assert (d.from_version.version, d.to_version.version) == (version, version + 1)
+        assert [(s.status, s.path) for s in d.sections] == [("changed", section)]
+        (hunk,) = d.sections[0].hunks
+        assert [x.text for x in hunk.removed] == [] and [x.text for x in hunk.added] == [
+            "This sentence was added for a test."
+        ]
+        assert d.unchanged_sections == len(units(doc)) - 1
+        assert_cited(d, store)
+    finally:
+        store.close()
+
+
+def _setid(xml: str) -> str:
+    m = re.search(r'<setId root="([^"]+)"', xml)
+    assert m
+    return m.group(1).lower()
