@@ -1,0 +1,177 @@
+"""Emergency triage: recall and false alarms of ``medref.compose.safety.triage`` on a labelled set.
+
+    python -m bench.triage [--reveal-held-out] [--no-write]
+
+Data: ``bench/data/triage_set.jsonl``, one question a line with ``id``, ``split`` (dev or
+held_out), ``label`` (emergency or not), ``category`` and ``text``. The set was written in full and
+split (half of every label x category group each way, seeded) before the detector was tuned; the
+patterns were tuned on the dev half only.
+
+* Recall: share of emergency questions that get an emergency notice (any category).
+* False alarms: share of non-emergency questions that get one.
+* Overdose / poisoning questions must carry the poison-help line; suicidal ones the crisis line.
+
+Held-out misses are only printed with ``--reveal-held-out`` (so tuning never sees them); the
+docs section written by a full run lists both halves' misses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.report import md_table, save_json, write_section
+from medref.compose.safety import CRISIS_LINE, POISON_LINE, triage
+
+DATA = Path(__file__).resolve().parent / "data" / "triage_set.jsonl"
+SPLITS = ("dev", "held_out")
+GOALS = {"recall": 0.98, "false_alarms": 0.03}
+# The message an emergency of this kind must carry besides the call to emergency services.
+REQUIRED_LINE = {"overdose": POISON_LINE, "suicide": CRISIS_LINE}
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    split: str
+    label: str
+    category: str
+    text: str
+
+    @property
+    def emergency(self) -> bool:
+        return self.label == "emergency"
+
+
+def load(path: Path = DATA) -> list[Item]:
+    items = [Item(**json.loads(line)) for line in path.read_text().splitlines() if line.strip()]
+    bad = [i.id for i in items if i.split not in SPLITS or i.label not in ("emergency", "not")]
+    if bad:
+        raise ValueError(f"bad split or label: {bad[:5]}")
+    if len({i.id for i in items}) != len(items):
+        raise ValueError("duplicate ids")
+    return items
+
+
+def evaluate(items: list[Item]) -> dict[str, Any]:
+    """Figures for one split: recall, false alarms, required lines, per-category counts, misses."""
+    misses: list[dict[str, str]] = []
+    false_alarms: list[dict[str, str]] = []
+    line_missing: list[dict[str, str]] = []
+    line_ok = 0
+    per_cat: Counter[tuple[str, str, bool]] = Counter()
+    for item in items:
+        result = triage(item.text)
+        per_cat[(item.label, item.category, result.urgent)] += 1
+        row = {"id": item.id, "text": item.text, "got": result.category or "-"}
+        if item.emergency and not result.urgent:
+            misses.append(row)
+        elif not item.emergency and result.urgent:
+            false_alarms.append(row)
+        need = REQUIRED_LINE.get(item.category)
+        if item.emergency and need:
+            if need in (result.message or ""):
+                line_ok += 1
+            elif result.urgent:
+                line_missing.append(row)
+    positives = sum(i.emergency for i in items)
+    negatives = len(items) - positives
+    need_line = sum(1 for i in items if i.emergency and i.category in REQUIRED_LINE)
+    return {
+        "emergency": positives,
+        "not": negatives,
+        "detected": positives - len(misses),
+        "recall": (positives - len(misses)) / max(1, positives),
+        "false_alarm_count": len(false_alarms),
+        "false_alarm_rate": len(false_alarms) / max(1, negatives),
+        "required_line_ok": line_ok,
+        "required_line_of": need_line,
+        "misses": misses,
+        "false_alarms": false_alarms,
+        "line_missing": line_missing,
+        "per_category": [
+            {"label": label, "category": cat, "flagged": flagged, "count": n}
+            for (label, cat, flagged), n in sorted(per_cat.items())
+        ],
+    }
+
+
+def _print(split: str, res: dict[str, Any], *, reveal: bool) -> None:
+    print(
+        f"{split}: recall {res['detected']}/{res['emergency']} = {res['recall']:.1%}, false alarms "
+        f"{res['false_alarm_count']}/{res['not']} = {res['false_alarm_rate']:.1%}, required line "
+        f"{res['required_line_ok']}/{res['required_line_of']}"
+    )
+    if not reveal:
+        return
+    for key in ("misses", "false_alarms", "line_missing"):
+        for row in res[key]:
+            print(f"  {key[:-1] if key != 'misses' else 'miss'}: {row['id']} [{row['got']}] {row['text']}")
+
+
+def _list(rows: list[dict[str, str]]) -> str:
+    return "; ".join(f"`{r['id']}` \"{r['text']}\"" for r in rows) or "none"
+
+
+def _body(results: dict[str, dict[str, Any]], ms_per_question: float) -> str:
+    rows = []
+    for split in SPLITS:
+        r = results[split]
+        rows.append(
+            [
+                split.replace("_", "-"),
+                f"{r['detected']}/{r['emergency']} = {r['recall']:.1%}",
+                f"{r['false_alarm_count']}/{r['not']} = {r['false_alarm_rate']:.1%}",
+                f"{r['required_line_ok']}/{r['required_line_of']}",
+            ]
+        )
+    text = (
+        "## Emergency triage\n\n"
+        "`medref.compose.safety.triage` (a transparent rule set) on `bench/data/triage_set.jsonl`: "
+        "questions written in our own words with varied spelling, case, slang, third-person and "
+        "non-native phrasing, and long messages. Emergencies: overdose and poisoning (adults, "
+        "children), chest pain, stroke signs, anaphylaxis, suicidal thoughts, severe bleeding, "
+        "trouble breathing, unresponsiveness, seizures. Non-emergencies share their words: dose "
+        "and overdose information, side effects, how conditions are treated, exam vignettes, past "
+        "history, hypotheticals, negated and mild symptoms, everyday medicine questions, "
+        "figures of speech. The set was written in full and split before tuning, half of each "
+        "label x category group each way: the patterns were tuned on **dev**; **held-out** was "
+        "only scored.\n\n"
+        + md_table(
+            ["split", "recall (goal >= 98%)", "false alarms (goal <= 3%)", "poison / crisis line present"],
+            rows,
+        )
+        + f"\n\nMean triage time {ms_per_question:.2f} ms per question."
+    )
+    for split in SPLITS:
+        r = results[split]
+        label = split.replace("_", "-")
+        text += f"\n\nMissed ({label}): {_list(r['misses'])}.\n\nFalse alarms ({label}): {_list(r['false_alarms'])}."
+        if r["line_missing"]:
+            text += f"\n\nWithout the poison / crisis line ({label}): {_list(r['line_missing'])}."
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reveal-held-out", action="store_true", help="print held-out misses too")
+    parser.add_argument("--no-write", action="store_true", help="do not write docs/benchmarks.md")
+    args = parser.parse_args()
+    items = load()
+    start = time.perf_counter()
+    results = {split: evaluate([i for i in items if i.split == split]) for split in SPLITS}
+    ms = (time.perf_counter() - start) * 1000 / max(1, len(items))
+    for split in SPLITS:
+        _print(split, results[split], reveal=split == "dev" or args.reveal_held_out)
+    save_json("triage", {"results": results, "goals": GOALS, "ms_per_question": ms})
+    if not args.no_write:
+        write_section("triage", _body(results, ms), command="python -m bench.triage")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,370 @@
+"""The curated findings of emergency triage: messages, categories and their patterns.
+
+Every pattern runs on the normalised question (lower case, straight apostrophes, "cant" ->
+"can't"); the rules that decide whether a finding counts (person, negation, hypothetical, past,
+vignette) live in :mod:`medref.compose.safety`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CALL = (
+    "If this is happening now, call your local emergency number (for example 911 in the US, 112 in "
+    "Europe, 999 in the UK) or go to the nearest emergency department."
+)
+CRISIS_LINE = (
+    "You do not have to face this alone: in the US you can call or text 988 (Suicide and Crisis "
+    "Lifeline) at any hour; elsewhere, contact a local crisis line or tell someone you trust who can "
+    "stay with you."
+)
+POISON_LINE = "In the US you can also reach Poison Help at 1-800-222-1222."
+
+
+@dataclass(frozen=True)
+class Category:
+    """One kind of emergency: its message and the patterns that find it.
+
+    ``patterns`` need someone who has the finding (see ``safety._experienced``); ``evident``
+    patterns describe a situation that needs no person cue ("the carbon monoxide alarm is going
+    off"). ``requires``: a second finding that must also be in the question. ``safety_first``:
+    hypothetical and undated past mentions count too. ``asking_guard``: a pattern preceded by
+    "can I", "is it safe to" ... is a question, not a report.
+    """
+
+    name: str
+    lead: str
+    patterns: tuple[re.Pattern[str], ...]
+    extra: str = ""
+    safety_first: bool = False
+    requires: re.Pattern[str] | None = None
+    evident: tuple[re.Pattern[str], ...] = ()
+    asking_guard: bool = False
+
+
+def _rx(*parts: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in parts)
+
+
+# Medicines: generic nouns, a few common names, and drug-name endings (statin, olol, pril ...).
+_MED_NOUN = (
+    r"(?:pills?|tablets?|tabs|capsules?|caps|meds|medicines?|medications?|drugs|doses|pill ?box|"
+    r"painkillers?|sleeping (?:pills|tablets)|antidepressants?|opioids?|benzos?|cough syrup|syrup)"
+)
+_MED_NAME = (
+    r"(?:xanax|valium|ativan|klonopin|tylenol|panadol|advil|motrin|aleve|aspirin|ibuprofen|"
+    r"paracetamol|acetaminophen|benadryl|ambien|zopiclone|adderall|ritalin|lipitor|insulin|heroin|"
+    r"fentanyl|ketamine|cocaine|molly|mdma|ecstasy|oxy|percocet|vicodin|codeine|tramadol|melatonin|"
+    r"lithium|warfarin|coumadin|eliquis|xarelto|digoxin|metformin|clonidine|colchicine|methadone|"
+    r"suboxone|seroquel|prozac|zoloft|lexapro|wellbutrin|gabapentin|lyrica|nyquil|iron|"
+    r"levothyroxine|prednisone|steroids|humira|haloperidol|morphine|naproxen|"
+    r"\w+(?:statin|olol|pril|sartan|dipine|azepam|zolam|codone|morphone|cillin|mycin|floxacin|"
+    r"prazole|triptyline|oxetine|pramine|barbital|profen|xetine|zodone|peridol|apine|idone|"
+    r"etamol|aline|pram|afil))"
+)
+MED = rf"(?:{_MED_NOUN}|{_MED_NAME}|vitamins|gummies|supplements)"
+_CHILD_MED = rf"(?:{_MED_NOUN}|{_MED_NAME}|medicine cabinet)"
+POISON = (
+    r"(?:bleach|antifreeze|detergent|laundry (?:pods?|capsules?|detergent)|pods|dishwasher "
+    r"(?:tablets?|pods?)|(?:button |coin |lithium )?(?:batter(?:y|ies)|cell)|rat poison|"
+    r"weed ?killer|pesticides?|insecticides?|lamp oil|kerosene|paraffin|methanol|drain cleaner|"
+    r"oven cleaner|toilet cleaner|cleaning products?|(?:e-?cig|vape|vaping) (?:liquid|juice)|"
+    r"e-liquid|nicotine|fentanyl patch|magnets|(?:wild )?mushrooms|hand sanitizer|"
+    r"nail polish remover|gasoline|petrol|lighter fluid|mouthwash|essential oils?|iron)"
+)
+_NUM = (
+    r"(?:[5-9]|[1-9]\d{1,2}|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|hundred|a hundred|a dozen|dozens)"
+)
+_HEDGE = r"(?:(?:about|around|like|maybe|almost|over|at least|nearly|more than|roughly|up to)\s+)?"
+_UNIT = (
+    r"(?:mg|mcg|ml|g|grams?|milligrams?|units?|iu|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|"
+    r"years?|times|am|pm|percent|kg|lbs?|pounds?|steps|miles|km|cups?|glasses|beers|drinks|shots|"
+    r"puffs|sprays|drops|seconds|secs)\b"
+)
+_BULK = (
+    r"(?:all|the whole|a whole|an entire|the entire|(?:my|his|her|their) (?:whole|entire)|a full|"
+    r"a bunch|bunch|a handful|handfuls|lots|a lot|loads|a load|several|many|a strip|a sleeve|a box|"
+    r"a bottle|the bottle|a pack|the rest|half (?:a|the|my|his|her) (?:bottle|pack|box))"
+)
+_INGEST = r"(?:swallowed|swallow|ate|eaten|eat|drank|drunk|drinking|chewed|bit into|sucked on|licked|ingested)"
+_PERSON_WORD = r"(?:my|his|her|their|the|one|a)"
+_CHILD = (
+    r"(?:baby|toddler|child|kid|son|daughter|grandson|granddaughter|nephew|niece|infant|little one|"
+    r"little boy|little girl|\d+\s?(?:yo|y/o|yr|years?|months?|mo)(?:[- ]old)?)"
+)
+
+BREATHING = (
+    r"\b(?:can't|cannot|can not|couldn't|unable to|struggling to|hard to|difficult to|hardly|barely)\s+"
+    r"(?:breathe|breath|catch (?:my|his|her|a|their) breath|get (?:my|his|her|their) breath)\b",
+    r"\b(?:trouble|difficulty|problems?|hard time|difficult time)\s+breathing\b",
+    r"\bbreathing (?:is |feels |gets |got )?(?:very |really |so |extremely )?(?:hard|difficult|laboured|labored)\b",
+    r"\b(?:severe|severely|very|extremely|really|suddenly)\s+short(?:ness)?\s+of\s+breath\b",
+    r"\bshort(?:ness)? of breath (?:at rest|while resting|and getting worse|getting worse)\b",
+    r"\bbreathless at rest\b",
+    r"\bgasping\b",
+    r"\bchoking\b",
+    r"\bsuffocating\b",
+    r"\b(?:lips|face|skin) (?:are |is |look |looks )?(?:turning )?(?:blue|dusky|grey|gray)\b",
+    r"\b(?:can't|cannot|couldn't) get (?:enough )?(?:air|oxygen)\b",
+    r"\bbreathing (?:really |very |so )?(?:fast|rapidly|quickly)\b",
+    r"\bribs?\b[^.,]{0,25}\b(?:sucking|pulling|caving) in\b",
+    r"\bgrunting (?:with|on|at) (?:each|every) breath\b",
+    r"\b(?:can|could) barely (?:speak|talk)\b",
+    r"\bcan't finish (?:a |his |her |my )?sentences?\b",
+    r"\b(?:bad|severe|serious|major|big) asthma attack\b",
+    r"\bhaving (?:a|an) (?:\w+ )?asthma attack\b",
+    r"\binhaler (?:isn't|is not|not|doesn't|does not|didn't|did not) (?:helping|working|help|work)\b",
+    r"\b(?:oxygen|o2|sats?|saturation|spo2|pulse ox\w*)\b(?:\s+\w+){0,3}?\s+(?:[4-8]\d|9[01])\b(?!\.\d)",
+)
+_SEVERE_REACTION = re.compile(
+    "|".join(BREATHING)
+    + r"|\bthroat\b|\bswallow|\bwheez|\bhives\b|\bdizz|\bfaint|\bvoice\b|\bvomit|\bcough|\bpassing out"
+)
+_BLEED_SIGNS = re.compile(r"\b(?:faint\w*|dizz\w*|pale|passing out|passed out|weak|vomit\w*|sick|collapsed?)\b")
+
+_ANAPHYLAXIS_LEAD = (
+    "Swelling of the throat, lips or tongue with trouble breathing can be a severe allergic reaction "
+    "(anaphylaxis)."
+)
+_EPINEPHRINE = "Use an epinephrine (adrenaline) auto-injector if one has been prescribed."
+
+# Highest priority first: the first category with a finding wins.
+CATEGORIES: tuple[Category, ...] = (
+    Category(
+        "suicide",
+        "Thoughts of ending your life or hurting yourself deserve help right away, and help is there.",
+        _rx(
+            r"\b(?:kill|killing|hurt|hurting|harm|harming|cut|cutting|burn|burning|hang|hanged|hanging|"
+            r"shoot|shot|drown|stab)\s+(?:myself|himself|herself|themselves)\b",
+            r"\bend(?:ing)?\s+(?:my|his|her|their)\s+(?:own\s+)?life\b",
+            r"\bend(?:ing)? it all\b",
+            r"\b(?:want|wants|going|gonna|plan|planning|ready|need) to end it\b",
+            r"\bwant (?:it|this|everything|it all) (?:all )?to end\b",
+            r"\btake (?:my|his|her|their) (?:own )?life\b",
+            r"\bsuicid(?:e|al)\b",
+            r"\bwant(?:s|ed)? to die\b",
+            r"\bwanna die\b",
+            r"\bdon't want to (?:live|be alive|wake up)\b",
+            r"\bnever wake up\b",
+            r"\b(?:take|need|take it) to (?:die|not wake up|never wake up)\b",
+            r"\bno (?:reason|point) (?:to|in) (?:live|living|go on|going on)\b",
+            r"\bdisappear forever\b",
+            r"\bjump (?:off|from|in front of) (?:a|the) (?:bridge|building|roof|train|cliff|car)\b",
+            r"\b(?:goodbye|suicide) (?:letter|note|message)\b",
+            r"\b(?:posted|wrote|written|sent|left) (?:a )?goodbye\b",
+            r"\b(?:saved up|stockpiled|have) (?:all )?(?:my )?(?:pills|tablets|meds) ready\b",
+            r"\bsaved up (?:all )?(?:my |enough )?(?:pills|tablets|meds)\b",
+            r"\b(?:overdos\w*|took|taken|swallowed|cut|hurt)\b[^.]{0,40}\bon purpose\b",
+            r"\bself[- ]?harm(?:ing)?\b",
+        ),
+        extra=CRISIS_LINE,
+        safety_first=True,
+        evident=_rx(
+            r"\bbetter off (?:dead|without me)\b",
+            r"\b(?:nobody|no one|no-one) (?:would|will) (?:miss|notice|care about) (?:me|if i)\b",
+            r"\b(?:isn't|is not|not|no longer) worth living\b",
+            r"\bcan't go on\b",
+            r"\b(?:painless|easiest|quickest|best) way to (?:die|kill (?:myself|yourself)|end (?:it|my life))\b",
+            r"\btonight is the night\b",
+            r"\bkms\b",
+        ),
+    ),
+    Category(
+        "unresponsive",
+        "A person who is unconscious, will not wake up or is not breathing needs help at once.",
+        _rx(
+            r"\bunconscious\b",
+            r"\bunresponsive\b",
+            r"\b(?:won't|will not|can't|cannot|doesn't|does not|isn't)\s+(?:wake|waking)(?: up)?\b",
+            r"\b(?:not|hasn't|has not|haven't) (?:waking|woken|woke) up\b",
+            r"\b(?:not|isn't|is not|aren't|wasn't|stopped|stops|has stopped|no longer)\s+breathing\b",
+            r"\b(?:not|isn't|is not|stopped) (?:responding|moving)\b",
+            r"\bno pulse\b",
+            r"\bcollapsed\b",
+            r"\b(?:blacked|passed) out\b",
+            r"\bcan't (?:keep|get) (?:him|her|them|my \w+) (?:awake|up)\b",
+            r"\b(?:can't|cannot|won't) (?:stay|keep (?:my|his|her) eyes) (?:awake|open)\b",
+            r"\bhard to (?:wake|rouse)\b",
+        ),
+        extra="Follow the dispatcher's instructions, including how to start CPR if you are asked to.",
+    ),
+    Category(
+        "anaphylaxis",
+        _ANAPHYLAXIS_LEAD,
+        _rx(
+            r"\banaphyla(?:xis|ctic)\b",
+            r"\b(?:throat|airway)\s+(?:is |feels |feel |keeps |getting |is getting |feels like it's )?"
+            r"(?:\w+ and )?(?:swelling|swollen|closing|tight|tightening|thick)\b",
+            r"\bswollen throat\b",
+            r"\bswelling of (?:(?:the|my|his|her)\s+)?(?:(?:face|lips?|eyes)\s+(?:and|or)\s+)?(?:throat|tongue)\b",
+            r"\btongue\s+(?:is |are |feels |got |looks |has |have )?(?:swelling|swollen|huge|big|thick|puffy|enlarged|swelled)\b",
+            r"\b(?:tongue swelling|swollen tongue)\b",
+            r"\b(?:severe|serious|bad)\s+allergic reaction\b",
+            r"\b(?:used|gave|give|given|injected)\s+(?:my|his|her|their|an|the)\s+epi-?pen\b",
+            r"\bepi-?pen (?:isn't|is not|didn't|did not|not) (?:working|work|helping)\b",
+        ),
+        extra=_EPINEPHRINE,
+    ),
+    Category(
+        "anaphylaxis",
+        _ANAPHYLAXIS_LEAD,
+        _rx(
+            r"\b(?:lips?|mouth|face|eyes)\s+(?:is |are |has |have |feel |feels |look |looks |got )?"
+            r"(?:swelling|swollen|swelled|puffing up|puffed up|puffy|big)\b",
+            r"\bswollen\s+(?:lips?|face)\b",
+            r"\bhives\b",
+        ),
+        extra=_EPINEPHRINE,
+        requires=_SEVERE_REACTION,
+    ),
+    Category("breathing", "Severe trouble breathing needs urgent care.", _rx(*BREATHING)),
+    Category(
+        "chest_pain",
+        "Chest pain or pressure can be a sign of a heart attack.",
+        _rx(
+            r"\bchest\s+(?:pain|pains|pressure|tightness|discomfort)\b",
+            r"\b(?:pains?|pressure|tightness|squeezing|heaviness)\s+in\s+(?:the\s+)?(?:middle of\s+)?"
+            r"(?:(?:my|his|her|their|the)\s+)?chest\b",
+            r"\bchest\s+(?:is |feels |feel )?(?:hurting|hurts|hurt|tight|heavy|crushing|burning)\b",
+            r"\bchest\s+(?:started|starts|began)\s+(?:hurting|to hurt|aching)\b",
+            r"\bheart\s+(?:hurts|is hurting|aches)\b",
+            r"\btight chest\b",
+            r"\b(?:pressure|weight|heaviness|elephant)\s+(?:\w+\s+){0,3}?(?:on|in)\s+(?:my|his|her|the)\s+chest\b",
+            r"\b(?:clutching|holding|grabbing)\s+(?:his|her|my|their)\s+chest\b",
+            r"\bpain\s+(?:behind|in)\s+(?:my|his|her|the)\s+(?:breastbone|sternum)\b",
+            r"\bhaving a heart attack\b",
+            r"\bcrushing pain\b",
+        ),
+        extra="Do not drive yourself.",
+    ),
+    Category(
+        "stroke",
+        "These can be signs of a stroke, and every minute counts.",
+        _rx(
+            r"\bface\s+(?:is |was |has |has been |started |keeps |looks )?"
+            r"(?:drooping|droopy|droops|droop|sagging|numb|lopsided|dropped|falling|fallen|crooked)\b",
+            r"\bside of (?:(?:my|his|her|their|the)\s+)?face\s+(?:is\s+|has\s+|looks\s+)?"
+            r"(?:dropped|falling|fallen|drooping|droopy|numb|sagging)\b",
+            r"\bface (?:doesn't|does not|won't|isn't|is not) mov(?:e|ing)\b",
+            r"\b(?:drooping|droopy|sagging)\s+(?:face|mouth|smile)\b",
+            r"\b(?:mouth|smile|lip)\s+(?:is |was )?(?:drooping|droopy|droops|crooked)\b",
+            r"\b(?:arm|leg|hand)\s+(?:suddenly |just )?(?:is |feels |went |go |has gone |gone )?"
+            r"(?:suddenly )?(?:weak|numb|limp|dead)\b",
+            r"\b(?:weakness|numbness)\s+(?:in|on)\s+(?:my|his|her|their|one)\s+(?:arm|leg|side|hand)\b",
+            r"\b(?:can't|cannot|unable to) (?:lift|raise|move|feel|use) (?:(?:my|his|her|their|one)\s+)?"
+            r"(?:(?:left|right)\s+)?(?:arm|leg|hand|side|foot)s?\b",
+            r"\bslurred speech\b",
+            r"\bspeech\s+(?:is |was |has been |sounds |became )?"
+            r"(?:slurred|weird|strange|garbled|jumbled|funny|wrong)\b",
+            r"\bslurring\b",
+            r"\b(?:can't|cannot|suddenly can't|unable to)\s+(?:speak|talk|get (?:my|his|her) words out)\b",
+            r"\bcan't find (?:my|his|her|their) words\b",
+            r"\b(?:speaking|talking|talk|speak)\s+(?:nonsense|gibberish|strange|strangely|funny)\b",
+            r"\bwords (?:are |were )?(?:all )?(?:mixed up|jumbled|not correct|coming out wrong)\b",
+            r"\b(?:talks?|talking|speaks?|speaking)\b[^,.]{0,20}(?:doesn't|does not|don't) make (?:any )?sense\b",
+            r"\b(?:keeps?|started|suddenly) dropping things\b",
+            r"\b(?:trouble|difficulty)\s+(?:speaking|talking)\b",
+            r"\bsudden(?:ly)?\s+(?:very\s+)?(?:confused|confusion)\b",
+            r"\bsudden(?:ly)?\s+(?:a\s+)?(?:severe|terrible|intense|excruciating|worst)\s+headache\b",
+            r"\bworst headache\b",
+            r"\bthunderclap headache\b",
+            r"\bsudden(?:ly)?\s+(?:loss of vision|vision loss|blind|can't see|lost (?:my |his |her )?vision)\b",
+            r"\bdouble vision\b",
+            r"\bcan't walk straight\b",
+            r"\bhaving a stroke\b",
+        ),
+        extra="Note the time the symptoms started.",
+    ),
+    Category(
+        "seizure",
+        "A seizure that lasts more than five minutes, or seizures one after another, need emergency care.",
+        _rx(
+            r"\bhaving\s+(?:a\s+)?(?:seizure|seizures|fit|fits|convulsions?)\b",
+            r"\bseizures?\s+(?:that\s+)?(?:is |has |have )?(?:lasting|lasted|been going on|won't stop|"
+            r"will not stop|not stopping|isn't stopping)\b",
+            r"\bseizures?\s+(?:for\s+)?(?:over|more than|about)\s+\w+\s+minutes\b",
+            r"\b(?:is|keeps|keep|still|started|starting|been)\s+(?:seizing|fitting|convulsing|jerking|"
+            r"shaking uncontrollably)\b",
+            r"\bseizures?\s+(?:one after (?:the )?another|back to back)\b",
+            r"\b(?:seizing|convulsing)\b",
+            r"\b(?:had|has had)\s+(?:a |her |his |their )?(?:first |first ever |another )?seizures?\b",
+            r"\beyes (?:rolled|rolling) (?:back|up)\b",
+            r"\bfoaming at the mouth\b",
+        ),
+        extra="Keep the person safe from injury and do not put anything in their mouth.",
+    ),
+    Category(
+        "overdose",
+        "Taking too much of a medicine, or swallowing something poisonous, can be dangerous even before "
+        "symptoms start.",
+        _rx(
+            r"\boverdos(?:e|ed|ing)\b",
+            r"\bod(?:'d|ed|d)?\b",
+            rf"\boverd(?:id|one) it with (?:the |my |his |her )?{MED}",
+            r"\b(?:took|taken|take|taking|swallowed|given|gave|injected|snorted|used|popped)\s+"
+            r"(?:way |far |a bit |a little )?too (?:many|much)\b",
+            rf"\b(?:ate|eaten|drank|drunk|drinking)\s+(?:way |far )?too (?:many|much)(?:\s+\w+){{0,3}}?\s+(?:of\s+)?"
+            rf"(?:(?:my|his|her|the)\s+)?{MED}",
+            rf"\b(?:took|taken|tooked|swallowed|downed|ingested|popped)\s+{_HEDGE}{_NUM}(?:\s+or\s+\d+)?\s+(?!{_UNIT})\w",
+            rf"\b(?:took|taken|swallowed|downed|ingested|popped|ate|eaten|eat|drank|drunk|drinking|had)\s+"
+            rf"(?:\w+\s+){{0,2}}?{_BULK}\s+(?:\S+\s+){{0,4}}?{MED}\b",
+            rf"\b(?:ate|eaten|drank|drunk|drinking|chewed|swallowed)\s+{_HEDGE}{_NUM}\s+(?:\S+\s+){{0,3}}?{MED}\b",
+            r"\b(?:took|taken|given|gave|injected|had|swallowed)\b(?:\s+\S+){0,4}?\s+(?:\d+|two|three|four|five|ten)"
+            r"\s*(?:x|times)\s+(?:my|his|her|their|the)\s+(?:\w+\s+){0,2}?(?:dose|doses|amount|dosage)\b",
+            r"\b(?:took|taken|given|gave|injected)\s+(?:a\s+|my\s+|his\s+|her\s+)?(?:double|triple)\s+"
+            r"(?:dose|doses|the dose|amount)\b",
+            r"\b(?:took|taken|given)\s+(?:two|2|three|3)\s+doses\s+by\s+mistake\b",
+            r"\b(?:took|taken|given|gave|had|injected)\s+(?:my|his|her|their|the)\s+(?:\w+\s+){0,3}?"
+            r"(?:twice|two times|three times|2 times|3 times)\b",
+            rf"\b(?:took|taken|swallowed|ate|had)\s+(?:\w+\s+){{0,3}}?\w+'s\s+{_MED_NOUN}",
+            rf"\b{_MED_NOUN} of (?:my|his|her|their) (?:father|mother|husband|wife|dad|mom|mum|grandfather|grandmother)\b",
+            r"\bmixed up (?:the|my|his|her|our) (?:bottles|pills|tablets|meds|medicines|medications)\b",
+            r"\bgave (?:my|the|our) (?:baby|child|son|daughter|toddler|kid|infant)\b[^.]{0,30}\badult\b",
+            rf"\b{_INGEST}\s+(?:\S+\s+){{0,5}}?{POISON}\b",
+            rf"\b{_CHILD}\b(?:\s*\([^)]*\))?\s+(?:\S+\s+){{0,3}}?(?:{_INGEST}|got into|got hold of|found)\s+"
+            rf"(?:\S+\s+){{0,5}}?(?:{_CHILD_MED}|{POISON})\b",
+            r"\b(?:an |the )?empty (?:pill )?(?:bottle|pack|box|packet|blister(?: pack)?)\b",
+            r"\bwith (?:\d+|some|a few|several) (?:of them |pills |tablets )?missing\b",
+            r"\bpoison(?:ed|ing)\b",
+        ),
+        extra=POISON_LINE,
+        evident=_rx(r"\b(?:carbon monoxide|co) (?:alarm|detector)\b"),
+        asking_guard=True,
+    ),
+    Category(
+        "bleeding",
+        "Heavy bleeding that will not stop needs urgent care. Press firmly on the wound while you wait.",
+        _rx(
+            r"\b(?:severe|heavy|heavily|uncontrolled|profuse|lots of|a lot of)\s+bleeding\b",
+            r"\bbleeding\s+(?:heavily|badly|a lot|profusely|non-?stop|so much)\b",
+            r"\bbleeding\s+(?:from\s+(?:\S+\s+){1,3}?)?(?:a lot|non-?stop|heavily)\b",
+            r"\b(?:bleed\w*|blood|cut|wound|nosebleed)\b[^.]{0,50}?\b(?:won't|will not|wouldn't|doesn't|does not|"
+            r"hasn't|has not|isn't|is not|not|can't)\s+stop(?:ped|ping)?\b",
+            r"\b(?:can't|cannot|won't|will not|couldn't)\s+stop\s+(?:the\s+)?bleeding\b",
+            r"\bbleeding\s+(?:\w+\s+){0,3}?for (?:an|over an|\d+|two|three) (?:hours?|minutes?)\b",
+            r"\bkeeps? bleeding\b",
+            r"\b(?:bleeding|soaking) through\b",
+            r"\bsoaking (?:a |the |my )?(?:pads?|towels?|tampons?)\b",
+            r"\b(?:vomit\w*|throwing up|threw up|coughing up|coughed up|spitting up|puking|puked)\s+(?:up\s+)?"
+            r"(?:a lot of |lots of |some |bright red |dark )?blood\b",
+            r"\b(?:vomit\w*|throwing up|threw up|sick)\b[^.]{0,30}\bcoffee grounds?\b",
+            r"\bblood in (?:my|his|her|the) (?:vomit|sick)\b",
+            r"\b(?:peeing|urinating) blood\b",
+            r"\b(?:a lot of|lots of|so much) (?:bright red )?blood\b",
+            r"\bblood\s+(?:is\s+)?(?:gushing|pouring|spurting|squirting|everywhere)\b",
+            r"\b(?:gushing|spurting|pouring out)\b",
+        ),
+    ),
+    Category(
+        "bleeding",
+        "Heavy bleeding that will not stop needs urgent care. Press firmly on the wound while you wait.",
+        _rx(
+            r"\b(?:stools?|poop|poo)\s+(?:is|are|was|were|has been|have been)\s+(?:black|tarry)\b",
+            r"\bblack,? (?:and )?(?:tarry )?(?:stools?|poop|poo)\b",
+            r"\b(?:dark|black) stuff\b",
+        ),
+        requires=_BLEED_SIGNS,
+    ),
+)
