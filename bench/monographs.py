@@ -1,23 +1,29 @@
-"""Drug monographs: field coverage on real FDA labels, and build time at scale.
+"""Drug monographs on the real FDA labels: key facts, section mapping, interactions, timing.
 
-    python -m bench.monographs [--size 100000] [--repeats 5] [--embed 500]
+    python -m bench.monographs [--repeats 5] [--cold-runs 3] [--size 0]
 
-* Coverage: the four real labels of ../shared/data/fda_spl (Humira, Lipitor, an OTC cough product,
-  a label with no title) plus the demo corpus in a fresh SQLite store; DrugBank + MeSH lexicon
-  built from ../shared/data; Drugs@FDA from drugsatfda.zip. For each label the bench reads the
-  label's own section list (``meta["sections"]``: LOINC code, depth, passages) and decides which
-  label-driven monograph fields it supports (it has the LOINC section named for the field in
-  ``medref.monograph.fields.LABEL_CODES``; a boxed warning counts only at top level). A supported
-  field is *filled and cited correctly* when it has values, every value has evidence spans whose
-  text is exactly the cited passage text, every cited passage belongs to the label, and each sits
-  in one of the field's sections (population fields may also cite a dosing or warnings sub-section
-  headed for that population) with at least one in the field's own sections. Separately, every
-  value on the page is counted that has neither spans nor a structured source ("uncited"; goal 0).
-* Build time: a store of about ``--size`` passages built as in ``bench.retrieval_speed``
-  (PubMedQA-derived MEDLINE records, lexical index, usearch dense index of perturbed MiniLM
-  vectors), the four labels and the demo corpus ingested and indexed on top, then
-  ``build_monograph`` with the Retriever, per drug: one warm-up, then ``--repeats`` timed builds.
-  The first build of a process also reads drugsatfda.zip (timed apart).
+One data folder is built with the CLI as a user would (``medref ingest`` of the four labels of
+../shared/data/fda_spl, the demo corpus and drugsatfda.zip; ``medref lexicon build``), then:
+
+* Key-fact recall (:mod:`bench.monograph_facts`): the hand-written checklists of
+  ``bench/data/monograph_facts.json`` (facts read from the label XML) against each label's
+  monograph; a fact counts when all its regexes match the text of the field it belongs in.
+  Facts found only in another field are listed apart.
+* Mapping: every passage a field cites, checked with
+  ``medref.monograph.mapping.section_allowed`` (or, when that is missing, the bench's own
+  reading of ``fields.LABEL_CODES``; the report says which).
+* Field coverage: the label-driven fields a label supports (it has the LOINC section named for
+  the field in ``fields.LABEL_CODES``; a boxed warning only at top level), and how many are
+  filled with values whose evidence spans are the cited passage text and sit in those sections
+  (population fields may also cite a dosing or warnings sub-section headed for that population);
+  values with neither spans nor a structured source are counted as uncited (goal 0).
+* Interaction checker (:mod:`bench.monograph_interactions`): precision, recall and severity
+  agreement on ``bench/data/interaction_pairs.json``; skipped when the checker is missing.
+* Timing (:mod:`bench.monograph_timing`): ``medref monograph DRUG`` as a fresh process pinned to
+  two cores (median of ``--cold-runs``), and in-process builds after one warm-up.
+* ``--size N`` (default 0: skipped, it takes minutes): build time at about N passages, built as
+  in ``bench.retrieval_speed`` (PubMedQA-derived MEDLINE records, lexical index, usearch dense
+  index of perturbed MiniLM vectors) with the labels and demo corpus on top.
 """
 
 from __future__ import annotations
@@ -30,11 +36,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.report import SHARED, md_table, save_json, write_section
-from medref.deps import demo_files
+from bench.monograph_facts import (
+    HEADED,
+    POPULATION_FIELDS,
+    codes_around,
+    load_facts,
+    mapping_function,
+    mapping_violations,
+    score_facts,
+)
+from bench.monograph_interactions import load_pairs, make_checker, score_pairs
+from bench.monograph_report import render
+from bench.monograph_timing import build_cli_store, cold_cli, open_like_cli, warm_builds
+from bench.report import SHARED, save_json, write_section
+from medref.deps import demo_files, open_store
 from medref.index.sync import open_indexes, sync
 from medref.ingest.pipeline import ingest_paths
-from medref.models import Document, Monograph
+from medref.models import Monograph
 from medref.monograph import build_monograph
 from medref.monograph.approval import clear_drugsatfda_cache, load_drugsatfda
 from medref.monograph.fields import INDICATION_FIELDS, LABEL_CODES
@@ -43,39 +61,16 @@ from medref.retrieve.retriever import Retriever
 from medref.settings import load_settings
 from medref.store.repository import Store
 
-LABELS = {
-    "Humira (humira.xml)": ("humira.xml", "Humira"),
-    "Lipitor (lipitor-orig.xml)": ("lipitor-orig.xml", "Lipitor"),
-    "OTC cough (cough.xml)": ("cough.xml", "Triaminic"),
-    "No title (no-title.xml)": ("no-title.xml", "haloperidol"),
-}
 SPEED_DRUGS = ["Humira", "Lipitor", "Triaminic", "haloperidol", "belatacept", "letolizumab"]
-HEADED = {"34068-7", "43684-0", "42232-9", "34071-1", "43685-7", "34070-3"}
-POPULATION_FIELDS = {"dose_pregnancy", "dose_lactation", "dose_pediatric", "dose_geriatric"}
 
 
-# ------------------------------------------------------------------ the bench's own label reading
-def _codes_around(doc: Document) -> tuple[dict[int, set[str]], dict[int, tuple[str | None, int]]]:
-    around: dict[int, set[str]] = {}
-    own: dict[int, tuple[str | None, int]] = {}
-    stack: list[tuple[int, str | None]] = []
-    for s in doc.meta.get("sections") or []:
-        depth = int(s.get("depth") or 0)
-        while stack and stack[-1][0] >= depth:
-            stack.pop()
-        stack.append((depth, s.get("loinc")))
-        for o in s.get("passages") or []:
-            around[int(o)] = {c for _, c in stack if c}
-            own[int(o)] = (s.get("loinc"), depth)
-    return around, own
-
-
+# ------------------------------------------------------------------ field coverage
 def coverage(m: Monograph, store: Store) -> dict[str, Any]:
     """Supported / correct / missing label fields and uncited values of one label's monograph."""
     assert m.label is not None
     doc = store.get_document(m.label.uid)
     text_of = {p.id: p for p in doc.passages}
-    around, own = _codes_around(doc)
+    around, own = codes_around(doc)
     otc = "OTC" in str(doc.meta.get("document_type"))
     supported: list[str] = []
     correct: list[str] = []
@@ -138,17 +133,40 @@ def coverage(m: Monograph, store: Store) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ runs
-def run_coverage(tmp: Path, lexicon: Lexicon, zip_path: Path) -> dict[str, Any]:
-    store = Store.open(f"sqlite:///{tmp / 'coverage.sqlite'}")
-    files = [SHARED / "fda_spl" / f for f, _ in LABELS.values()]
-    assert ingest_paths(store, [*files, *demo_files()]).ok
+def run_labels(
+    store: Store, retriever: Retriever | None, lexicon: Lexicon, zip_path: Path | None
+) -> dict[str, Any]:
+    """Per label: key-fact recall, mapping violations and field coverage of its monograph."""
+    fn = mapping_function()
     out: dict[str, Any] = {}
-    for name, (_f, query) in LABELS.items():
-        m = build_monograph(query, store=store, retriever=None, lexicon=lexicon, drugsatfda=zip_path)
-        out[name] = coverage(m, store)
-        print(name, json.dumps(out[name]), flush=True)
-    store.close()
+    for lab in load_facts():
+        m = build_monograph(lab.query, store=store, retriever=retriever, lexicon=lexicon, drugsatfda=zip_path)
+        assert m.label is not None, f"{lab.query}: no label chosen"
+        doc = store.get_document(m.label.uid)
+        out[lab.file] = {
+            "query": lab.query,
+            "facts": score_facts(m, lab.facts),
+            "mapping": mapping_violations(m, doc, fn),
+            "coverage": coverage(m, store),
+        }
+        f = out[lab.file]["facts"]
+        print(
+            lab.file,
+            f"{f['present']}/{f['facts']} facts",
+            f"{len(out[lab.file]['mapping']['violations'])} violations",
+            flush=True,
+        )
     return out
+
+
+def run_interactions(store: Store, lexicon: Lexicon) -> dict[str, Any]:
+    checker = make_checker(store, lexicon)
+    if checker is None:
+        return {"skipped": "medref.monograph.interactions.check_interactions is not available"}
+    t = time.perf_counter()
+    scored = score_pairs(load_pairs(), checker)
+    scored["seconds"] = round(time.perf_counter() - t, 2)
+    return scored
 
 
 def run_speed(
@@ -157,7 +175,7 @@ def run_speed(
     from bench.retrieval_speed import build_scaled
 
     settings, store, info = build_scaled(size, tmp, embed_n=embed_n)
-    files = [SHARED / "fda_spl" / f for f, _ in LABELS.values()]
+    files = [SHARED / "fda_spl" / lab.file for lab in load_facts()]
     assert ingest_paths(store, [*files, *demo_files()]).ok
     settings = load_settings(
         data_dir=tmp,
@@ -190,70 +208,43 @@ def run_speed(
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--size", type=int, default=100_000)
+    ap.add_argument("--repeats", type=int, default=5, help="timed warm builds per drug")
+    ap.add_argument("--cold-runs", type=int, default=3, help="fresh CLI runs per drug")
+    ap.add_argument("--size", type=int, default=0, help="passages for the build-time-at-scale run (0: skip)")
     ap.add_argument("--embed", type=int, default=500)
-    ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
     zip_path = SHARED / "fda_spl" / "drugsatfda.zip"
+    labels = [SHARED / "fda_spl" / lab.file for lab in load_facts()]
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as td:
-        tmp = Path(td)
-        lex_path = tmp / "lexicon.jsonl.gz"
-        build_default(SHARED, lex_path)
-        lexicon = Lexicon.load(lex_path)
-        results["coverage"] = run_coverage(tmp, lexicon, zip_path)
-        speed_dir = tmp / "speed"
-        speed_dir.mkdir()
-        results["speed"] = run_speed(
-            speed_dir, lexicon, lex_path, zip_path, size=args.size, embed_n=args.embed, repeats=args.repeats
-        )
+        data = Path(td) / "data"
+        results["store_build_s"] = build_cli_store(data, labels, SHARED)
+        settings = load_settings(data_dir=data)
+        store = open_store(settings)
+        retriever, lexicon = open_like_cli(settings, store)
+        results["labels"] = run_labels(store, retriever, lexicon, settings.drugsatfda_path)
+        results["interactions"] = run_interactions(store, lexicon)
+        results["warm"] = warm_builds(settings, store, retriever, lexicon, SPEED_DRUGS, repeats=args.repeats)
+        if retriever is not None:
+            retriever.close()
+        store.close()
+        results["cold"] = cold_cli(data, SPEED_DRUGS, runs=args.cold_runs)
+        if args.size:
+            speed_dir = Path(td) / "speed"
+            speed_dir.mkdir()
+            lex_path = speed_dir / "lexicon.jsonl.gz"
+            build_default(SHARED, lex_path)
+            results["speed"] = run_speed(
+                speed_dir,
+                Lexicon.load(lex_path),
+                lex_path,
+                zip_path,
+                size=args.size,
+                embed_n=args.embed,
+                repeats=args.repeats,
+            )
     save_json("monographs", results)
-
-    cov_rows = []
-    tot_sup = tot_ok = tot_uncited = 0
-    for name, c in results["coverage"].items():
-        tot_sup += c["supported"]
-        tot_ok += c["correct"]
-        tot_uncited += len(c["uncited_values"])
-        missing = ", ".join(f"{k} ({why})" for k, why in c["problems"].items()) or "none"
-        cov_rows.append(
-            [
-                name,
-                c["supported"],
-                c["correct"],
-                f"{c['correct'] / max(1, c['supported']):.0%}",
-                len(c["uncited_values"]),
-                f"{c['fields_filled']}/{c['fields_total']}",
-                missing,
-            ]
-        )
-    cov_rows.append(["all four", tot_sup, tot_ok, f"{tot_ok / max(1, tot_sup):.0%}", tot_uncited, "", ""])
-    sp = results["speed"]
-    speed_rows = [[d, v["median_s"], v["max_s"]] for d, v in sp["per_drug"].items()]
-    body = (
-        "## Monographs\n\n"
-        "Field coverage on the real labels of `../shared/data/fda_spl`: the label-driven fields a label "
-        "supports (it has the field's LOINC section, read by the bench from the label's own section list), "
-        "how many are filled with values whose spans match the cited passage text and lie in those sections, "
-        "and how many values on the page have no citation at all (goal: every supported field filled, 0 uncited). "
-        "DrugBank + MeSH lexicon, Drugs@FDA from `drugsatfda.zip`.\n\n"
-        + md_table(
-            [
-                "label",
-                "supported fields",
-                "filled + cited correctly",
-                "share",
-                "uncited values",
-                "all fields filled",
-                "not correct",
-            ],
-            cov_rows,
-        )
-        + f"\n\nBuild time per monograph (with the Retriever) at {sp['passages']:,} passages "
-        f"(goal < 1 s); reading drugsatfda.zip once per process took {sp['drugsatfda_first_load_s']} s "
-        "(not included below).\n\n" + md_table(["drug", "median s", "max s"], speed_rows)
-    )
-    write_section("monographs", body, command="python -m bench.monographs")
+    write_section("monographs", render(results), command="python -m bench.monographs")
     print(json.dumps(results, indent=2, default=str))
 
 
