@@ -124,14 +124,14 @@ def _before(text: str, start: int) -> tuple[int, int] | None:
     return span[0].start(), span[-1].end()
 
 
-def _other_names(p: Passage, names: set[str]) -> list[tuple[int, int]]:
+def _other_names(text: str, names: set[str]) -> list[tuple[int, int]]:
     """Other names of the intervention that are descriptions ending in an agent noun."""
-    at = p.text.find("Other names: ")
+    at = text.find("Other names: ")
     if at < 0:
         return []
     out: list[tuple[int, int]] = []
     pos = at + len("Other names: ")
-    for part in p.text[pos:].rstrip(".").split(", "):
+    for part in text[pos:].rstrip(".").split(", "):
         words = part.split()
         if (
             len(words) > 1
@@ -161,7 +161,7 @@ def agent_kind(trials: list[Document], drug: Entity) -> list[Quote]:
                 head, _, _ = p.text.partition(":")
                 if not drug.mentioned_in(head):
                     continue
-                spans += _other_names(p, names)
+                spans += _other_names(p.text, names)
             for s, e in _mentions(p.text, drug.names):
                 spans += [x for x in (_after(p.text, e), _before(p.text, s)) if x is not None]
             for s, e in spans:

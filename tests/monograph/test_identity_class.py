@@ -1,0 +1,56 @@
+"""The drug class field: each MeSH class cites the descriptor that lists it (the drug's own or a salt form's)."""
+
+from __future__ import annotations
+
+from medref.monograph.identity import codes, drug_class
+from medref.monograph.names import DrugMatch
+from medref.retrieve.lexicon import Concept, Lexicon
+
+# a concept as the full build writes it (ids as in DrugBank and MeSH)
+SILDENAFIL = Concept(
+    id="DB00203",
+    kind="drug",
+    preferred="Sildenafil",
+    drugbank_id="DB00203",
+    classes=("Phosphodiesterase 5 Inhibitors", "Vasodilator Agents"),
+    class_sources=("D000068677 Sildenafil Citrate", "D000068677 Sildenafil Citrate"),
+)
+HALOPERIDOL = Concept(
+    id="DB00502",
+    kind="drug",
+    preferred="Haloperidol",
+    drugbank_id="DB00502",
+    mesh_id="D006220",
+    classes=("Antipsychotic Agents",),
+    class_sources=("D006220 Haloperidol",),
+)
+
+
+def _match(c: Concept) -> DrugMatch:
+    return DrugMatch(query=c.preferred, preferred=c.preferred, concepts=[c], names=[c.preferred])
+
+
+def test_a_salt_form_class_cites_the_salt_descriptor_and_the_drug() -> None:
+    lx = Lexicon([SILDENAFIL, HALOPERIDOL], source="built")
+    d = drug_class(_match(SILDENAFIL), lx)
+    assert [q.text for q in d.quotes] == ["Phosphodiesterase 5 Inhibitors", "Vasodilator Agents"]
+    for q in d.quotes:
+        assert q.source and "D000068677" in q.source and "salt form" in q.source and "DB00203" in q.source
+    assert d.note is None
+    shown = [q.text for q in codes(_match(SILDENAFIL), None, lx, None).quotes]
+    assert "MeSH (salt form Sildenafil Citrate): D000068677" in shown
+
+
+def test_an_own_descriptor_class_is_not_called_a_salt_form() -> None:
+    lx = Lexicon([SILDENAFIL, HALOPERIDOL], source="built")
+    d = drug_class(_match(HALOPERIDOL), lx)
+    assert d.quotes[0].source and "D006220" in d.quotes[0].source and "salt form" not in d.quotes[0].source
+    assert not any("salt form" in q.text for q in codes(_match(HALOPERIDOL), None, lx, None).quotes)
+
+
+def test_no_class_says_where_it_looked() -> None:
+    bare = Concept(id="DB1", kind="drug", preferred="Zorbitan", drugbank_id="DB1")
+    d = drug_class(_match(bare), Lexicon([bare], source="built"))
+    assert not d.found and d.note and "salt forms" in d.note
+    d = drug_class(_match(bare), Lexicon([bare]))
+    assert not d.found and d.note and "built-in lexicon" in d.note
