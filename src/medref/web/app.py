@@ -34,7 +34,7 @@ from medref.settings import Settings
 from medref.store.answers import AnswerStore, ConflictError
 from medref.web.deps import optional_module
 from medref.web.render import TEMPLATES, page, wants_json
-from medref.web.routes import labels, monographs, pages
+from medref.web.routes import interactions, labels, monographs, pages
 from medref.web.views import INDEX_FIX, ErrorPage, error_title, install_template_helpers
 
 log = logging.getLogger(__name__)
@@ -237,6 +237,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(monographs.router)
+    app.include_router(interactions.router)
     app.include_router(labels.router)
     app.state.nav = _include_optional_routers(app)
 
