@@ -51,7 +51,9 @@ _PERSON = {
     "he", "he's", "she", "she's", "his", "him", "her", "they're", "someone", "somebody",
     "husband", "wife", "son", "daughter", "mom", "mum", "mother", "dad", "father", "baby", "child",
     "kid", "friend", "partner", "brother", "sister", "grandma", "grandpa", "grandmother",
-    "grandfather", "roommate", "boyfriend", "girlfriend", "toddler", "teenager", "teen",
+    "grandfather", "roommate", "boyfriend", "girlfriend", "toddler", "teenager", "teen", "twins", "kids",
+    "children", "boy", "girl", "grandson", "granddaughter", "nephew", "niece", "flatmate", "housemate",
+    "neighbour", "neighbor", "cousin", "uncle", "aunt", "hubby", "spouse", "bf", "gf", "infant",
 }  # fmt: skip
 _FIRST_PERSON = {"i", "i'm", "im", "i've", "i'd", "i'll", "me", "my", "myself", "mine", "we", "we're", "our"}
 _INFO = {
@@ -114,13 +116,14 @@ _PAST = re.compile(
 _PAST_DATED = re.compile(rf"\b(?:{_DATED_PAST})\b")
 _VIGNETTE = re.compile(
     r"\b(?:\d+[- ]?(?:year|yr)s?[- ]old|\d+\s?(?:yo|y/o)|presents? with|presenting with|presented with|"
-    r"case report|(?:a|an|the|my) patient)\b"
+    r"case report|(?:a|an|the|my) patient|scenario|case:|clinical case|exam question|usmle|mcq|nursing school)"
 )
 _CLAUSE_SPLIT = re.compile(r"[.!?;\n]+|\bbut\b|\bhowever\b|\balthough\b")
 _WORD = re.compile(r"[a-z0-9']+")
 _WINDOW = 10
 _AFTER = 6
 _POSSESSIVE = {"my", "his", "her", "our"}
+_GENERIC = {"children", "kids"}
 _BARE = ("cant", "dont", "wont", "isnt", "doesnt", "couldnt", "arent", "wasnt", "didnt", "hasnt", "havent",
          "wouldnt", "shouldnt", "hadnt")  # fmt: skip
 
@@ -165,6 +168,8 @@ def _experienced(clause: str, match: re.Match[str], *, vignette: bool) -> bool:
     all_before = _WORD.findall(clause[: match.start()])
     words = all_before[-_WINDOW:]
     for i in range(len(words) - 1, -1, -1):
+        if words[i] in _GENERIC and (i == 0 or words[i - 1] not in _POSSESSIVE):
+            continue  # "how many children are poisoned": people in general
         if words[i] in persons:
             return not any(w in _INFO for w in words[i + 1 :])
     if vignette:

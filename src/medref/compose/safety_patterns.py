@@ -71,7 +71,9 @@ POISON = (
     r"weed ?killer|pesticides?|insecticides?|lamp oil|kerosene|paraffin|methanol|drain cleaner|"
     r"oven cleaner|toilet cleaner|cleaning products?|(?:e-?cig|vape|vaping) (?:liquid|juice)|"
     r"e-liquid|nicotine|fentanyl patch|magnets|(?:wild )?mushrooms|hand sanitizer|"
-    r"nail polish remover|gasoline|petrol|lighter fluid|mouthwash|essential oils?|iron)"
+    r"nail polish remover|gasoline|petrol|lighter fluid|mouthwash|essential oils?|iron|"
+    r"(?:rat |mouse |slug |ant )?(?:bait|pellets)|\w+ cleaner|(?:dishwasher|washing[- ]up|cleaning) "
+    r"(?:liquid|fluid|spray|soap))"
 )
 _NUM = (
     r"(?:[5-9]|[1-9]\d{1,2}|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
@@ -91,7 +93,8 @@ _BULK = (
 _INGEST = r"(?:swallowed|swallow|ate|eaten|eat|drank|drunk|drinking|chewed|bit into|sucked on|licked|ingested)"
 _PERSON_WORD = r"(?:my|his|her|their|the|one|a)"
 _CHILD = (
-    r"(?:baby|toddler|child|kid|son|daughter|grandson|granddaughter|nephew|niece|infant|little one|"
+    r"(?:baby|toddler|child|kid|kids|children|twins|boy|girl|son|daughter|grandson|granddaughter|nephew|"
+    r"niece|infant|little one|"
     r"little boy|little girl|\d+\s?(?:yo|y/o|yr|years?|months?|mo)(?:[- ]old)?)"
 )
 
@@ -99,6 +102,8 @@ BREATHING = (
     r"\b(?:can't|cannot|can not|couldn't|unable to|struggling to|hard to|difficult to|hardly|barely)\s+"
     r"(?:breathe|breath|catch (?:my|his|her|a|their) breath|get (?:my|his|her|their) breath)\b",
     r"\b(?:trouble|difficulty|problems?|hard time|difficult time)\s+breathing\b",
+    r"\b(?:struggling|fighting|gasping) for (?:breath|air)\b",
+    r"\b(?:can't|cannot|struggling to|hard to|trouble|difficulty)\s+swallow(?:ing)?\s+(?:and|or)\s+breath\w*\b",
     r"\bbreathing (?:is |feels |gets |got )?(?:very |really |so |extremely )?(?:hard|difficult|laboured|labored)\b",
     r"\b(?:severe|severely|very|extremely|really|suddenly)\s+short(?:ness)?\s+of\s+breath\b",
     r"\bshort(?:ness)? of breath (?:at rest|while resting|and getting worse|getting worse)\b",
@@ -137,9 +142,11 @@ CATEGORIES: tuple[Category, ...] = (
         "Thoughts of ending your life or hurting yourself deserve help right away, and help is there.",
         _rx(
             r"\b(?:kill|killing|hurt|hurting|harm|harming|cut|cutting|burn|burning|hang|hanged|hanging|"
-            r"shoot|shot|drown|stab)\s+(?:myself|himself|herself|themselves)\b",
+            r"shoot|shot|drown|stab)\s+(?:my ?self|him ?self|her ?self|themselves)\b",
             r"\bend(?:ing)?\s+(?:my|his|her|their)\s+(?:own\s+)?life\b",
-            r"\bend(?:ing)? it all\b",
+            r"\bend(?:ing)? it (?:all|tonight|today|now|forever)\b",
+            r"\btired of (?:living|life|being alive)\b",
+            r"\b(?:to stop|to end|sleep|go away),? forever\b",
             r"\b(?:want|wants|going|gonna|plan|planning|ready|need) to end it\b",
             r"\bwant (?:it|this|everything|it all) (?:all )?to end\b",
             r"\btake (?:my|his|her|their) (?:own )?life\b",
@@ -149,7 +156,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bdon't want to (?:live|be alive|wake up)\b",
             r"\bnever wake up\b",
             r"\b(?:take|need|take it) to (?:die|not wake up|never wake up)\b",
-            r"\bno (?:reason|point) (?:to|in) (?:live|living|go on|going on)\b",
+            r"\b(?:no|don't see (?:the|any)|what's the) (?:reason|point) (?:to|in|of) (?:live|living|go on|going on|"
+            r"being alive)\b",
             r"\bdisappear forever\b",
             r"\bjump (?:off|from|in front of) (?:a|the) (?:bridge|building|roof|train|cliff|car)\b",
             r"\b(?:goodbye|suicide) (?:letter|note|message)\b",
@@ -187,6 +195,11 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bcan't (?:keep|get) (?:him|her|them|my \w+) (?:awake|up)\b",
             r"\b(?:can't|cannot|won't) (?:stay|keep (?:my|his|her) eyes) (?:awake|open)\b",
             r"\bhard to (?:wake|rouse)\b",
+            r"\bcan't (?:bring|get) (?:him|her|them) (?:round|around|to)\b",
+            r"\bwon't come (?:round|around|to)\b",
+            r"\bout cold\b",
+            r"\b(?:won't|doesn't|does not|isn't|not|will not) (?:respond(?:ing)?|answer(?:ing)? (?:me|us))\b"
+            r"(?! to (?:the |any |my )?(?:treatment|medicine|medication|meds|drugs?|therapy|antibiotics?))",
         ),
         extra="Follow the dispatcher's instructions, including how to start CPR if you are asked to.",
     ),
@@ -196,7 +209,7 @@ CATEGORIES: tuple[Category, ...] = (
         _rx(
             r"\banaphyla(?:xis|ctic)\b",
             r"\b(?:throat|airway)\s+(?:is |feels |feel |keeps |getting |is getting |feels like it's )?"
-            r"(?:\w+ and )?(?:swelling|swollen|closing|tight|tightening|thick)\b",
+            r"(?:\w+ and )?(?:swelling|swollen|closing|tight|tightening|thick|narrow|narrowing|constricting)\b",
             r"\bswollen throat\b",
             r"\bswelling of (?:(?:the|my|his|her)\s+)?(?:(?:face|lips?|eyes)\s+(?:and|or)\s+)?(?:throat|tongue)\b",
             r"\btongue\s+(?:is |are |feels |got |looks |has |have )?(?:swelling|swollen|huge|big|thick|puffy|enlarged|swelled)\b",
@@ -212,7 +225,7 @@ CATEGORIES: tuple[Category, ...] = (
         _ANAPHYLAXIS_LEAD,
         _rx(
             r"\b(?:lips?|mouth|face|eyes)\s+(?:is |are |has |have |feel |feels |look |looks |got )?"
-            r"(?:swelling|swollen|swelled|puffing up|puffed up|puffy|big)\b",
+            r"(?:swelling|swollen|swelled|swelled up|puffing up|puffed up|puffy|big|blew up|blown up|ballooned)\b",
             r"\bswollen\s+(?:lips?|face)\b",
             r"\bhives\b",
         ),
@@ -230,6 +243,9 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bchest\s+(?:is |feels |feel )?(?:hurting|hurts|hurt|tight|heavy|crushing|burning)\b",
             r"\bchest\s+(?:started|starts|began)\s+(?:hurting|to hurt|aching)\b",
             r"\bheart\s+(?:hurts|is hurting|aches)\b",
+            r"\bchest\b(?!\s+muscles?)(?:\s+(?!(?:bit|little|slightly|mildly|sometimes|when)\b)\S+){0,3}?\s+"
+            r"(?:hurts?|hurting|pains?|aching|aches|agony|crushed|crushing|squeezed|squeezing|pressure|tight|"
+            r"tightness|heavy|burning|killing me)\b",
             r"\btight chest\b",
             r"\b(?:pressure|weight|heaviness|elephant)\s+(?:\w+\s+){0,3}?(?:on|in)\s+(?:my|his|her|the)\s+chest\b",
             r"\b(?:clutching|holding|grabbing)\s+(?:his|her|my|their)\s+chest\b",
@@ -243,7 +259,7 @@ CATEGORIES: tuple[Category, ...] = (
         "stroke",
         "These can be signs of a stroke, and every minute counts.",
         _rx(
-            r"\bface\s+(?:is |was |has |has been |started |keeps |looks )?"
+            r"\bface\s+(?:is |was |has |has been |started |keeps |looks )?(?:all |kind of |sort of |really )?"
             r"(?:drooping|droopy|droops|droop|sagging|numb|lopsided|dropped|falling|fallen|crooked)\b",
             r"\bside of (?:(?:my|his|her|their|the)\s+)?face\s+(?:is\s+|has\s+|looks\s+)?"
             r"(?:dropped|falling|fallen|drooping|droopy|numb|sagging)\b",
@@ -253,12 +269,18 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:arm|leg|hand)\s+(?:suddenly |just )?(?:is |feels |went |go |has gone |gone )?"
             r"(?:suddenly )?(?:weak|numb|limp|dead)\b",
             r"\b(?:weakness|numbness)\s+(?:in|on)\s+(?:my|his|her|their|one)\s+(?:arm|leg|side|hand)\b",
-            r"\b(?:can't|cannot|unable to) (?:lift|raise|move|feel|use) (?:(?:my|his|her|their|one)\s+)?"
+            r"\b(?:can't|cannot|unable to) (?:lift|raise|move|feel|use) (?:(?:my|his|her|their|one|both|either)\s+)?"
             r"(?:(?:left|right)\s+)?(?:arm|leg|hand|side|foot)s?\b",
+            r"\bcan't smile (?:properly|right|straight|evenly)\b",
+            r"\bone side (?:of (?:his|her|my|the) (?:face|mouth|body) )?(?:won't|doesn't|isn't|is not|can't) (?:go up|move|work)\b",
+            r"\b(?:can't|cannot|unable to) understand (?:what|anything|people|us|me|words)\b",
+            r"\b(?:arm|hand|leg) (?:is |feels |went |suddenly )?clumsy\b",
+            r"\bthink (?:i|he|she|my \w+)(?:'s| is| has| had| may have| might have)? (?:had |having )?a stroke\b",
+            r"\bhad a stroke (?:just now|right now|today|this morning|tonight|minutes ago|an hour ago)\b",
             r"\bslurred speech\b",
             r"\bspeech\s+(?:is |was |has been |sounds |became )?"
             r"(?:slurred|weird|strange|garbled|jumbled|funny|wrong)\b",
-            r"\bslurring\b",
+            r"\bslurr(?:ing|y|ed)\b",
             r"\b(?:can't|cannot|suddenly can't|unable to)\s+(?:speak|talk|get (?:my|his|her) words out)\b",
             r"\bcan't find (?:my|his|her|their) words\b",
             r"\b(?:speaking|talking|talk|speak)\s+(?:nonsense|gibberish|strange|strangely|funny)\b",
@@ -291,6 +313,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:seizing|convulsing)\b",
             r"\b(?:had|has had)\s+(?:a |her |his |their )?(?:first |first ever |another )?seizures?\b",
             r"\beyes (?:rolled|rolling) (?:back|up)\b",
+            r"\b(?:jerking|twitching|shaking) all over\b",
             r"\bfoaming at the mouth\b",
         ),
         extra="Keep the person safe from injury and do not put anything in their mouth.",
@@ -320,6 +343,9 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:twice|two times|three times|2 times|3 times)\b",
             rf"\b(?:took|taken|swallowed|ate|had)\s+(?:\w+\s+){{0,3}}?\w+'s\s+{_MED_NOUN}",
             rf"\b{_MED_NOUN} of (?:my|his|her|their) (?:father|mother|husband|wife|dad|mom|mum|grandfather|grandmother)\b",
+            r"\b(?:gave|given|took|taken|had)\s+(?:\S+\s+){0,3}?(?:the )?wrong (?:medicine|medication|pills?|"
+            r"tablets?|meds|dose|drug|syrup)\b",
+            r"\b(?:took|taken|swallowed|ate|had)\s+(?:\S+\s+){0,3}?(?:days?|weeks?|months?)'?s? worth\b",
             r"\bmixed up (?:the|my|his|her|our) (?:bottles|pills|tablets|meds|medicines|medications)\b",
             r"\bgave (?:my|the|our) (?:baby|child|son|daughter|toddler|kid|infant)\b[^.]{0,30}\badult\b",
             rf"\b{_INGEST}\s+(?:\S+\s+){{0,5}}?{POISON}\b",
@@ -338,17 +364,19 @@ CATEGORIES: tuple[Category, ...] = (
         "Heavy bleeding that will not stop needs urgent care. Press firmly on the wound while you wait.",
         _rx(
             r"\b(?:severe|heavy|heavily|uncontrolled|profuse|lots of|a lot of)\s+bleeding\b",
-            r"\bbleeding\s+(?:heavily|badly|a lot|profusely|non-?stop|so much)\b",
+            r"\bbleeding\s+(?:really |very |so )?(?:heavily|badly|bad|a lot|profusely|non-?stop|so much)\b",
+            r"\bblood (?:keeps|is still|won't stop|has been) (?:coming|pouring|running|dripping)\b",
+            r"\b(?:massive|huge|heavy|bad|severe|big) nose ?bleed\b",
             r"\bbleeding\s+(?:from\s+(?:\S+\s+){1,3}?)?(?:a lot|non-?stop|heavily)\b",
             r"\b(?:bleed\w*|blood|cut|wound|nosebleed)\b[^.]{0,50}?\b(?:won't|will not|wouldn't|doesn't|does not|"
-            r"hasn't|has not|isn't|is not|not|can't)\s+stop(?:ped|ping)?\b",
+            r"hasn't|has not|isn't|is not|not|can't)\s+(?:stop|quit)(?:ped|ping|ting)?\b",
             r"\b(?:can't|cannot|won't|will not|couldn't)\s+stop\s+(?:the\s+)?bleeding\b",
             r"\bbleeding\s+(?:\w+\s+){0,3}?for (?:an|over an|\d+|two|three) (?:hours?|minutes?)\b",
             r"\bkeeps? bleeding\b",
             r"\b(?:bleeding|soaking) through\b",
             r"\bsoaking (?:a |the |my )?(?:pads?|towels?|tampons?)\b",
             r"\b(?:vomit\w*|throwing up|threw up|coughing up|coughed up|spitting up|puking|puked)\s+(?:up\s+)?"
-            r"(?:a lot of |lots of |some |bright red |dark )?blood\b",
+            r"(?:\w+\s+){0,4}?blood\b",
             r"\b(?:vomit\w*|throwing up|threw up|sick)\b[^.]{0,30}\bcoffee grounds?\b",
             r"\bblood in (?:my|his|her|the) (?:vomit|sick)\b",
             r"\b(?:peeing|urinating) blood\b",
