@@ -6,37 +6,17 @@ import datetime as dt
 import zipfile
 from pathlib import Path
 
-from medref.compose.sentences import Entity
 from medref.models import Document, DocumentRef, Passage, SourceKind
 from medref.monograph import approval as ap
-from medref.monograph.adverse import read_table
 from medref.monograph.dosing import sentence_row
 from medref.monograph.label import LabelView
 from medref.monograph.names import ingredients, strip_salts, suggest
 from medref.store.repository import Store
 from tests.monograph.checks import texts
 
-DRUG = Entity(
-    name="Examplimab", names=("Examplimab", "Xamplo"), kind="drug", primary=("Examplimab", "Xamplo")
-)
-
 
 def _ref(uid: str = "spl:x:v1") -> DocumentRef:
     return DocumentRef(uid=uid, kind=SourceKind.DRUG_LABEL, title="t", evidence_level=1)
-
-
-def _table(rows: list[list[str]], ordinal: int = 1) -> Passage:
-    text = "\n".join(" | ".join(r) for r in rows)
-    return Passage(
-        ordinal=ordinal,
-        section="Adverse Reactions",
-        text=text,
-        start=0,
-        end=len(text),
-        kind="table",
-        table=rows,
-        id=f"spl:x:v1#{ordinal}",
-    )
 
 
 def test_salt_words_and_ingredients() -> None:
@@ -53,32 +33,6 @@ def test_suggestions_are_close_names() -> None:
     names = {n.casefold(): n for n in ["Belatacept", "Abatacept", "Etanercept", "Atorvastatin"]}
     assert suggest("belatacpet", names)[0] == "Belatacept"
     assert suggest("zzzzzz", names) == []
-
-
-def test_adverse_table_with_bare_percent_columns_and_any_dose() -> None:
-    rows = [
-        ["Adverse reaction", "Any dose N=900", "10 mg N=300", "Placebo N=880"],
-        ["Dizziness", "11.5", "14.0", "4.0"],
-        ["Cough", "9.0", "12.5", "8.0"],
-    ]
-    # bare numbers are incidences only when the header or caption says they are percentages
-    assert read_table(_ref(), _table(rows), drug=DRUG).rows == []
-    got = read_table(_ref(), _table(rows), drug=DRUG, caption="Table 3 (% of patients)")
-    assert got is not None and got.headers[got.col] == "Any dose N=900"
-    assert [r[0][0] for r in got.rows] == ["Dizziness"]  # the any-dose column decides, not the 10 mg one
-    assert got.rows[0][1].text == "Dizziness | 11.5 | 14.0 | 4.0"
-
-
-def test_adverse_table_picks_the_column_naming_the_drug() -> None:
-    rows = [
-        ["", "Comparator drug (N=50)", "Xamplo (N=52)", "Vehicle (N=49)"],
-        ["Adverse Reaction", "", "", ""],
-        ["Pain", "30%", "12%", "40%"],
-        ["Itch", "2 (4%)", "8 (15%)", "1 (2%)"],
-    ]
-    got = read_table(_ref(), _table(rows), drug=DRUG)
-    assert got is not None and got.headers[got.col] == "Xamplo (N=52)"
-    assert [(r[0][0], r[2]) for r in got.rows] == [("Pain", 12.0), ("Itch", 15.0)]
 
 
 def test_dosing_cells_come_from_the_sentence() -> None:

@@ -1,12 +1,13 @@
-"""Common adverse reactions: rows of the label's adverse reaction tables above 10%.
+"""Common adverse reactions: rows of the label's adverse reaction tables above 10% in any drug arm.
 
 A table in the Adverse Reactions section (or its sub-sections) is read as: header rows (until
-the first row that names a reaction and gives a number), then one row per reaction. The drug's
-column is the one headed "any dose" / "all doses" / "total" if there is one, else the first
-column whose header names the drug, else the first column not headed placebo, vehicle, control
-or comparator. A cell's incidence is the number before a "%" in it ("17%", "5 (3%)"), or the
-bare number when the header or the table caption says the figures are percentages. Rows with an
-incidence above 10% are kept, each quoted as its table row.
+the first row that names a reaction and gives a number), then one row per reaction. Every
+column whose header does not name placebo, vehicle, control or a comparator is a drug column
+(each dose of a dose-ranging table, "any dose", each arm). A cell's incidence is the number
+before a "%" in it ("17%", "5 (3%)"), the number in brackets when the header or caption says
+"n (%)", or the bare number when the header or the table caption says the figures are
+percentages. A row is kept when any drug column is above 10%; the row names every such column
+(its header text) with its figure, and lists the other columns beside it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from medref.compose.sentences import Entity
 from medref.models import DocumentRef, Passage
 from medref.monograph.evidence import Cand, Quote, row_spans
 
@@ -26,15 +26,16 @@ _VALUE = re.compile(
     r"^\s*[<≤>≥]?\s*\d+(?:\.\d+)?\s*%?\s*\**\s*(?:\(\s*[<≤>≥]?\s*\d+(?:\.\d+)?\s*%?\s*\))?\s*\**\s*$"
 )
 _COMPARATOR = re.compile(r"placebo|vehicle|control|comparator|usual care|standard of care", re.I)
-_ANY_DOSE = re.compile(r"\b(?:any dose|all doses|total|overall|all patients)\b", re.I)
 _PERCENT_WORD = re.compile(r"%|percent", re.I)
+_N_PERCENT = re.compile(r"\bn\s*\(\s*%\s*\)", re.I)
+_BRACKETED = re.compile(r"^\s*\d+\s*\(\s*[<≤>≥]?\s*(\d+(?:\.\d+)?)\s*%?\s*\)\s*\**\s*$")
 
 
 @dataclass(frozen=True)
 class TableRead:
     headers: list[str]  # one per column, header rows joined
-    col: int  # the drug's column
-    rows: list[tuple[list[str], Quote, float]]  # cells, quote of the row, incidence in the drug's column
+    cols: list[int]  # the drug (non-comparator) columns
+    rows: list[tuple[list[str], Quote, list[int]]]  # cells, quote of the row, drug columns above 10%
 
 
 def _split_header(rows: list[list[str]]) -> int:
@@ -45,10 +46,14 @@ def _split_header(rows: list[list[str]]) -> int:
     return len(rows)
 
 
-def _incidence(cell: str, *, percent_table: bool) -> float | None:
+def _incidence(cell: str, *, percent_table: bool, n_percent: bool) -> float | None:
     m = _PCT.search(cell)
     if m:
         return float(m.group(1))
+    if n_percent:
+        b = _BRACKETED.match(cell)
+        if b:
+            return float(b.group(1))
     if percent_table:
         b = _BARE.match(cell)
         if b:
@@ -56,21 +61,13 @@ def _incidence(cell: str, *, percent_table: bool) -> float | None:
     return None
 
 
-def _drug_column(headers: list[str], drug: Entity) -> int | None:
-    candidates = [j for j in range(1, len(headers)) if not _COMPARATOR.search(headers[j])]
-    if not candidates:
-        return None
-    for j in candidates:
-        if _ANY_DOSE.search(headers[j]):
-            return j
-    for j in candidates:
-        if drug.mentioned_in(headers[j]):
-            return j
-    return candidates[0]
+def drug_columns(headers: list[str]) -> list[int]:
+    """Every column after the first whose header names no placebo, vehicle, control or comparator."""
+    return [j for j in range(1, len(headers)) if not _COMPARATOR.search(headers[j])]
 
 
-def read_table(doc: DocumentRef, passage: Passage, *, drug: Entity, caption: str = "") -> TableRead | None:
-    """The rows of one adverse reaction table above :data:`THRESHOLD` in the drug's column."""
+def read_table(doc: DocumentRef, passage: Passage, *, caption: str = "") -> TableRead | None:
+    """The rows of one adverse reaction table above :data:`THRESHOLD` in any drug column."""
     rows = passage.table or []
     spans = row_spans(passage)
     if len(rows) < 2 or len(spans) != len(rows):
@@ -78,30 +75,43 @@ def read_table(doc: DocumentRef, passage: Passage, *, drug: Entity, caption: str
     body_at = _split_header(rows)
     width = max(len(r) for r in rows)
     headers = [" ".join(r[j] for r in rows[:body_at] if j < len(r) and r[j]).strip() for j in range(width)]
-    col = _drug_column(headers, drug)
-    if col is None:
+    cols = drug_columns(headers)
+    if not cols:
         return None
-    percent_table = bool(_PERCENT_WORD.search(" ".join(headers)) or _PERCENT_WORD.search(caption))
-    kept: list[tuple[list[str], Quote, float]] = []
+    heads = " ".join(headers)
+    percent_table = bool(_PERCENT_WORD.search(heads) or _PERCENT_WORD.search(caption))
+    n_percent = bool(_N_PERCENT.search(heads) or _N_PERCENT.search(caption))
+    kept: list[tuple[list[str], Quote, list[int]]] = []
     for cells, span in zip(rows[body_at:], spans[body_at:], strict=True):
-        if col >= len(cells) or not cells[0].strip():
+        if not cells or not cells[0].strip():
             continue
-        value = _incidence(cells[col], percent_table=percent_table)
-        if value is not None and value > THRESHOLD:
-            kept.append((cells, Cand(doc, passage, span).quote(), value))
-    return TableRead(headers, col, kept)
+        above = [
+            j
+            for j in cols
+            if j < len(cells)
+            and (v := _incidence(cells[j], percent_table=percent_table, n_percent=n_percent)) is not None
+            and v > THRESHOLD
+        ]
+        if above:
+            kept.append((cells, Cand(doc, passage, span).quote(), above))
+    return TableRead(headers, cols, kept)
 
 
 HEADER = ["Adverse reaction", "Incidence", "Column", "Other columns"]
 
 
+def _label(headers: list[str], j: int) -> str:
+    return headers[j] if j < len(headers) and headers[j] else f"column {j + 1}"
+
+
 def common_reactions(
-    doc: DocumentRef, passages: Iterable[Passage], *, drug: Entity
+    doc: DocumentRef, passages: Iterable[Passage]
 ) -> tuple[list[list[str]], list[Quote], int]:
     """(table rows with header first, the quote of each body row, how many tables were read).
 
-    Cells: the reaction, its incidence in the drug's column, that column's header, and the other
-    columns as "header: value" pairs.
+    Cells: the reaction, its incidence in every drug column above 10% ("; "-separated), those
+    columns' headers in the same order, and the other columns as "header: value" pairs. A
+    reaction in several tables (e.g. one per indication) is listed once per table.
     """
     plist = list(passages)
     body: list[list[str]] = []
@@ -112,20 +122,22 @@ def common_reactions(
         if p.kind != "table":
             continue
         caption = plist[i - 1].text if i > 0 and plist[i - 1].kind != "table" else ""
-        got = read_table(doc, p, drug=drug, caption=caption)
+        got = read_table(doc, p, caption=caption)
         if got is None:
             continue
         tables += 1
-        for cells, q, _value in got.rows:
+        for cells, q, above in got.rows:
             name = cells[0].strip()
-            if name.casefold() in seen:
+            if q.text in seen:
                 continue
-            seen.add(name.casefold())
+            seen.add(q.text)
             others = "; ".join(
                 f"{got.headers[j]}: {c}" if j < len(got.headers) and got.headers[j] else c
                 for j, c in enumerate(cells[1:], start=1)
-                if j != got.col and c
+                if j not in above and c
             )
-            body.append([name, cells[got.col], got.headers[got.col], others])
+            figures = "; ".join(cells[j] for j in above)
+            columns = "; ".join(_label(got.headers, j) for j in above)
+            body.append([name, figures, columns, others])
             quotes.append(q)
     return ([HEADER, *body] if body else []), quotes, tables

@@ -38,7 +38,6 @@ from medref.monograph.label import LabelView
 from medref.monograph.label_fields import LabelFields
 from medref.monograph.names import DrugMatch, ingredients, resolve, strip_salts
 from medref.monograph.patient import adapt_monograph
-from medref.monograph.patterns import HEPATIC_TEXT, HEPATIC_TITLE, RENAL_TEXT, RENAL_TITLE
 from medref.retrieve.lexicon import Lexicon
 from medref.retrieve.retriever import Retriever
 from medref.store.repository import Store
@@ -185,15 +184,16 @@ def _draft(
         d["mechanism"] = lf.mechanism()
         d["indications_oncological"], d["indications_non_oncological"] = lf.indications()
         d["dosing"] = lf.dosing()
-        d["dose_renal"] = lf.organ("dose_renal", "Renal impairment", RENAL_TITLE, RENAL_TEXT)
-        d["dose_hepatic"] = lf.organ("dose_hepatic", "Hepatic impairment", HEPATIC_TITLE, HEPATIC_TEXT)
         for key, title in (
+            ("dose_renal", "Renal impairment"),
+            ("dose_hepatic", "Hepatic impairment"),
             ("dose_pregnancy", "Pregnancy"),
             ("dose_lactation", "Lactation"),
             ("dose_pediatric", "Paediatric use"),
             ("dose_geriatric", "Geriatric use"),
         ):
             d[key] = lf.population(key, title)
+        d["dose_interactions"] = lf.dose_interactions()
         d["clinical_efficacy"] = lf.efficacy()
         d["clinical_efficacy"].quotes += literature.efficacy(lit, entity, seen=seen)
         d["research_areas"] = Draft(

@@ -4,8 +4,9 @@ Rows come from the label's Dosage and Administration section (with its sub-secti
 per table row that states a dose, and one per sentence that states a dose (an amount with a
 unit). Every cell is a piece of the row's own quoted text, found by a pattern, or empty; the
 population may also be the label sub-heading the sentence sits under (the heading is label
-text; the field note says so). Rows that repeat a dose and frequency already listed are
-skipped. For a drug without a label, rows come from trial registrations' intervention
+text; the field note says so). Rows that repeat a dose, frequency and population already listed
+are skipped, so every indication's regimen keeps its rows (a maintenance dose that equals another
+indication's dose is listed again under its own heading). For a drug without a label, rows come from trial registrations' intervention
 descriptions (doses studied, not approved dosing).
 """
 
@@ -20,7 +21,7 @@ from medref.monograph.evidence import Cand, Quote, cands, row_spans, usable
 from medref.monograph.label import HIGHLIGHT
 
 HEADER = ["Dose", "Frequency", "Route", "Duration", "Population", "Source"]
-MAX_ROWS = 16
+MAX_ROWS = 48  # a safety cap only: every indication's regimen must fit
 ROUTE = re.compile(
     r"\b(?:intravenous(?:ly)?|subcutaneous(?:ly)?|intramuscular(?:ly)?|oral(?:ly)?|by mouth|topical(?:ly)?|"
     r"inhaled|by inhalation|intranasal(?:ly)?|transdermal(?:ly)?|rectal(?:ly)?|sublingual(?:ly)?|"
@@ -136,9 +137,10 @@ def _rows_of_table(doc: DocumentRef, passage: Passage) -> list[tuple[list[str], 
 def dosing_rows(
     doc: DocumentRef, passages: Iterable[Passage], *, names_check: bool = False
 ) -> list[tuple[list[str], Quote]]:
-    """Rows (5 cells) with the quote behind each, in page order, repeats of a dose+frequency skipped."""
+    """Rows (5 cells) with the quote behind each, in page order, repeats of a dose, frequency and
+    population skipped."""
     out: list[tuple[list[str], Quote]] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
     for p in passages:
         if p.kind == "table":
             found = _rows_of_table(doc, p)
@@ -151,7 +153,7 @@ def dosing_rows(
                 if row is not None:
                     found.append((row, c.quote()))
         for row, q in found:
-            key = (row[0].casefold(), row[1].casefold())
+            key = (row[0].casefold(), row[1].casefold(), row[4].casefold())
             if key in seen:
                 continue
             seen.add(key)

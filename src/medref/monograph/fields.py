@@ -7,7 +7,9 @@ shown as :data:`~medref.models.NOT_FOUND` rather than left out.
 ``LABEL_CODES`` names, per label-driven field, the SPL LOINC section codes whose text may fill
 it; ``top_only`` codes count only as top-level sections (a boxed warning nested in another
 section, as some labels code tamper-evident notices or dosing boxes, is not the boxed warning).
-The benchmark uses the same table to decide which fields a label supports.
+The benchmark uses the same table to decide which fields a label supports. The full mapping of
+every label-driven field, with title-based lookup and fallback tiers, is
+:data:`medref.monograph.mapping.MAPPING` (docs/monograph-fields.md).
 """
 
 from __future__ import annotations
@@ -79,7 +81,9 @@ LABEL_CODES: dict[str, LabelCodes] = {
     "clinical_efficacy": LabelCodes((CLINICAL_STUDIES,)),
     "boxed_warning": LabelCodes((BOXED,), top_only=True),
     "common_adverse_reactions": LabelCodes((ADVERSE, ADVERSE_TRIALS)),
-    "serious_adverse_events": LabelCodes((ADVERSE, ADVERSE_TRIALS)),
+    "serious_adverse_events": LabelCodes(
+        (BOXED, WARNINGS_PRECAUTIONS, WARNINGS, PRECAUTIONS, ADVERSE, ADVERSE_TRIALS)
+    ),
     "contraindications": LabelCodes((CONTRAINDICATIONS, DO_NOT_USE)),
     "warnings_precautions": LabelCodes((WARNINGS_PRECAUTIONS, WARNINGS, PRECAUTIONS)),
     "interactions": LabelCodes((INTERACTIONS, LAB_INTERACTIONS, ASK_DOCTOR_PHARMACIST)),
@@ -103,6 +107,9 @@ LABEL_CODES: dict[str, LabelCodes] = {
 }
 # the two indication fields share the label's Indications section
 INDICATION_FIELDS = ("indications_oncological", "indications_non_oncological")
+
+
+DOSE_INTERACTIONS_TITLE = "With interacting drugs (e.g. strong CYP3A4 inhibitors)"
 
 
 @dataclass(frozen=True)
@@ -159,6 +166,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
             ("dose_lactation", "Lactation"),
             ("dose_pediatric", "Paediatric use"),
             ("dose_geriatric", "Geriatric use"),
+            ("dose_interactions", DOSE_INTERACTIONS_TITLE),
         ),
     ),
     SectionSpec(

@@ -12,35 +12,47 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from medref.compose.sentences import Entity
+from medref.compose.sentences import Entity, is_recommendation
 from medref.monograph import fields as fs
 from medref.monograph.adverse import common_reactions
 from medref.monograph.dosing import HEADER, dosing_rows
 from medref.monograph.evidence import Cand, Draft, Quote, cands, pick
 from medref.monograph.label import PACKAGE, LabelView, Node
+from medref.monograph.mapping import Source, source_nodes, sources
 from medref.monograph.patterns import (
-    COMMON,
     DO_DONT,
+    EVENT,
+    KEEPS,
     MECHANISM_WORDS,
     OVERDOSE,
-    POPULATION_TITLES,
+    POPULATION_DOSE,
     SERIOUS,
+    STUDY,
     is_management,
-    is_pretreatment,
     is_result,
 )
 from medref.retrieve.lexicon import Lexicon
 
-SHORT = 350  # serious-event statements longer than this are trial descriptions, not findings
-CLINICAL_CONTAINERS = (
-    fs.DOSAGE,
-    fs.SPECIFIC_POPULATIONS,
-    fs.PRECAUTIONS,
-    fs.WARNINGS,
-    fs.WARNINGS_PRECAUTIONS,
-    fs.CONTRAINDICATIONS,
-)
-SAFETY_CODES = (fs.BOXED, fs.WARNINGS_PRECAUTIONS, fs.WARNINGS, fs.PRECAUTIONS, fs.ADVERSE, fs.ADVERSE_TRIALS)
+SERIOUS_LIMITS = (3, 10, 4)
+POPULATION_LIMIT = 6
+# sub-sections of Warnings / Precautions that belong to the population fields, not serious events
+POPULATION_SECTION = re.compile(r"pregnan|nursing|lactat|breast|pediatric|paediatric|geriatric use", re.I)
+POPULATION_CODES = frozenset(
+    {*fs.PREGNANCY, *fs.LACTATION, fs.PEDIATRIC, fs.GERIATRIC}
+)  # boxed warning, warnings and precautions, postmarketing / adverse lead
+
+
+def _event(text: str) -> bool:
+    """A statement of harm (risk, cases reported, may cause ...), not a study description."""
+    return bool(EVENT.search(text)) and not STUDY.search(text)
+
+
+def _event_not_advice(text: str) -> bool:
+    return _event(text) and not is_recommendation(text)
+
+
+def _serious_finding(text: str) -> bool:
+    return bool(SERIOUS.search(text)) and not STUDY.search(text)
 
 
 class LabelFields:
@@ -55,6 +67,50 @@ class LabelFields:
     # ------------------------------------------------------------------ helpers
     def _codes(self, key: str) -> fs.LabelCodes:
         return fs.LABEL_CODES[key]
+
+    def _keep(self, key: str, src: Source) -> Callable[[str], bool] | None:
+        if src.keep == "names the population and states a dose":
+            return POPULATION_DOSE[key]
+        return KEEPS.get(src.keep)
+
+    def _source_cands(self, key: str, src: Source, *, highlights: bool = False) -> list[Cand]:
+        """Candidate sentences of one mapped source, its sentence filter applied."""
+        nodes = [n for n in source_nodes(self.view, src) if n.loinc not in PACKAGE]
+        plist = self.view.node_passages(nodes, own=src.own, highlights=highlights)
+        keep = self._keep(key, src)
+        return [c for c in cands(self.view.ref, plist) if keep is None or keep(c.text)]
+
+    def mapped(
+        self, key: str, *, limit: int, per_tier: int | None = None, fill: bool = False, claim: bool = True
+    ) -> list[Quote]:
+        """Quotes for ``key`` from its mapping, tier by tier (see :mod:`medref.monograph.mapping`).
+
+        The first tier that yields wins, unless ``fill``: then every tier adds up to ``per_tier``
+        until ``limit``. ``claim=False`` lets the field quote sentences other fields quote too (a
+        starting dose for older patients and for renal impairment is one sentence) without taking
+        them from later fields. Highlights are read when the full text yields nothing.
+        """
+        out: list[Quote] = []
+        texts: set[str] = set()
+        for highlights in (False, True):
+            for tier in sources(key, otc=self.view.is_otc):
+                pool: list[Cand] = []
+                at: set[tuple[str | None, int]] = set()
+                for src in tier:
+                    for c in self._source_cands(key, src, highlights=highlights):
+                        if (c.passage.id, c.span.start) not in at:
+                            at.add((c.passage.id, c.span.start))
+                            pool.append(c)
+                room = min(limit - len(out), per_tier or limit)
+                got = self._pick(pool, limit=room) if claim else pick(pool, limit=room, seen=set(texts))
+                got = [q for q in got if q.text not in texts]
+                texts.update(q.text for q in got)
+                out += got
+                if len(out) >= limit or (out and not fill):
+                    return out
+            if out:
+                break
+        return out
 
     def _pick(
         self,
@@ -195,32 +251,41 @@ class LabelFields:
         return d
 
     def population(self, key: str, title: str) -> Draft:
+        """Pregnancy, lactation, paediatric, geriatric, renal and hepatic fields from their mapping.
+
+        Every tier but the last adds its quotes (dose fields: Dosage and Administration first, then
+        Use in Specific Populations); the last tier is a fallback for an empty field. Each section
+        gives up to two sentences (dose sentences: three), breadth first. A sentence other fields
+        quote is quoted here too (one starting-dose sentence may name older patients and renal
+        and hepatic impairment).
+        """
         d = Draft(key, title)
-        used: list[Node] = []
-        if key in fs.LABEL_CODES:
-            spec = self._codes(key)
-            used = self.view.nodes_for(spec.codes)
-            d.quotes = self._per_section(used, per=2, limit=3)
-        if key in POPULATION_TITLES and len(d.quotes) < 3:
-            done = {n.index for n in used} | {a for n in used for a in n.ancestors}
-            nodes = [
-                n
-                for n in self.view.titled(POPULATION_TITLES[key], within=CLINICAL_CONTAINERS)
-                if n.index not in done and not done.intersection(n.ancestors)
-            ]
-            shown = {q.text for q in d.quotes}
-            d.quotes += [
-                q for q in self._per_section(nodes, per=2, limit=3 - len(d.quotes)) if q.text not in shown
-            ]
+        tiers = sources(key, otc=self.view.is_otc)
+        shown: set[str] = set()
+        for i, tier in enumerate(tiers):
+            if i == len(tiers) - 1 and i > 0 and d.quotes:
+                break
+            for src in tier:
+                keep = self._keep(key, src)
+                per = 2 if keep is None else 3
+                for node in source_nodes(self.view, src):
+                    if len(d.quotes) >= POPULATION_LIMIT:
+                        return d
+                    plist = self.view.node_passages([node], own=src.own)
+                    got = pick(
+                        cands(self.view.ref, plist),
+                        limit=min(per, POPULATION_LIMIT - len(d.quotes)),
+                        keep=keep,
+                        seen=shown,
+                    )
+                    d.quotes += got
         return d
 
-    def organ(self, key: str, title: str, title_re: re.Pattern[str], text_re: re.Pattern[str]) -> Draft:
-        d = Draft(key, title)
-        nodes = self.view.titled(title_re, within=(fs.DOSAGE, fs.SPECIFIC_POPULATIONS, fs.PRECAUTIONS))
-        d.quotes = self._per_section(nodes, per=2, limit=3)
-        if not d.quotes:
-            plist = self.view.passages((fs.DOSAGE, fs.SPECIFIC_POPULATIONS, fs.PRECAUTIONS))
-            d.quotes = self._pick(cands(self.view.ref, plist), limit=3, keep=text_re.search)
+    def dose_interactions(self) -> Draft:
+        d = Draft("dose_interactions", fs.DOSE_INTERACTIONS_TITLE)
+        d.quotes = self.mapped("dose_interactions", limit=10, per_tier=6, fill=True, claim=False)
+        if not d.quotes and self.view.has((fs.DOSAGE, fs.INTERACTIONS)):
+            d.note = "The label's dosage and drug interaction sections state no dose change for another drug."
         return d
 
     def efficacy(self) -> Draft:
@@ -237,27 +302,67 @@ class LabelFields:
     def adverse(self) -> tuple[Draft, Draft]:
         common = Draft("common_adverse_reactions", "Common adverse reactions (more than 10%)")
         spec = self._codes("common_adverse_reactions")
-        plist = self.view.passages(spec.codes)
-        table, quotes, tables = common_reactions(self.view.ref, plist, drug=self.drug)
+        plist = self.view.node_passages(source_nodes(self.view, Source("adverse")))
+        table, quotes, tables = common_reactions(self.view.ref, plist)
         if table:
             common.table, common.row_quotes, common.quotes = table, quotes, list(quotes)
-            common.note = "Rows of the label's adverse reaction tables with an incidence above 10% in the drug's column."
+            common.note = (
+                "Rows of the label's adverse reaction tables with an incidence above 10% in any drug column "
+                "(every dose and arm; placebo and comparator columns are not counted); the column each "
+                "figure comes from is named."
+            )
         else:
             common.quotes = self._pick(
-                cands(self.view.ref, self.view.full_or_highlights(spec.codes)), limit=3, keep=COMMON.search
+                cands(self.view.ref, self.view.full_or_highlights(spec.codes)),
+                limit=3,
+                keep=KEEPS["most common"],
             )
             if common.quotes:
                 common.note = (
-                    f"The label's {tables} adverse reaction table(s) list no reaction above 10% in the drug's column; "
+                    f"The label's {tables} adverse reaction table(s) list no reaction above 10% in any drug column; "
                     "its own statements on the most frequent reactions are quoted."
                     if tables
                     else "The label has no adverse reaction table; its own statements on the most frequent reactions are quoted."
                 )
-        serious = Draft("serious_adverse_events", "Serious adverse events")
-        serious.quotes = self._pick(
-            cands(self.view.ref, plist), limit=6, keep=lambda t: bool(SERIOUS.search(t)) and len(t) <= SHORT
-        )
-        return common, serious
+        return common, self.serious()
+
+    def serious(self) -> Draft:
+        """Boxed warning statements, the lead sentence of each warnings-and-precautions sub-section
+        (a study description is passed over), postmarketing and adverse-reaction lead statements
+        with serious wording. Sentences other fields quote are quoted here too, not taken from them."""
+        d = Draft("serious_adverse_events", "Serious adverse events")
+        tiers = sources("serious_adverse_events")
+        shown: set[str] = set()
+
+        def add(pool: list[Cand], limit: int, keep: Callable[[str], object] | None, per: int | None) -> None:
+            got = pick(pool, limit=limit, keep=keep, per_passage=per, seen=set(shown))
+            shown.update(q.text for q in got)
+            d.quotes.extend(got)
+
+        boxed = [c for src in tiers[0] for c in self._source_cands("serious_adverse_events", src)]
+        add(boxed, SERIOUS_LIMITS[0], lambda t: _serious_finding(t) and not is_recommendation(t), None)
+        for top in [n for src in tiers[1] for n in source_nodes(self.view, src)]:
+            subs = [
+                n
+                for n in self.view.nodes
+                if top.index in n.ancestors
+                and not POPULATION_SECTION.search(n.title)
+                and n.loinc not in POPULATION_CODES
+            ]
+            if not subs:  # an older label's plain Warnings section: its serious statements
+                own = cands(self.view.ref, self.view.node_passages([top], own=True))
+                add(own, SERIOUS_LIMITS[1], _serious_finding, None)
+            for sub in subs:  # each sub-section's lead statement of harm (not advice, not a study)
+                if len(d.quotes) >= sum(SERIOUS_LIMITS[:2]):
+                    break
+                pool = cands(self.view.ref, self.view.node_passages([sub], own=True))
+                before = len(d.quotes)
+                add(pool, 1, _event_not_advice, None)
+                if len(d.quotes) == before:
+                    add(pool, 1, _event, None)
+        late = [c for src in tiers[2] for c in self._source_cands("serious_adverse_events", src)]
+        add(late, SERIOUS_LIMITS[2], None, None)
+        return d
 
     def contraindications(self) -> Draft:
         nodes = self.view.sub_nodes(self._codes("contraindications").codes)
@@ -269,7 +374,8 @@ class LabelFields:
         return Draft(
             "warnings_precautions",
             "Warnings and precautions",
-            self._per_section(nodes, per=1, limit=14, min_words=2),
+            # Drug Facts warnings are lists of short items: a few per heading
+            self._per_section(nodes, per=3 if self.view.is_otc else 1, limit=14, min_words=2),
         )
 
     def interactions(self) -> Draft:
@@ -292,18 +398,8 @@ class LabelFields:
         return d
 
     def pretreatment(self) -> Draft:
-        codes = (
-            fs.BOXED,
-            fs.DOSAGE,
-            fs.WARNINGS_PRECAUTIONS,
-            fs.WARNINGS,
-            fs.PRECAUTIONS,
-            fs.LAB_TESTS,
-            fs.CONTRAINDICATIONS,
-        )
-        plist = self.view.passages(codes, highlights=None)
         d = Draft("pretreatment_tests", "Pre-treatment tests")
-        d.quotes = self._pick(cands(self.view.ref, plist), limit=6, keep=is_pretreatment)
+        d.quotes = self.mapped("pretreatment_tests", limit=6, claim=False)
         return d
 
     def patient_precautions(self) -> Draft:

@@ -3,13 +3,16 @@
 Each pattern decides whether a quoted sentence belongs in a field: mechanism wording, results
 of studies (a figure or comparison with an effect word, not study design, not harm), serious
 harm, "most common" statements, pre-treatment tests, management actions, patient do's and
-don'ts, renal and hepatic impairment.
+don'ts, renal and hepatic impairment, the special populations, dose changes with interacting
+drugs. :data:`KEEPS` names the sentence filters of :mod:`medref.monograph.mapping`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
+from medref.compose.patient import DOSE_AMOUNT
 from medref.compose.sentences import is_recommendation
 
 MECHANISM_WORDS = re.compile(
@@ -49,6 +52,12 @@ OVERDOSE = re.compile(r"\boverdos\w*", re.I)
 SERIOUS = re.compile(
     r"\bserious\b|\bfatal\w*|\bdeaths?\b|\blife-threatening\b|\bhospitali[sz]\w*|\bsevere\b", re.I
 )
+EVENT = re.compile(
+    r"\brisks?\b|\bserious\b|\bfatal\w*|\bdeaths?\b|\breported\b|\bcases?\b|\bassociated with\b"
+    r"|\bmay (?:cause|result|increase|lead|occur)\b|\breactions?\b|\btoxicit\w*|\bfailure\b|\bsevere\b"
+    r"|\blife-threatening\b|\bhospitali\w*|\bexacerbat\w*|\boccurred\b|\bincidence\b",
+    re.I,
+)
 COMMON = re.compile(
     r"\bmost (?:common(?:ly)?|frequent(?:ly)?)\b|\bcommon(?:ly)? reported\b|\breported frequently\b", re.I
 )
@@ -57,9 +66,16 @@ PRETREATMENT = re.compile(
     r"|\bbaseline\b",
     re.I,
 )
+# present-tense instructions and test nouns ("tested negative" describes a patient, not a test to do)
 TESTING = re.compile(
-    r"\b(?:test\w*|screen\w*|evaluat\w*|assess\w*|check\w*|confirm\w*|measur\w*|obtain\w*|examin\w*|monitor\w*|"
-    r"serolog\w*|serostatus|seropositiv\w*|laboratory|enzymes?)\b",
+    r"\b(?:test(?:s|ing)?|screen(?:s|ing)?|evaluat(?:e|es|ion)|assess(?:es|ment)?|check|confirm|measure(?:ment)?s?|"
+    r"obtain|examin(?:e|ation)|serolog\w*|serostatus|seropositiv\w*|laboratory|enzymes?)\b",
+    re.I,
+)
+# a sentence about a study (design, observational data, participants) is not an instruction
+STUDY = re.compile(
+    r"\b(?:stud(?:y|ies)|trials?|observational|case-crossover|cohort|enroll\w*|randomi[sz]ed|participants|"
+    r"subjects|treatment groups?|placebo|post-hoc|versus|vs)\b",
     re.I,
 )
 ACTION = re.compile(
@@ -98,6 +114,79 @@ POPULATION_TITLES = {
 }
 
 
+# "Prior to initiating X, evaluate patients ...": the instruction after a leading clause
+_INSTRUCTION = re.compile(
+    r"(?:^|[,;]\s*)(?:test|screen|evaluate|assess|check|confirm|measure|obtain|examine|perform|consider)\b",
+    re.I,
+)
+
+
 def is_pretreatment(text: str) -> bool:
-    """A test, screen or check to do before starting the drug."""
-    return bool(PRETREATMENT.search(text) and TESTING.search(text))
+    """A test, screen or check to do before starting the drug: an instruction, not a study finding."""
+    return bool(
+        PRETREATMENT.search(text)
+        and TESTING.search(text)
+        and not STUDY.search(text)
+        and not DESIGN.search(text)
+        and (is_recommendation(text) or _INSTRUCTION.search(text))
+    )
+
+
+GERIATRIC_TEXT = re.compile(
+    r"\belderly\b|\bgeriatric\b|\bolder (?:adults|patients|subjects|people)\b"
+    r"|(?:>|≥|over|older than|aged|age)\s*=?\s*6[05]\b|\b6[05] years (?:of age )?(?:and|or) (?:older|over|above)\b",
+    re.I,
+)
+PEDIATRIC_TEXT = re.compile(
+    r"\bpa?ediatric\b|\bchild(?:ren)?\b|\badolescents?\b|\binfants?\b|\bneonates?\b", re.I
+)
+PREGNANCY_TEXT = re.compile(r"\bpregnan\w*", re.I)
+LACTATION_TEXT = re.compile(
+    r"\bnursing (?:mothers?|women|woman|infants?)\b|\bbe nursed\b|\bbreast[- ]?(?:fe\w*|milk)\b|\blactat\w*"
+    r"|\bhuman milk\b",
+    re.I,
+)
+DOSE_CHANGE = re.compile(
+    r"\b(?:dose|doses|dosage|dosing)\b[^.;]{0,40}?\b(?:reduc\w*|decreas\w*|lower\w*|adjust\w*|increas\w*|limit\w*|"
+    r"modif\w*|halv\w*|exceed\w*)"
+    r"|\b(?:reduc\w*|decreas\w*|lower\w*|adjust\w*|limit\w*|halv\w*)\b[^.;]{0,40}?\b(?:dose|doses|dosage|dosing)\b"
+    r"|\bnot (?:to )?exceed\b|\bshould not exceed\b|\bdo not exceed\b|\blimited to\b|\bstarting dose\b"
+    r"|\bmaximum (?:recommended )?(?:single |daily )?dose\b",
+    re.I,
+)
+AVOID = re.compile(r"\bavoid\w*|\bcontraindicated\b|\bnot recommended\b|\bcaution\b", re.I)
+INTERACTING_TEXT = re.compile(
+    r"\binhibitors?\b|\binducers?\b|\bblockers?\b|\bnitrates?\b|\bconcomitant\w*|\bco-?administ\w*"
+    r"|\bin combination with\b|\b(?:taking|receiving|treated with)\b",
+    re.I,
+)
+
+
+def _dose(text: str) -> bool:
+    return DOSE_AMOUNT.search(text) is not None
+
+
+KEEPS: dict[str, Callable[[str], bool]] = {
+    "names renal impairment and states a dose": lambda t: bool(RENAL_TEXT.search(t)) and _dose(t),
+    "names hepatic impairment and states a dose": lambda t: bool(HEPATIC_TEXT.search(t)) and _dose(t),
+    "names renal impairment": lambda t: bool(RENAL_TEXT.search(t)),
+    "names hepatic impairment": lambda t: bool(HEPATIC_TEXT.search(t)),
+    "a dose statement": lambda t: bool(DOSE_CHANGE.search(t) or _dose(t) or AVOID.search(t)),
+    "names pregnancy": lambda t: bool(PREGNANCY_TEXT.search(t)),
+    "names nursing or breastfeeding": lambda t: bool(LACTATION_TEXT.search(t)),
+    "names children": lambda t: bool(PEDIATRIC_TEXT.search(t)),
+    "names older patients": lambda t: bool(GERIATRIC_TEXT.search(t)),
+    "names another drug and a dose change": lambda t: bool(
+        INTERACTING_TEXT.search(t) and (DOSE_CHANGE.search(t) or _dose(t))
+    ),
+    "states a dose change": lambda t: bool(DOSE_CHANGE.search(t)),
+    "mechanism wording": lambda t: bool(MECHANISM_WORDS.search(t)),
+    "a test before starting": is_pretreatment,
+    "serious wording": lambda t: bool(SERIOUS.search(t)),
+    "most common": lambda t: bool(COMMON.search(t)),
+}
+# "names the population and states a dose", per population field
+POPULATION_DOSE: dict[str, Callable[[str], bool]] = {
+    "dose_geriatric": lambda t: bool(GERIATRIC_TEXT.search(t)) and _dose(t),
+    "dose_pediatric": lambda t: bool(PEDIATRIC_TEXT.search(t)) and _dose(t),
+}
