@@ -109,3 +109,21 @@ def test_other_names_that_describe_an_agent() -> None:
     text = "Zorbitan (Drug): Oral, 10 mg daily. Other names: ZB-101, oral JAK1 inhibitor, Zorbix."
     got = [text[s:e] for s, e in _other_names(text, {"zorbitan"})]
     assert got == ["oral JAK1 inhibitor"]
+
+
+def test_study_safety_findings_split_common_from_serious(
+    demo: tuple[Store, Retriever], letolizumab: Monograph
+) -> None:
+    store, _ = demo
+    common, serious = (
+        letolizumab.field("common_adverse_reactions"),
+        letolizumab.field("serious_adverse_events"),
+    )
+    assert common is not None and serious is not None
+    assert texts(common) == ["Headache and fatigue were the most common adverse events."]
+    assert common.note and "not label frequencies" in common.note
+    assert "No thromboembolic events were observed." in texts(serious)
+    assert not any("most common" in t for t in texts(serious))
+    for v in [*common.values, *serious.values]:
+        doc, _ = passage(store, v.spans[0].passage_id)
+        assert doc.kind.value != "drug_label"

@@ -225,12 +225,9 @@ def _draft(
         d["research_areas"] = Draft(
             "research_areas", "Research areas", literature.research_areas(lit, seen=seen)
         )
-        d["serious_adverse_events"] = Draft(
-            "serious_adverse_events", "", literature.safety(lit, entity, seen=seen)
+        d["common_adverse_reactions"], d["serious_adverse_events"] = literature.safety_fields(
+            lit, entity, seen=seen
         )
-        safety = d["serious_adverse_events"]
-        if safety.quotes:
-            safety.note = "Findings of studies of the drug; there is no drug label in the sources."
     if not lit.trials and not lit.studies:
         for key in ("clinical_efficacy", "research_areas"):
             extra = "No trial registration or study in the sources names this drug."

@@ -49,8 +49,17 @@ _RESULT_SECTIONS = re.compile(
 _INTRO_SECTIONS = re.compile(
     r"background|introduction|objective|purpose|aim|abstract|summary|description|^text$", re.I
 )
-FINDING = re.compile(
-    r"\b(?:observed|occurred|reported|developed|experienced|incidence|rates?|most common)\b|\d", re.I
+FINDING = re.compile(  # a number is a count or a figure, not part of a name such as "CD40"
+    r"\b(?:observed|occurred|reported|developed|experienced|incidence|rates?|most common)\b"
+    r"|(?<![\w-])\d+(?:[.,]\d+)?(?![\w-])",
+    re.I,
+)
+# a finding on the most common events, unless it is about serious ones
+COMMON = re.compile(r"\b(?:most )?(?:common(?:ly)?|frequent(?:ly)?)\b", re.I)
+SERIOUS = re.compile(
+    r"\bserious\b|\bsevere\b|\bthrombo\w*|\bdeaths?\b|\bdied\b|\bfatal\b|\bhospitali[sz]\w*|"
+    r"\bdiscontinu\w*|\bmalignan\w*|\blife-threatening\b",
+    re.I,
 )
 SAFETY = re.compile(
     r"\badverse\b|\bserious\b|\bsafety\b|\bthrombo\w*|\binfections?\b|\bdeaths?\b|\bdied\b|\btoxicit\w*|\bside effects?\b",
@@ -231,3 +240,23 @@ def safety(lit: Literature, drug: Entity, *, seen: set[str]) -> list[Quote]:
         if len(out) >= 6:
             break
     return out[:6]
+
+
+def safety_fields(lit: Literature, drug: Entity, *, seen: set[str]) -> tuple[Draft, Draft]:
+    """The studies' safety findings for a drug with no label: (most common events, serious events).
+
+    A finding about the most common events goes to the first field unless it also names serious
+    events; the notes say these are study findings, not label frequencies.
+    """
+    common = Draft("common_adverse_reactions", "")
+    serious = Draft("serious_adverse_events", "")
+    for q in safety(lit, drug, seen=seen):
+        (common if COMMON.search(q.text) and not SERIOUS.search(q.text) else serious).quotes.append(q)
+    if common.quotes:
+        common.note = (
+            "Most common events reported by studies of the drug, not label frequencies: "
+            "there is no drug label in the sources, and the studies may not give a percentage."
+        )
+    if serious.quotes:
+        serious.note = "Findings of studies of the drug; there is no drug label in the sources."
+    return common, serious
