@@ -121,12 +121,15 @@ def test_passages_follow_sections(label: Document) -> None:
     boxed = [p for p in label.passages if p.loinc == "34066-1"]
     assert boxed[0].section == "WARNING: RISK OF SEVERE NEUTROPENIA"
     assert "lower the neutrophil count to dangerous levels" in boxed[0].text
-    # a list becomes one line, items joined by "; "
-    listed = "Hold treatment when: the absolute neutrophil count falls below 1000 cells/mm3; a fever"
+    # a list keeps its layout: the caption on a line of its own, then one line per item
+    listed = "Hold treatment when:\n• the absolute neutrophil count falls below 1000 cells/mm3\n• a fever"
     assert listed in boxed[0].text
     assert boxed[1].section.startswith("Highlights: ")
     indications = next(p for p in label.passages if p.loinc == "34067-9")
-    assert "Adults: moderate to severe imaginary arthritis; fictional plaque dermatitis" in indications.text
+    assert (
+        "\n\nAdults\n1. moderate to severe imaginary arthritis\n2. fictional plaque dermatitis"
+        in indications.text
+    )
     overdose = next(p for p in label.passages if p.loinc == "34088-5")
     assert overdose.section == "Overdosage"
 

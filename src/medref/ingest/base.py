@@ -182,9 +182,12 @@ class DocumentBuilder:
         loinc: str | None = None,
         table: list[list[str]] | None = None,
         split: bool = True,
+        lines: bool = False,
     ) -> None:
-        """Add one section (cleaned, chunked when long). Empty text adds nothing."""
-        body = clean(text) if kind != "table" else (text or "").strip()
+        """Add one section (cleaned, chunked when long). Empty text adds nothing.
+
+        ``lines=True``: the text is already tidied and its line breaks are kept (SPL layout)."""
+        body = clean(text) if kind != "table" and not lines else (text or "").strip()
         if not body:
             return
         pieces = chunk(body) if split and kind == "text" else [body]

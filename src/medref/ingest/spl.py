@@ -33,6 +33,7 @@ from medref.ingest.spl_sections import (
     Block,
     join_items,
     local_name,
+    pieces,
     render,
     section_name,
     split_number,
@@ -79,7 +80,8 @@ class _Walk:
     def emit(self, name: str, blocks: list[Block], loinc: str | None) -> None:
         for block in blocks:
             if isinstance(block, str):
-                self.builder.add(name, block, loinc=loinc)
+                for piece in pieces(block):
+                    self.builder.add(name, piece, loinc=loinc, split=False, lines=True)
                 continue
             if block.caption:
                 self.builder.add(name, block.caption, loinc=loinc)

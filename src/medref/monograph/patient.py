@@ -64,7 +64,8 @@ def _field(f: MonographField, lexicon: PlainLexicon, introduced: set[str]) -> Mo
         merged = _merge_dosing([v.model_copy(update={"text": DOSING_SENTENCE}, deep=True) for v in f.values])
         return f.model_copy(update={"values": merged, "table": None, "note": None})
     if f.key == "active_ingredients":  # amounts per dose are left out
-        kept = [v for v in f.values if not is_dosing(v.text)]
+        # a line that ends in a bare number states an amount whose unit the label left out
+        kept = [v for v in f.values if not is_dosing(v.text) and not v.text.rstrip(" .")[-1:].isdigit()]
         if not kept:
             return None
         return f.model_copy(update={"values": _plain_values(kept, lexicon, introduced)})
