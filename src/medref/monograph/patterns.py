@@ -54,7 +54,8 @@ SERIOUS = re.compile(
 )
 EVENT = re.compile(
     r"\brisks?\b|\bserious\b|\bfatal\w*|\bdeaths?\b|\breported\b|\bcases?\b|\bassociated with\b"
-    r"|\bmay (?:cause|result|increase|lead|occur)\b|\breactions?\b|\btoxicit\w*|\bfailure\b|\bsevere\b"
+    r"|\b(?:may|can|could) (?:cause|result|increase|lead|occur|lower|raise|worsen)\b|\breactions?\b|\btoxicit\w*"
+    r"|\bfailure\b|\bsevere\b"
     r"|\blife-threatening\b|\bhospitali\w*|\bexacerbat\w*|\boccurred\b|\bincidence\b",
     re.I,
 )

@@ -1,0 +1,150 @@
+"""Label fields from the sections their mapping allows, on a tiny illustrative SPL label.
+
+The Fendorin fixture (invented, in our own words) has a dose-ranging adverse reaction table
+(25 / 50 / 100 mg and placebo), a starting dose that names older patients, hepatic and renal
+impairment in one sentence, a dose limit with strong CYP3A4 inhibitors, a postmarketing serious
+event, an observational-study sentence in Warnings and Precautions, and a Use in Specific
+Populations section and "8.1 Pregnancy" sub-section coded 42229-5 (unclassified).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from medref.ingest.pipeline import ingest_paths
+from medref.models import Document, Monograph
+from medref.monograph import build_monograph
+from medref.monograph.mapping import MAPPING, REGIONS, section_allowed
+from medref.monograph.patterns import KEEPS
+from medref.retrieve.lexicon import Lexicon
+from medref.store.repository import Store
+from tests.monograph.checks import check_citations, fields, passage, texts
+from tests.monograph.conftest import FIXTURES, label_doc
+
+START = "Start at 25 mg once daily in patients older than 65 years, in hepatic impairment and in severe renal impairment."
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Monograph, Document]]:
+    tmp: Path = tmp_path_factory.mktemp("fendorin")
+    store = Store.open(f"sqlite:///{tmp / 'f.sqlite'}")
+    assert ingest_paths(store, [FIXTURES / "spl_fendorin.xml"]).ok
+    m = build_monograph("Fendorin", store=store, retriever=None, lexicon=Lexicon.load(None))
+    yield store, m, label_doc(store, m)
+    store.close()
+
+
+def _ordinal(passage_id: str) -> int:
+    return int(passage_id.rpartition("#")[2])
+
+
+def test_every_value_is_verbatim_and_in_a_section_its_mapping_allows(
+    built: tuple[Store, Monograph, Document],
+) -> None:
+    store, m, doc = built
+    assert check_citations(m, store) > 5
+    outside = [
+        (f.key, v.text)
+        for f in fields(m)
+        for v in f.values
+        for c in v.spans
+        if c.doc_uid == doc.uid and not section_allowed(doc, f.key, _ordinal(c.passage_id))
+    ]
+    assert outside == []
+
+
+def test_dose_ranging_table_keeps_reactions_above_10_percent_in_any_dose(
+    built: tuple[Store, Monograph, Document],
+) -> None:
+    f = built[1].field("common_adverse_reactions")
+    assert f is not None and f.table is not None
+    rows = {r[0]: r for r in f.table[1:]}
+    assert set(rows) == {"Headache", "Flushing", "Indigestion", "Blurred vision"}  # back pain: placebo only
+    assert rows["Flushing"][1:3] == ["19; 15", "Fendorin 50 mg (N=200); Fendorin 100 mg (N=200)"]
+    assert rows["Blurred vision"][2] == "Fendorin 100 mg (N=200)"
+    assert "Placebo (N=200): 1" in rows["Flushing"][3]
+
+
+def test_unclassified_pregnancy_section_found_by_its_title(built: tuple[Store, Monograph, Document]) -> None:
+    store, m, _ = built
+    f = m.field("dose_pregnancy")
+    assert f is not None and f.found
+    assert any("Pregnancy Category B" in t for t in texts(f))
+    for v in f.values:
+        _, p = passage(store, v.spans[0].passage_id)
+        assert "Pregnancy" in p.section
+
+
+def test_starting_dose_sentence_fills_renal_hepatic_and_geriatric_before_pharmacokinetics(
+    built: tuple[Store, Monograph, Document],
+) -> None:
+    m = built[1]
+    for key in ("dose_renal", "dose_hepatic", "dose_geriatric"):
+        assert texts(m.field(key))[0] == START, key
+    renal = texts(m.field("dose_renal"))
+    assert renal[1].startswith("Exposure to examplafil doubled")  # 8.6 after Dosage and Administration
+    assert START not in texts(m.field("dose_pediatric"))
+
+
+def test_dose_with_interacting_drugs(built: tuple[Store, Monograph, Document]) -> None:
+    assert texts(built[1].field("dose_interactions")) == [
+        "In patients taking strong CYP3A4 inhibitors, do not exceed 25 mg in 48 hours."
+    ]
+
+
+def test_serious_events_from_warnings_and_postmarketing_not_trials(
+    built: tuple[Store, Monograph, Document],
+) -> None:
+    got = texts(built[1].field("serious_adverse_events"))
+    assert "Fendorin can lower blood pressure enough to cause fainting." in got
+    assert any(t.startswith("Serious heart events, including heart attack and sudden death") for t in got)
+    assert not [t for t in got if "study" in t or "trial" in t]
+
+
+def test_pretreatment_tests_are_label_instructions_not_study_text(
+    built: tuple[Store, Monograph, Document],
+) -> None:
+    got = texts(built[1].field("pretreatment_tests"))
+    assert got == ["Check blood pressure before starting Fendorin."]
+
+
+def test_section_allowed_by_field(built: tuple[Store, Monograph, Document]) -> None:
+    _, _, doc = built
+    studies = next(p.ordinal for p in doc.passages if p.section.startswith("CLINICAL STUDIES"))
+    pregnancy = next(p.ordinal for p in doc.passages if p.section.endswith("> Pregnancy"))
+    assert section_allowed(doc, "clinical_efficacy", studies)
+    assert not section_allowed(doc, "pretreatment_tests", studies)
+    assert section_allowed(doc, "dose_pregnancy", pregnancy)
+    adverse = next(p.ordinal for p in doc.passages if p.section.startswith("ADVERSE REACTIONS"))
+    assert not section_allowed(doc, "dose_renal", adverse)
+    assert section_allowed(doc, "common_adverse_reactions", adverse)
+    assert not section_allowed(doc, "generic_name", pregnancy)  # not a label-section field
+
+
+def test_mapping_names_known_regions_and_filters() -> None:
+    for m in MAPPING.values():
+        for tier in (*m.tiers, m.otc):
+            for src in tier:
+                assert src.region in REGIONS or src.region == "clinical", (m.key, src.region)
+                assert (
+                    not src.keep
+                    or src.keep in KEEPS
+                    or src.keep.startswith("names the population")
+                    or (
+                        src.keep
+                        in {
+                            "states a dose",
+                            "names a neoplasm",
+                            "names no neoplasm",
+                            "results with a figure or comparison",
+                            "table rows above 10% in any drug column",
+                            "sub-section titles and their lead sentence",
+                            "an action",
+                            "overdose",
+                            "imperative wording",
+                        }
+                    )
+                ), (m.key, src.keep)

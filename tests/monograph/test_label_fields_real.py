@@ -1,0 +1,110 @@
+"""Label fields on the real FDA labels (../shared/data/fda_spl): each from the sections its mapping allows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from medref.models import Monograph
+from medref.monograph.mapping import section_allowed
+from medref.store.repository import Store
+from tests.monograph.checks import fields, passage, section_codes, texts
+from tests.monograph.conftest import REAL_LABELS, label_doc
+
+CLINICAL_STUDIES = "34092-7"
+CLIN_PHARM = "34090-1"
+
+
+@pytest.mark.parametrize("key", list(REAL_LABELS))
+def test_no_value_from_a_section_its_mapping_does_not_allow(
+    shared_data: Path, real_store: Store, real_monographs: dict[str, Monograph], key: str
+) -> None:
+    m = real_monographs[key]
+    doc = label_doc(real_store, m)
+    checked = 0
+    for f in fields(m):
+        for v in f.values:
+            for c in v.spans:
+                if c.doc_uid != doc.uid:
+                    continue
+                ordinal = int(c.passage_id.rpartition("#")[2])
+                assert section_allowed(doc, f.key, ordinal), (
+                    f"{key}: {f.key} cites {c.passage_id}: {v.text!r}"
+                )
+                checked += 1
+    assert checked > 20
+
+
+def test_lipitor_adverse_table_read_across_every_dose_column(
+    shared_data: Path, real_store: Store, real_monographs: dict[str, Monograph]
+) -> None:
+    f = real_monographs["lipitor"].field("common_adverse_reactions")
+    assert f is not None and f.table is not None
+    rows = {r[0]: r for r in f.table[1:]}
+    # the any-dose column is below 10% for all three; single dose columns are above it
+    assert {"Nasopharyngitis", "Arthralgia", "Diarrhea"} <= set(rows)
+    assert rows["Diarrhea"][1:3] == ["14.1", "40 mg N=604"]
+    for row, v in zip(f.table[1:], f.values, strict=True):
+        for figure in row[1].split("; "):
+            assert figure in v.text.split(" | ")
+            assert float(figure.rstrip("%")) > 10
+        assert "Placebo" not in row[2]
+
+
+def test_humira_every_indication_regimen_is_in_the_dosing_table(
+    shared_data: Path, real_monographs: dict[str, Monograph]
+) -> None:
+    f = real_monographs["humira"].field("dosing")
+    assert f is not None and f.table is not None
+    quoted = texts(f)
+    assert any("Day 29" in t and "maintenance dose of 40 mg every other week" in t for t in quoted)  # Crohn's
+    assert any("Day 29" in t and "continue with a dose of 40 mg every other week" in t for t in quoted)  # UC
+    populations = " ".join(r[4] for r in f.table[1:]).lower()
+    for indication in ("rheumatoid arthritis", "crohn", "ulcerative colitis", "plaque psoriasis"):
+        assert indication in populations, indication
+
+
+def test_humira_serious_events_and_pretreatment_tests_come_from_clinical_sections(
+    shared_data: Path, real_store: Store, real_monographs: dict[str, Monograph]
+) -> None:
+    m = real_monographs["humira"]
+    doc = label_doc(real_store, m)
+    codes = section_codes(doc)
+    serious = m.field("serious_adverse_events")
+    tests = m.field("pretreatment_tests")
+    assert serious is not None and tests is not None
+    assert any("serious infections" in t for t in texts(serious))
+    assert any("malignancies" in t.lower() and "fatal" in t for t in texts(serious))
+    assert any(("latent" in t and "TB" in t) or "tuberculosis" in t for t in texts(tests))
+    for f in (serious, tests):
+        for v in f.values:
+            _, p = passage(real_store, v.spans[0].passage_id)
+            around = codes[p.ordinal]
+            assert CLINICAL_STUDIES not in around and CLIN_PHARM not in around
+            assert "Clinical Trials Experience" not in p.section
+
+
+def test_lipitor_pregnancy_lactation_renal_and_interaction_doses(
+    shared_data: Path, real_monographs: dict[str, Monograph]
+) -> None:
+    m = real_monographs["lipitor"]
+    pregnancy = " ".join(texts(m.field("dose_pregnancy")))
+    assert "contraindicated in women who are or may become pregnant" in pregnancy  # 8.1, Category X
+    assert "breast milk" in " ".join(texts(m.field("dose_lactation")))
+    assert "dosage adjustment in patients with renal dysfunction is not necessary" in " ".join(
+        texts(m.field("dose_renal"))
+    )
+    interactions = texts(m.field("dose_interactions"))
+    assert any("clarithromycin" in t and "20 mg" in t for t in interactions)
+    assert any("nelfinavir" in t and "40 mg" in t for t in interactions)
+
+
+def test_haloperidol_unclassified_population_sections_found_by_title(
+    shared_data: Path, real_monographs: dict[str, Monograph]
+) -> None:
+    m = real_monographs["no-title"]
+    assert any("teratogenic" in t for t in texts(m.field("dose_pregnancy")))  # WARNINGS > Usage in Pregnancy
+    assert any("nursed" in t for t in texts(m.field("dose_lactation")))
+    geriatric = texts(m.field("dose_geriatric"))
+    assert any("0.5 mg" in t and "Geriatric" in t for t in geriatric)  # the dosage text for older patients
