@@ -77,6 +77,10 @@ _LEAD_IN = {
     "its", "it", "is", "still", "extreme", "awful", "horrible", "constant", "this", "some", "a",
     "an", "the", "also", "urgent", "emergency", "omg", "new", "keep", "keeps", "think",
     "maybe", "accidentally", "accidently", "massive", "there's", "theres", "there",
+    # other findings listed before this one ("sudden loss of balance and slurred words")
+    "loss", "of", "balance", "dizziness", "dizzy", "sweating", "sweaty", "nausea", "vomiting", "with",
+    "fever", "high", "weakness", "numbness", "confusion", "headache", "cough", "coughing", "pale",
+    "cold", "sweat", "shortness", "breath", "faint", "blurry", "vision",
 }  # fmt: skip
 # A clause opening with one of these asks something ("does ...", "what is ...").
 _QUESTION_START = {
@@ -114,6 +118,11 @@ _PAST = re.compile(
     r"after (?:my|his|her|a|the) (?:stroke|heart attack|seizure|overdose))\b"
 )
 _PAST_DATED = re.compile(rf"\b(?:{_DATED_PAST})\b")
+# "how do I help someone having a seizure": how to act, asked in general.
+_HOW_TO = re.compile(
+    r"\b(?:help|handle|treat|recogni[sz]e|spot|support|manage|deal with|respond to|look after)\s+"
+    r"(?:someone|somebody|a person|people|a child|a friend|a patient)\b"
+)
 _VIGNETTE = re.compile(
     r"\b(?:\d+[- ]?(?:year|yr)s?[- ]old|\d+\s?(?:yo|y/o)|presents? with|presenting with|presented with|"
     r"case report|(?:a|an|the|my) patient|scenario|case:|clinical case|exam question|usmle|mcq|nursing school)"
@@ -124,6 +133,8 @@ _WINDOW = 10
 _AFTER = 6
 _POSSESSIVE = {"my", "his", "her", "our"}
 _GENERIC = {"children", "kids"}
+_ANYONE = {"someone", "somebody"}
+_MILD = {"mild", "mildly", "slight", "slightly", "little", "bit", "occasional", "occasionally", "sometimes", "minor"}
 _BARE = ("cant", "dont", "wont", "isnt", "doesnt", "couldnt", "arent", "wasnt", "didnt", "hasnt", "havent",
          "wouldnt", "shouldnt", "hadnt")  # fmt: skip
 
@@ -163,27 +174,36 @@ def _experienced(clause: str, match: re.Match[str], *, vignette: bool) -> bool:
     clause that says it is happening now.
     """
     persons = _FIRST_PERSON if vignette else _PERSON
-    if any(w in persons for w in _WORD.findall(match.group(0))):
+    if any(_is_person(w, persons) for w in _WORD.findall(match.group(0))):
         return True
     all_before = _WORD.findall(clause[: match.start()])
+    clause_words = _WORD.findall(clause)
+    asking = clause_words[0] in _QUESTION_START
+    if asking and _HOW_TO.search(clause):
+        return False
     words = all_before[-_WINDOW:]
     for i in range(len(words) - 1, -1, -1):
         if words[i] in _GENERIC and (i == 0 or words[i - 1] not in _POSSESSIVE):
             continue  # "how many children are poisoned": people in general
-        if words[i] in persons:
+        if asking and words[i] in _ANYONE:
+            continue  # "how do I help someone having a seizure"
+        if _is_person(words[i], persons):
             return not any(w in _INFO for w in words[i + 1 :])
     if vignette:
         return False
-    clause_words = _WORD.findall(clause)
     if any(w in _INFO for w in clause_words):
         return False
-    if clause_words[0] not in _QUESTION_START:
+    if not asking:
         if all(w in _LEAD_IN for w in all_before):
             return True
         after = _WORD.findall(clause[match.end() :])[:_AFTER]
         if any(w in _POSSESSIVE for w in after):  # "blood pouring from a wound on my leg"
             return True
     return bool(_NOW.search(clause))
+
+
+def _is_person(word: str, persons: set[str]) -> bool:
+    return word in persons or word.removesuffix("'s") in persons  # "mum's face"
 
 
 def _hypothetical(before: str, clause: str) -> bool:
@@ -204,6 +224,10 @@ def _counts(category: Category, clause: str, match: re.Match[str]) -> bool:
         return False
     if category.safety_first:
         return not _PAST_DATED.search(clause)
+    if category.name != "overdose":
+        near = _WORD.findall(before)[-3:] + _WORD.findall(clause[match.end() :])[:4]
+        if any(w in _MILD for w in near):
+            return False  # "my chest hurts a little when I cough"
     return not (_hypothetical(before, clause) or _PAST.search(clause))
 
 

@@ -50,7 +50,9 @@ def _rx(*parts: str) -> tuple[re.Pattern[str], ...]:
 # Medicines: generic nouns, a few common names, and drug-name endings (statin, olol, pril ...).
 _MED_NOUN = (
     r"(?:pills?|tablets?|tabs|capsules?|caps|meds|medicines?|medications?|drugs|doses|pill ?box|"
-    r"painkillers?|sleeping (?:pills|tablets)|antidepressants?|opioids?|benzos?|cough syrup|syrup)"
+    r"painkillers?|sleeping (?:pills|tablets)|antidepressants?|opioids?|benzos?|cough syrup|syrup|"
+    r"antihistamines?|antibiotics?|(?:blood )?thinners?|laxatives?|sedatives?|tranquilli?[sz]ers?|"
+    r"muscle relaxants?|diet pills|cough medicine)"
 )
 _MED_NAME = (
     r"(?:xanax|valium|ativan|klonopin|tylenol|panadol|advil|motrin|aleve|aspirin|ibuprofen|"
@@ -73,7 +75,8 @@ POISON = (
     r"e-liquid|nicotine|fentanyl patch|magnets|(?:wild )?mushrooms|hand sanitizer|"
     r"nail polish remover|gasoline|petrol|lighter fluid|mouthwash|essential oils?|iron|"
     r"(?:rat |mouse |slug |ant )?(?:bait|pellets)|\w+ cleaner|(?:dishwasher|washing[- ]up|cleaning) "
-    r"(?:liquid|fluid|spray|soap))"
+    r"(?:liquid|fluid|spray|soap)|(?:poisonous|toxic|unknown|wild) (?:\w+ )?(?:plants?|berries|leaves|"
+    r"mushrooms?|substance|liquid|chemicals?)|berries from (?:the|a) (?:\w+ )?plant)"
 )
 _NUM = (
     r"(?:[5-9]|[1-9]\d{1,2}|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
@@ -106,7 +109,10 @@ BREATHING = (
     r"\b(?:can't|cannot|struggling to|hard to|trouble|difficulty)\s+swallow(?:ing)?\s+(?:and|or)\s+breath\w*\b",
     r"\bbreathing (?:is |feels |gets |got )?(?:very |really |so |extremely )?(?:hard|difficult|laboured|labored)\b",
     r"\b(?:severe|severely|very|extremely|really|suddenly)\s+short(?:ness)?\s+of\s+breath\b",
-    r"\bshort(?:ness)? of breath (?:at rest|while resting|and getting worse|getting worse)\b",
+    r"\bshort(?:ness)? of breath (?:at rest|while resting)\b",
+    r"\bshort(?:ness)? of breath\b[^.]{0,20}\bgetting worse\b",
+    r"\bbreathing (?:funny|weird|strange|noisy|oddly)\b",
+    r"\bgrunting\b",
     r"\bbreathless at rest\b",
     r"\bgasping\b",
     r"\bchoking\b",
@@ -153,11 +159,12 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bsuicid(?:e|al)\b",
             r"\bwant(?:s|ed)? to die\b",
             r"\bwanna die\b",
-            r"\bdon't want to (?:live|be alive|wake up)\b",
+            r"\bdon't want to (?:live|be alive|wake up|exist|be here)\b",
+            r"\b(?:thinking (?:of|about)|considering|going to|want to|wanna) end(?:ing)? it\b",
+            r"\bfeel(?:s|ing)? like dying\b",
+            r"\bdone with (?:life|living|everything|it all)\b",
             r"\bnever wake up\b",
             r"\b(?:take|need|take it) to (?:die|not wake up|never wake up)\b",
-            r"\b(?:no|don't see (?:the|any)|what's the) (?:reason|point) (?:to|in|of) (?:live|living|go on|going on|"
-            r"being alive)\b",
             r"\bdisappear forever\b",
             r"\bjump (?:off|from|in front of) (?:a|the) (?:bridge|building|roof|train|cliff|car)\b",
             r"\b(?:goodbye|suicide) (?:letter|note|message)\b",
@@ -174,6 +181,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:nobody|no one|no-one) (?:would|will) (?:miss|notice|care about) (?:me|if i)\b",
             r"\b(?:isn't|is not|not|no longer) worth living\b",
             r"\bcan't go on\b",
+            r"\b(?:no|don't see (?:the|any)|what's the|whats the) (?:reason|point) (?:to|in|of) (?:live|living|"
+            r"go on|going on|being alive)\b",
             r"\b(?:painless|easiest|quickest|best) way to (?:die|kill (?:myself|yourself)|end (?:it|my life))\b",
             r"\btonight is the night\b",
             r"\bkms\b",
@@ -238,8 +247,8 @@ CATEGORIES: tuple[Category, ...] = (
         "Chest pain or pressure can be a sign of a heart attack.",
         _rx(
             r"\bchest\s+(?:pain|pains|pressure|tightness|discomfort)\b",
-            r"\b(?:pains?|pressure|tightness|squeezing|heaviness)\s+in\s+(?:the\s+)?(?:middle of\s+)?"
-            r"(?:(?:my|his|her|their|the)\s+)?chest\b",
+            r"\b(?:pains?|pressure|tightness|squeezing|heaviness|weight|hurts?|hurting)\s+(?:in|on|across)\s+"
+            r"(?:the\s+)?(?:middle of\s+)?(?:(?:my|his|her|their|the)\s+)?chest\b",
             r"\bchest\s+(?:is |feels |feel )?(?:hurting|hurts|hurt|tight|heavy|crushing|burning)\b",
             r"\bchest\s+(?:started|starts|began)\s+(?:hurting|to hurt|aching)\b",
             r"\bheart\s+(?:hurts|is hurting|aches)\b",
@@ -259,7 +268,7 @@ CATEGORIES: tuple[Category, ...] = (
         "stroke",
         "These can be signs of a stroke, and every minute counts.",
         _rx(
-            r"\bface\s+(?:is |was |has |has been |started |keeps |looks )?(?:all |kind of |sort of |really )?"
+            r"\bface\s+(?:is |was |has |has been |has gone |gone |went |is going |started |keeps |looks )?(?:all |kind of |sort of |really )?"
             r"(?:drooping|droopy|droops|droop|sagging|numb|lopsided|dropped|falling|fallen|crooked)\b",
             r"\bside of (?:(?:my|his|her|their|the)\s+)?face\s+(?:is\s+|has\s+|looks\s+)?"
             r"(?:dropped|falling|fallen|drooping|droopy|numb|sagging)\b",
@@ -272,7 +281,12 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:can't|cannot|unable to) (?:lift|raise|move|feel|use) (?:(?:my|his|her|their|one|both|either)\s+)?"
             r"(?:(?:left|right)\s+)?(?:arm|leg|hand|side|foot)s?\b",
             r"\bcan't smile (?:properly|right|straight|evenly)\b",
-            r"\bone side (?:of (?:his|her|my|the) (?:face|mouth|body) )?(?:won't|doesn't|isn't|is not|can't) (?:go up|move|work)\b",
+            r"\bone side (?:of (?:his|her|my|the) (?:face|mouth|body) )?(?:won't|doesn't|isn't|is not|can't) "
+            r"(?:go up|move|moving|work|working)\b",
+            r"\bsudden(?:ly)?\s+(?:\w+\s+){0,2}?(?:weakness|numbness|weak|numb)\b",
+            r"\b(?:confused|confusion|weak|numb)\b[^.]{0,20}\ball of a sudden\b",
+            r"\ball of a sudden\b[^.]{0,30}\b(?:confused|weak|numb|can't (?:speak|talk|see|walk))\b",
+            r"\b(?:can't|cannot|unable to) (?:say|form|find|get out) (?:any |the |her |his |my )?words\b",
             r"\b(?:can't|cannot|unable to) understand (?:what|anything|people|us|me|words)\b",
             r"\b(?:arm|hand|leg) (?:is |feels |went |suddenly )?clumsy\b",
             r"\bthink (?:i|he|she|my \w+)(?:'s| is| has| had| may have| might have)? (?:had |having )?a stroke\b",
@@ -341,7 +355,13 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:took|taken|given)\s+(?:two|2|three|3)\s+doses\s+by\s+mistake\b",
             r"\b(?:took|taken|given|gave|had|injected)\s+(?:my|his|her|their|the)\s+(?:\w+\s+){0,3}?"
             r"(?:twice|two times|three times|2 times|3 times)\b",
-            rf"\b(?:took|taken|swallowed|ate|had)\s+(?:\w+\s+){{0,3}}?\w+'s\s+{_MED_NOUN}",
+            rf"\b(?:took|taken|swallowed|ate|had)\s+(?:\w+\s+){{0,3}}?\w+'s\s+(?:\w+\s+){{0,2}}?{_MED_NOUN}",
+            r"\b(?:took|taken|had|used|swallowed|injected|given|gave)\s+(?:\S+\s+){0,3}?(?:way |far |a lot |much )?"
+            r"more\b[^.]{0,30}\bthan (?:\w+ )?(?:should|prescribed|supposed|allowed|recommended)",
+            r"\b(?:took|taken|given|gave|had|injected)\s+(?:\w+\s+){0,6}?instead of (?:one|1|a single|the usual|"
+            r"the normal)\b(?!\s+of)",
+            r"\b(?:spiked|drugged) (?:my|his|her|their|our) drinks?\b",
+            r"\b(?:was|were|got|been|being) drugged\b",
             rf"\b{_MED_NOUN} of (?:my|his|her|their) (?:father|mother|husband|wife|dad|mom|mum|grandfather|grandmother)\b",
             r"\b(?:gave|given|took|taken|had)\s+(?:\S+\s+){0,3}?(?:the )?wrong (?:medicine|medication|pills?|"
             r"tablets?|meds|dose|drug|syrup)\b",
@@ -363,7 +383,9 @@ CATEGORIES: tuple[Category, ...] = (
         "bleeding",
         "Heavy bleeding that will not stop needs urgent care. Press firmly on the wound while you wait.",
         _rx(
-            r"\b(?:severe|heavy|heavily|uncontrolled|profuse|lots of|a lot of)\s+bleeding\b",
+            r"\b(?:severe|heavy|heavily|uncontrolled|profuse|lots of|a lot of)\s+(?:\w+\s+)?bleeding\b",
+            r"\bdeep\b[^.]{0,15}\bbleeding\b",
+            r"\bdeep (?:cut|wound|gash|laceration)\b",
             r"\bbleeding\s+(?:really |very |so )?(?:heavily|badly|bad|a lot|profusely|non-?stop|so much)\b",
             r"\bblood (?:keeps|is still|won't stop|has been) (?:coming|pouring|running|dripping)\b",
             r"\b(?:massive|huge|heavy|bad|severe|big) nose ?bleed\b",
@@ -375,10 +397,10 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bkeeps? bleeding\b",
             r"\b(?:bleeding|soaking) through\b",
             r"\bsoaking (?:a |the |my )?(?:pads?|towels?|tampons?)\b",
-            r"\b(?:vomit\w*|throwing up|threw up|coughing up|coughed up|spitting up|puking|puked)\s+(?:up\s+)?"
+            r"\b(?:vomit\w*|throwing up|threw up|coughing|coughed|spitting|spat|puking|puked)\s+(?:up\s+)?"
             r"(?:\w+\s+){0,4}?blood\b",
             r"\b(?:vomit\w*|throwing up|threw up|sick)\b[^.]{0,30}\bcoffee grounds?\b",
-            r"\bblood in (?:my|his|her|the) (?:vomit|sick)\b",
+            r"\bblood in (?:(?:my|his|her|the) )?(?:vomit|sick)\b",
             r"\b(?:peeing|urinating) blood\b",
             r"\b(?:a lot of|lots of|so much) (?:bright red )?blood\b",
             r"\bblood\s+(?:is\s+)?(?:gushing|pouring|spurting|squirting|everywhere)\b",
