@@ -5,6 +5,7 @@ from __future__ import annotations
 from medref.monograph.identity import codes, drug_class
 from medref.monograph.names import DrugMatch
 from medref.retrieve.lexicon import Concept, Lexicon
+from medref.retrieve.salts import CURATED_SOURCE
 
 # a concept as the full build writes it (ids as in DrugBank and MeSH)
 SILDENAFIL = Concept(
@@ -46,6 +47,19 @@ def test_an_own_descriptor_class_is_not_called_a_salt_form() -> None:
     d = drug_class(_match(HALOPERIDOL), lx)
     assert d.quotes[0].source and "D006220" in d.quotes[0].source and "salt form" not in d.quotes[0].source
     assert not any("salt form" in q.text for q in codes(_match(HALOPERIDOL), None, lx, None).quotes)
+
+
+def test_a_curated_class_is_not_called_mesh() -> None:
+    c = Concept(
+        id="DB06681",
+        kind="drug",
+        preferred="Belatacept",
+        drugbank_id="DB06681",
+        classes=("Immunosuppressive Agents",),
+        class_sources=(CURATED_SOURCE,),
+    )
+    d = drug_class(_match(c), Lexicon([c], source="built"))
+    assert d.quotes[0].source and "curated" in d.quotes[0].source and "MeSH" not in d.quotes[0].source
 
 
 def test_no_class_says_where_it_looked() -> None:

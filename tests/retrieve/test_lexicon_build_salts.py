@@ -13,7 +13,7 @@ import pytest
 from medref.retrieve.lexicon import Concept, Lexicon
 from medref.retrieve.lexicon_build import build_default, build_lexicon
 from medref.retrieve.lexnorm import norm_key
-from medref.retrieve.salts import salt_base, salt_links
+from medref.retrieve.salts import CURATED_SOURCE, salt_base, salt_links
 
 DRUGBANK = """DrugBank ID,Accession Numbers,Common name,CAS,UNII,Synonyms,Standard InChI Key
 DB00203,APRD00556,Sildenafil,139755-83-2,3M7OB98Y7H,Sildenafil | Sildenafilo,
@@ -168,4 +168,5 @@ def test_full_build_links_real_salts(shared_data: Path, tmp_path: Path) -> None:
         own = {norm_key(n) for n in c.names()}
         for src in c.class_sources:
             ui, _, name = src.partition(" ")
-            assert ui == c.mesh_id or salt_base(name) in own, (c.preferred, src)
+            assert src == CURATED_SOURCE or ui == c.mesh_id or salt_base(name) in own, (c.preferred, src)
+    assert belatacept.class_sources == (CURATED_SOURCE,) * len(belatacept.classes)  # hand-picked, not MeSH

@@ -23,6 +23,7 @@ from medref.monograph.evidence import Draft, Quote, structured
 from medref.monograph.label import LabelView
 from medref.monograph.names import DrugMatch, fold
 from medref.retrieve.lexicon import Concept, Lexicon
+from medref.retrieve.salts import CURATED_SOURCE
 
 MAX_SYNONYMS = 20
 
@@ -144,6 +145,9 @@ def codes(
 def class_source(lexicon: Lexicon, c: Concept, descriptor: str) -> str:
     """Where one class of ``c`` comes from: the MeSH descriptor listing it ("UI Name"), else the lexicon."""
     ui, _, name = descriptor.partition(" ")
+    if descriptor == CURATED_SOURCE:
+        ident = c.drugbank_id or c.mesh_id or c.id
+        return f"medref curated lexicon: classes of {c.preferred} ({ident})"
     if not ui or lexicon.is_builtin:
         return mesh_source(lexicon, c)
     drug = f"{c.preferred}, DrugBank {c.drugbank_id}" if c.drugbank_id else c.preferred

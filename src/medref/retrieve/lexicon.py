@@ -70,7 +70,7 @@ class Concept:
     members: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
     curated: tuple[str, ...] = field(default=(), compare=False, repr=False)  # hand-checked forms
-    # per class, the MeSH descriptor that lists it ("D000068677 Sildenafil Citrate"; "" = curated)
+    # per class, the MeSH descriptor that lists it ("D000068677 Sildenafil Citrate"), or "curated"
     class_sources: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property

@@ -42,7 +42,7 @@ from typing import IO
 
 from medref.errors import InputError, ParseError
 from medref.retrieve.lexicon import Concept, Kind, LexiconStats, norm_key, write_concepts
-from medref.retrieve.salts import salt_links
+from medref.retrieve.salts import CURATED_SOURCE, salt_links
 
 MAX_SYNONYM_CHARS = 60
 CURATED, PREFERRED, DRUGBANK, MESH = 0, 1, 2, 3  # claim priority of a surface form, best first
@@ -96,7 +96,7 @@ class _Draft:
     surfaces: dict[str, int] = field(default_factory=dict)  # surface form -> priority
     drugbank_id: str | None = None
     mesh_id: str | None = None
-    classes: list[tuple[str, str]] = field(default_factory=list)  # (class, "UI descriptor name" or "")
+    classes: list[tuple[str, str]] = field(default_factory=list)  # (class, "UI descriptor name" or CURATED)
     trees: list[str] = field(default_factory=list)
     unii: str | None = None
     cas: str | None = None
@@ -454,8 +454,7 @@ def _merge_curated(
         target.add(s, CURATED)
     target.mesh_id = target.mesh_id or c.mesh_id
     target.drugbank_id = target.drugbank_id or c.drugbank_id
-    sources = c.class_sources if len(c.class_sources) == len(c.classes) else ("",) * len(c.classes)
-    target.classes.extend(zip(c.classes, sources, strict=True))
+    target.classes.extend((cls, CURATED_SOURCE) for cls in c.classes)
     target.trees.extend(c.tree_numbers)
     target.is_class = target.is_class or c.is_class
     target.members.extend(c.members)

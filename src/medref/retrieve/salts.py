@@ -40,6 +40,7 @@ SALT_WORDS = frozenset(
     """.split()
 )
 INORGANIC = "D01"
+CURATED_SOURCE = "curated"  # ``Concept.class_sources`` entry of a class from the curated built-in lexicon
 
 
 def salt_base(name: str) -> str | None:
