@@ -61,6 +61,9 @@ def assert_cited(d: LabelDiff, store: Store) -> None:
                 assert "".join(piece for piece, _ in span.pieces()) == span.text
                 gaps = [span.text[e:s] for (_, e), (s, _) in zip(span.marks, span.marks[1:], strict=False)]
                 assert all(g.strip() for g in gaps)  # neighbouring changed words form one run
+                if span.kind == "row" and c.passage_id in d.tables:  # the whole table, to read the row in
+                    assert span.row is not None
+                    assert " | ".join(d.tables[c.passage_id][span.row]).strip() == span.text
 
 
 def changed_lines(old: Path, new: Path) -> list[tuple[str, str]]:
@@ -98,6 +101,8 @@ def test_demo_dosing_change_is_a_changed_dosage_section_cited_on_both_sides(demo
     added_words = " ".join(a.text[s:e] for h in hunks for a in h.added for s, e in a.marks)
     assert "10 percent" in added_words and "plus or minus 3 days" in added_words
     assert {r.document.spl_version for r in d.references} == {1, 2}
+    rows = [x for h in hunks for x in h.removed + h.added if x.kind == "row"]
+    assert rows and {x.citation.passage_id for x in rows} == set(d.tables)
 
 
 def test_explicit_versions_by_set_id_and_the_reverse_direction(demo_store: Store) -> None:

@@ -55,6 +55,9 @@ def test_page_shows_the_dosing_change_with_both_versions_cited(demo: tuple[TestC
         assert v.date is not None and v.date.isoformat() in html
     assert f"{d.unchanged_sections} sections read the same" in html
     assert 'id="ref-1"' in html and "superseded version" in html
+    for version in (1, 2):  # the changed table row can be read in its whole table
+        assert f"The whole table in version {version}" in html
+    assert html.count('class="changed-row"') == 2
 
 
 def test_json_twin_is_the_same_data(demo: tuple[TestClient, Store]) -> None:

@@ -68,6 +68,7 @@ class DiffSpan(_Model):
     marks: list[tuple[int, int]] = Field(
         default_factory=list, description="offsets into text of the words that differ from the other side"
     )
+    row: int | None = Field(default=None, description="a table row's index in LabelDiff.tables[passage_id]")
 
     def pieces(self) -> list[tuple[str, bool]]:
         """The text cut into (piece, differs) runs, for display."""
@@ -124,10 +125,21 @@ class LabelDiff(_Model):
     identical: bool = False
     summary: str = ""
     references: list[Reference] = Field(default_factory=list)
+    tables: dict[str, list[list[str]]] = Field(
+        default_factory=dict, description="the whole tables of the changed table rows, by passage id"
+    )
     notes: list[str] = Field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for s in self.sections if s.status == status)
+
+    def tables_for(self, spans: list[DiffSpan]) -> list[tuple[str, set[int]]]:
+        """The stored tables the rows among ``spans`` come from (passage ids, in order), with those rows."""
+        out: dict[str, set[int]] = {}
+        for s in spans:
+            if s.row is not None and s.citation.passage_id in self.tables:
+                out.setdefault(s.citation.passage_id, set()).add(s.row)
+        return list(out.items())
 
 
 # ------------------------------------------------------------------ sentences
@@ -155,8 +167,11 @@ def _span(piece: _Piece, doc: Document, number: int, *, whole: bool = False) -> 
     pid = piece.passage.id or f"{doc.uid}#{piece.passage.ordinal}"
     cite = Citation(number=number, doc_uid=doc.uid, passage_id=pid, start=piece.start, end=piece.end)
     kind = "passage" if whole else "row" if piece.passage.kind == "table" else "sentence"
+    row = piece.passage.text.count("\n", 0, piece.start) if kind == "row" else None
     version = int(doc.spl_version or 0)
-    return DiffSpan(text=piece.text, version=version, kind=kind, section=piece.passage.section, citation=cite)
+    return DiffSpan(
+        text=piece.text, version=version, kind=kind, section=piece.passage.section, citation=cite, row=row
+    )
 
 
 def _whole(p: Passage, doc: Document, number: int) -> DiffSpan:
@@ -337,8 +352,27 @@ def label_diff(
         identical=not sections,
         summary=_summary(sections, unchanged, a, b),
         references=[_reference(FROM_REF, old_doc, sections), _reference(TO_REF, new_doc, sections)],
+        tables=_tables(sections, old_doc, new_doc),
         notes=notes,
     )
+
+
+def _tables(sections: list[SectionDiff], *docs: Document) -> dict[str, list[list[str]]]:
+    """The stored tables of the changed rows (only where the table has one row per text line)."""
+    passages = {p.id: p for d in docs for p in d.passages if p.kind == "table" and p.table}
+    out: dict[str, list[list[str]]] = {}
+    for s in sections:
+        for h in s.hunks:
+            for span in (*h.removed, *h.added):
+                p = passages.get(span.citation.passage_id)
+                if (
+                    span.row is not None
+                    and p is not None
+                    and p.table
+                    and len(p.table) == p.text.count("\n") + 1
+                ):
+                    out[span.citation.passage_id] = p.table
+    return out
 
 
 def _drug_name(doc: Document) -> str:
