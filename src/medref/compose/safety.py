@@ -58,7 +58,7 @@ _PERSON = {
 _FIRST_PERSON = {"i", "i'm", "im", "i've", "i'd", "i'll", "me", "my", "myself", "mine", "we", "we're", "our"}
 _INFO = {
     "risk", "risks", "chance", "chances", "odds", "likelihood", "incidence", "rate", "rates",
-    "cause", "causes", "caused", "causing", "associated", "linked", "side", "effect", "effects",
+    "cause", "causes", "caused", "causing", "associated", "linked", "effect", "effects",
     "common", "often", "frequency", "frequent", "prevent", "prevents", "prevention", "signs",
     "symptoms", "symptom", "warning", "history", "reduce", "lower", "increase", "increases",
     "antidote", "exam", "question",
@@ -80,7 +80,8 @@ _LEAD_IN = {
     # other findings listed before this one ("sudden loss of balance and slurred words")
     "loss", "of", "balance", "dizziness", "dizzy", "sweating", "sweaty", "nausea", "vomiting", "with",
     "fever", "high", "weakness", "numbness", "confusion", "headache", "cough", "coughing", "pale",
-    "cold", "sweat", "shortness", "breath", "faint", "blurry", "vision",
+    "cold", "sweat", "shortness", "breath", "faint", "blurry", "vision", "left", "right", "side",
+    "sided", "central", "middle",
 }  # fmt: skip
 # A clause opening with one of these asks something ("does ...", "what is ...").
 _QUESTION_START = {
@@ -123,8 +124,12 @@ _HOW_TO = re.compile(
     r"\b(?:help|handle|treat|recogni[sz]e|spot|support|manage|deal with|respond to|look after)\s+"
     r"(?:someone|somebody|a person|people|a child|a friend|a patient)\b"
 )
+_RECURRING = re.compile(r"\W*(?:\w+\W+){0,2}?(?:when|whenever|every time|each time)\s+(?:i|he|she|you|we|they)\b")
+_ONSET = re.compile(r"\b(?:sudden|suddenly|started|starting|now|since|ago|all of a sudden)\b")
+_COMPARISON = re.compile(r"\b(?:heartburn|indigestion|reflux|acid|gas|wind|anxiety)\b[^.]{0,25}\blike\s*$")
 _VIGNETTE = re.compile(
-    r"\b(?:\d+[- ]?(?:year|yr)s?[- ]old|\d+\s?(?:yo|y/o)|presents? with|presenting with|presented with|"
+    r"\b(?:(?:a|an|the)\s+\d+[- ]?(?:year|yr|month)s?[- ]old|\d+[- ]?(?:year|yr)s?[- ]old (?:man|woman|male|female|"
+    r"patient|boy|girl|lady)|\d+\s?(?:yo|y/o) (?:man|woman|male|female|patient|boy|girl)|presents? with|presenting with|presented with|"
     r"case report|(?:a|an|the|my) patient|scenario|case:|clinical case|exam question|usmle|mcq|nursing school)"
 )
 _CLAUSE_SPLIT = re.compile(r"[.!?;\n]+|\bbut\b|\bhowever\b|\balthough\b")
@@ -161,6 +166,8 @@ def _negated(before: str) -> bool:
             if any(w in _NEGATION_OTHER for w in words[i + 1 : i + 3]) or words[i + 1 : i + 2] in _CORRECTION:
                 continue
             rest = words[i + 1 :]
+            if "and" in rest:
+                continue  # "can't walk and his speech is strange": a new finding
             if len(rest) <= 3 or "or" in rest or "nor" in rest:
                 return True
     return False
@@ -225,9 +232,14 @@ def _counts(category: Category, clause: str, match: re.Match[str]) -> bool:
     if category.safety_first:
         return not _PAST_DATED.search(clause)
     if category.name != "overdose":
-        near = _WORD.findall(before)[-3:] + _WORD.findall(clause[match.end() :])[:4]
+        after = clause[match.end() :]
+        near = _WORD.findall(before)[-3:] + _WORD.findall(after)[:4]
         if any(w in _MILD for w in near):
             return False  # "my chest hurts a little when I cough"
+        if _RECURRING.match(after) and not _ONSET.search(clause):
+            return False  # "my arm feels numb when I sleep on it"
+        if _COMPARISON.search(before):
+            return False  # "heartburn that feels like chest pain"
     return not (_hypothetical(before, clause) or _PAST.search(clause))
 
 

@@ -68,8 +68,8 @@ _MED_NAME = (
 MED = rf"(?:{_MED_NOUN}|{_MED_NAME}|vitamins|gummies|supplements)"
 _CHILD_MED = rf"(?:{_MED_NOUN}|{_MED_NAME}|medicine cabinet)"
 POISON = (
-    r"(?:bleach|antifreeze|detergent|laundry (?:pods?|capsules?|detergent)|pods|dishwasher "
-    r"(?:tablets?|pods?)|(?:button |coin |lithium )?(?:batter(?:y|ies)|cell)|rat poison|"
+    r"(?:bleach|antifreeze|detergent|laundry (?:pods?|capsules?|detergent)|(?:tide |detergent )?pods?|"
+    r"dishwasher (?:tablets?|pods?)|(?:button |coin |lithium )?(?:batter(?:y|ies)|cell)|rat poison|"
     r"weed ?killer|pesticides?|insecticides?|lamp oil|kerosene|paraffin|methanol|drain cleaner|"
     r"oven cleaner|toilet cleaner|cleaning products?|(?:e-?cig|vape|vaping) (?:liquid|juice)|"
     r"e-liquid|nicotine|fentanyl patch|magnets|(?:wild )?mushrooms|hand sanitizer|"
@@ -93,10 +93,13 @@ _BULK = (
     r"a bunch|bunch|a handful|handfuls|lots|a lot|loads|a load|several|many|a strip|a sleeve|a box|"
     r"a bottle|the bottle|a pack|the rest|half (?:a|the|my|his|her) (?:bottle|pack|box))"
 )
-_INGEST = r"(?:swallowed|swallow|ate|eaten|eat|drank|drunk|drinking|chewed|bit into|sucked on|licked|ingested)"
+_INGEST = (
+    r"(?:swall?ow(?:ed|s)?|swoll?owed|swallo?wd|ate|eaten|eats?|eated|drank|drunk|drinks?|drinking|chewed|"
+    r"bit into|sucked on|licked|ingested)"
+)
 _PERSON_WORD = r"(?:my|his|her|their|the|one|a)"
 _CHILD = (
-    r"(?:baby|toddler|child|kid|kids|children|twins|boy|girl|son|daughter|grandson|granddaughter|nephew|"
+    r"(?:baby|toddler|child|kid|kids|children|twins|boy|girl|son|daughter|grandson|grand?daughter|nephew|"
     r"niece|infant|little one|"
     r"little boy|little girl|\d+\s?(?:yo|y/o|yr|years?|months?|mo)(?:[- ]old)?)"
 )
@@ -115,7 +118,7 @@ BREATHING = (
     r"\bgrunting\b",
     r"\bbreathless at rest\b",
     r"\bgasping\b",
-    r"\bchoking\b",
+    r"\bchoking\b(?! on (?:all |the |so much |my )*(?:information|info|data|work|paperwork|bills|news|words))",
     r"\bsuffocating\b",
     r"\b(?:lips|face|skin) (?:are |is |look |looks )?(?:turning )?(?:blue|dusky|grey|gray)\b",
     r"\b(?:can't|cannot|couldn't) get (?:enough )?(?:air|oxygen)\b",
@@ -141,6 +144,11 @@ _ANAPHYLAXIS_LEAD = (
 )
 _EPINEPHRINE = "Use an epinephrine (adrenaline) auto-injector if one has been prescribed."
 
+_OVERDOSE_LEAD = (
+    "Taking too much of a medicine, or swallowing something poisonous, can be dangerous even before "
+    "symptoms start."
+)
+
 # Highest priority first: the first category with a finding wins.
 CATEGORIES: tuple[Category, ...] = (
     Category(
@@ -162,6 +170,13 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bdon't want to (?:live|be alive|wake up|exist|be here)\b",
             r"\b(?:thinking (?:of|about)|considering|going to|want to|wanna) end(?:ing)? it\b",
             r"\bfeel(?:s|ing)? like dying\b",
+            r"\b(?:pills|tablets|meds)\b[^.]{0,30}\bend it\b",
+            r"\b(?:going to|gonna|will|plan to|planning to|want to) (?:take|swallow) (?:all|every one of|the whole|a whole|"
+            r"an entire) (?:\w+ )?(?:of )?(?:my |his |her )?(?:pills|tablets|meds|bottle)\b",
+            r"\b(?:i|he|she) (?:should|must|deserve to|need to) (?:just )?(?:die|be dead)\b",
+            r"\bwish (?:i|he|she) (?:was|were) dead\b",
+            r"\b(?:cut|slit|slash|slashed) (?:my|his|her|their) (?:own )?wrists?\b(?![^.]{0,30}\b(?:by accident|accidentally)\b)",
+            r"\bwant to end (?:it|everything|it all)\b",
             r"\bdone with (?:life|living|everything|it all)\b",
             r"\bnever wake up\b",
             r"\b(?:take|need|take it) to (?:die|not wake up|never wake up)\b",
@@ -185,6 +200,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"go on|going on|being alive)\b",
             r"\b(?:painless|easiest|quickest|best) way to (?:die|kill (?:myself|yourself)|end (?:it|my life))\b",
             r"\btonight is the night\b",
+            r"\blife is (?:pointless|meaningless|hopeless)\b",
             r"\bkms\b",
         ),
     ),
@@ -207,6 +223,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bcan't (?:bring|get) (?:him|her|them) (?:round|around|to)\b",
             r"\bwon't come (?:round|around|to)\b",
             r"\bout cold\b",
+            r"\b(?:isn't|is not|not|hasn't|has not) (?:awake|woken|come round|come to)\b",
             r"\b(?:won't|doesn't|does not|isn't|not|will not) (?:respond(?:ing)?|answer(?:ing)? (?:me|us))\b"
             r"(?! to (?:the |any |my )?(?:treatment|medicine|medication|meds|drugs?|therapy|antibiotics?))",
         ),
@@ -221,7 +238,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:\w+ and )?(?:swelling|swollen|closing|tight|tightening|thick|narrow|narrowing|constricting)\b",
             r"\bswollen throat\b",
             r"\bswelling of (?:(?:the|my|his|her)\s+)?(?:(?:face|lips?|eyes)\s+(?:and|or)\s+)?(?:throat|tongue)\b",
-            r"\btongue\s+(?:is |are |feels |got |looks |has |have )?(?:swelling|swollen|huge|big|thick|puffy|enlarged|swelled)\b",
+            r"\btongue\s+(?:and (?:\w+ )?(?:lips?|face|throat|mouth) )?(?:is |are |feels |got |looks |has |have )?(?:swelling|swollen|huge|big|thick|puffy|enlarged|swelled)\b",
             r"\b(?:tongue swelling|swollen tongue)\b",
             r"\b(?:severe|serious|bad)\s+allergic reaction\b",
             r"\b(?:used|gave|give|given|injected)\s+(?:my|his|her|their|an|the)\s+epi-?pen\b",
@@ -247,12 +264,12 @@ CATEGORIES: tuple[Category, ...] = (
         "Chest pain or pressure can be a sign of a heart attack.",
         _rx(
             r"\bchest\s+(?:pain|pains|pressure|tightness|discomfort)\b",
-            r"\b(?:pains?|pressure|tightness|squeezing|heaviness|weight|hurts?|hurting)\s+(?:in|on|across)\s+"
+            r"\b(?:pains?|pressure|tightness|squeezing|heaviness|weight|hurts?|hurting|sensation|feeling)\s+(?:in|on|across)\s+"
             r"(?:the\s+)?(?:middle of\s+)?(?:(?:my|his|her|their|the)\s+)?chest\b",
             r"\bchest\s+(?:is |feels |feel )?(?:hurting|hurts|hurt|tight|heavy|crushing|burning)\b",
             r"\bchest\s+(?:started|starts|began)\s+(?:hurting|to hurt|aching)\b",
             r"\bheart\s+(?:hurts|is hurting|aches)\b",
-            r"\bchest\b(?!\s+muscles?)(?:\s+(?!(?:bit|little|slightly|mildly|sometimes|when)\b)\S+){0,3}?\s+"
+            r"\bchest\b(?!\s+muscles?)(?:\s+(?!(?:bit|little|slightly|mildly|sometimes|when)\b)\S+){0,5}?\s+"
             r"(?:hurts?|hurting|pains?|aching|aches|agony|crushed|crushing|squeezed|squeezing|pressure|tight|"
             r"tightness|heavy|burning|killing me)\b",
             r"\btight chest\b",
@@ -278,8 +295,9 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:arm|leg|hand)\s+(?:suddenly |just )?(?:is |feels |went |go |has gone |gone )?"
             r"(?:suddenly )?(?:weak|numb|limp|dead)\b",
             r"\b(?:weakness|numbness)\s+(?:in|on)\s+(?:my|his|her|their|one)\s+(?:arm|leg|side|hand)\b",
-            r"\b(?:can't|cannot|unable to) (?:lift|raise|move|feel|use) (?:(?:my|his|her|their|one|both|either)\s+)?"
+            r"\b(?:can't|cannot|unable to) (?:lift|raise|move|feel|use) (?:(?:my|his|her|their|one|both|either|the)\s+)?"
             r"(?:(?:left|right)\s+)?(?:arm|leg|hand|side|foot)s?\b",
+            r"\bsudden(?:ly)? (?:can't|cannot|unable to) (?:walk|stand|see|speak|talk|move)\b",
             r"\bcan't smile (?:properly|right|straight|evenly)\b",
             r"\bone side (?:of (?:his|her|my|the) (?:face|mouth|body) )?(?:won't|doesn't|isn't|is not|can't) "
             r"(?:go up|move|moving|work|working)\b",
@@ -334,8 +352,7 @@ CATEGORIES: tuple[Category, ...] = (
     ),
     Category(
         "overdose",
-        "Taking too much of a medicine, or swallowing something poisonous, can be dangerous even before "
-        "symptoms start.",
+        _OVERDOSE_LEAD,
         _rx(
             r"\boverdos(?:e|ed|ing)\b",
             r"\bod(?:'d|ed|d)?\b",
@@ -355,6 +372,12 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:took|taken|given)\s+(?:two|2|three|3)\s+doses\s+by\s+mistake\b",
             r"\b(?:took|taken|given|gave|had|injected)\s+(?:my|his|her|their|the)\s+(?:\w+\s+){0,3}?"
             r"(?:twice|two times|three times|2 times|3 times)\b",
+            r"\b(?:took|taken|swallowed|ate|drank|downed)\s+(?:\d+|two|three|four|several) (?:bottles|packs|boxes|"
+            r"strips|packets|sheets|blisters)\b",
+            rf"\bafter (?:taking|swallowing|eating|drinking) (?:\S+\s+){{0,2}}?{_BULK}\s+(?:\S+\s+){{0,4}}?{MED}\b",
+            r"\b(?:took|taken|swallowed|had)\s+(?:\S+\s+){0,3}?(?:days?|weeks?)'?s?(?: worth)? of\b[^.]{0,30}\b"
+            r"(?:in one day|in a day|at once|together|today)\b",
+            rf"\b{_MED_NOUN}\s+(?:by mistake|by accident)\b",
             rf"\b(?:took|taken|swallowed|ate|had)\s+(?:\w+\s+){{0,3}}?\w+'s\s+(?:\w+\s+){{0,2}}?{_MED_NOUN}",
             r"\b(?:took|taken|had|used|swallowed|injected|given|gave)\s+(?:\S+\s+){0,3}?(?:way |far |a lot |much )?"
             r"more\b[^.]{0,30}\bthan (?:\w+ )?(?:should|prescribed|supposed|allowed|recommended)",
@@ -372,11 +395,21 @@ CATEGORIES: tuple[Category, ...] = (
             rf"\b{_CHILD}\b(?:\s*\([^)]*\))?\s+(?:\S+\s+){{0,3}}?(?:{_INGEST}|got into|got hold of|found)\s+"
             rf"(?:\S+\s+){{0,5}}?(?:{_CHILD_MED}|{POISON})\b",
             r"\b(?:an |the )?empty (?:pill )?(?:bottle|pack|box|packet|blister(?: pack)?)\b",
-            r"\bwith (?:\d+|some|a few|several) (?:of them |pills |tablets )?missing\b",
             r"\bpoison(?:ed|ing)\b",
         ),
         extra=POISON_LINE,
         evident=_rx(r"\b(?:carbon monoxide|co) (?:alarm|detector)\b"),
+        asking_guard=True,
+    ),
+    Category(
+        "overdose",
+        _OVERDOSE_LEAD,
+        _rx(
+            r"\bwith (?:\d+|some|a few|several) (?:of them |pills |tablets )?missing\b",
+            r"\b(?:some|\d+|a few|several|half) (?:of (?:them|the pills|the tablets) )?(?:are|were|is) (?:gone|missing)\b",
+        ),
+        extra=POISON_LINE,
+        requires=re.compile(rf"\b{MED}|\bpill bottle|\bblister"),
         asking_guard=True,
     ),
     Category(
@@ -403,8 +436,11 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bblood in (?:(?:my|his|her|the) )?(?:vomit|sick)\b",
             r"\b(?:peeing|urinating) blood\b",
             r"\b(?:a lot of|lots of|so much) (?:bright red )?blood\b",
-            r"\bblood\s+(?:is\s+)?(?:gushing|pouring|spurting|squirting|everywhere)\b",
+            r"\bblood\s+(?:is\s+)?(?:gushing|pouring|spurting|squirting|spraying|everywhere)\b",
             r"\b(?:gushing|spurting|pouring out)\b",
+            r"\b(?:ha?emorrhaging|bleeding out)\b",
+            r"\b(?:large|huge|big|massive) amounts? of blood\b",
+            r"\b(?:passing|losing) (?:a lot of |lots of |so much )?blood\b",
         ),
     ),
     Category(
