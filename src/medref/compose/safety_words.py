@@ -1,0 +1,101 @@
+"""The vocabulary of emergency triage: medicines, poisons, amounts, children, breathing findings.
+
+Regular-expression fragments shared by the categories in :mod:`medref.compose.safety_patterns`;
+they run on the normalised question (lower case, straight apostrophes).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Medicines: generic nouns, a few common names, and drug-name endings (statin, olol, pril ...).
+MED_NOUN = (
+    r"(?:pills?|tablets?|tabs|capsules?|caps|meds|medicines?|medications?|drugs|doses|pill ?box|"
+    r"painkillers?|sleeping (?:pills|tablets)|antidepressants?|opioids?|benzos?|cough syrup|syrup|"
+    r"antihistamines?|antibiotics?|(?:blood )?thinners?|laxatives?|sedatives?|tranquilli?[sz]ers?|"
+    r"muscle relaxants?|diet pills|cough medicine)"
+)
+MED_NAME = (
+    r"(?:xanax|valium|ativan|klonopin|tylenol|panadol|advil|motrin|aleve|aspirin|ibuprofen|"
+    r"paracetamol|acetaminophen|benadryl|ambien|zopiclone|adderall|ritalin|lipitor|insulin|heroin|"
+    r"fentanyl|ketamine|cocaine|molly|mdma|ecstasy|oxy|percocet|vicodin|codeine|tramadol|melatonin|"
+    r"lithium|warfarin|coumadin|eliquis|xarelto|digoxin|metformin|clonidine|colchicine|methadone|"
+    r"suboxone|seroquel|prozac|zoloft|lexapro|wellbutrin|gabapentin|lyrica|nyquil|iron|"
+    r"levothyroxine|prednisone|steroids|humira|haloperidol|morphine|naproxen|"
+    r"\w+(?:statin|olol|pril|sartan|dipine|azepam|zolam|codone|morphone|cillin|mycin|floxacin|"
+    r"prazole|triptyline|oxetine|pramine|barbital|profen|xetine|zodone|peridol|apine|idone|"
+    r"etamol|aline|pram|afil))"
+)
+MED = rf"(?:{MED_NOUN}|{MED_NAME}|vitamins|gummies|supplements)"
+CHILD_MED = rf"(?:{MED_NOUN}|{MED_NAME}|medicine cabinet)"
+POISON = (
+    r"(?:bleach|antifreeze|detergent|laundry (?:pods?|capsules?|detergent)|(?:tide |detergent )?pods?|"
+    r"dishwasher (?:tablets?|pods?)|(?:button |coin |lithium )?(?:batter(?:y|ies)|cell)|rat poison|"
+    r"weed ?killer|pesticides?|insecticides?|lamp oil|kerosene|paraffin|methanol|drain cleaner|"
+    r"oven cleaner|toilet cleaner|cleaning products?|(?:e-?cig|vape|vaping) (?:liquid|juice)|"
+    r"e-liquid|nicotine|fentanyl patch|magnets|(?:wild )?mushrooms|hand sanitizer|"
+    r"nail polish remover|gasoline|petrol|lighter fluid|mouthwash|essential oils?|iron|"
+    r"(?:rat |mouse |slug |ant )?(?:bait|pellets)|\w+ cleaner|(?:dishwasher|washing[- ]up|cleaning) "
+    r"(?:liquid|fluid|spray|soap)|(?:poisonous|toxic|unknown|wild) (?:\w+ )?(?:plants?|berries|leaves|"
+    r"mushrooms?|substance|liquid|chemicals?)|berries from (?:the|a) (?:\w+ )?plant)"
+)
+NUM = (
+    r"(?:[5-9]|[1-9]\d{1,2}|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|hundred|a hundred|a dozen|dozens)"
+)
+HEDGE = r"(?:(?:about|around|like|maybe|almost|over|at least|nearly|more than|roughly|up to)\s+)?"
+UNIT = (
+    r"(?:mg|mcg|ml|g|grams?|milligrams?|units?|iu|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|"
+    r"years?|times|am|pm|percent|kg|lbs?|pounds?|steps|miles|km|cups?|glasses|beers|drinks|shots|"
+    r"puffs|sprays|drops|seconds|secs)\b"
+)
+BULK = (
+    r"(?:all|the whole|a whole|an entire|the entire|(?:my|his|her|their) (?:whole|entire)|a full|"
+    r"a bunch|bunch|a handful|handfuls|lots|a lot|loads|a load|several|many|a strip|a sleeve|a box|"
+    r"a bottle|the bottle|a pack|the rest|half (?:a|the|my|his|her) (?:bottle|pack|box))"
+)
+INGEST = (
+    r"(?:swall?ow(?:ed|s)?|swoll?owed|swallo?wd|ate|eaten|eats?|eated|drank|drunk|drinks?|drinking|chewed|"
+    r"bit into|sucked on|licked|ingested)"
+)
+CHILD = (
+    r"(?:baby|toddler|child|kid|kids|children|twins|boy|girl|son|daughter|grandson|grand?daughter|nephew|"
+    r"niece|infant|little one|"
+    r"little boy|little girl|\d+\s?(?:yo|y/o|yr|years?|months?|mo)(?:[- ]old)?)"
+)
+
+BREATHING = (
+    r"\b(?:can't|cannot|can not|couldn't|unable to|struggling to|hard to|difficult to|hardly|barely)\s+"
+    r"(?:breathe|breath|catch (?:my|his|her|a|their) breath|get (?:my|his|her|their) breath)\b",
+    r"\b(?:trouble|difficulty|problems?|hard time|difficult time)\s+breathing\b",
+    r"\b(?:struggling|fighting|gasping) for (?:breath|air)\b",
+    r"\b(?:can't|cannot|struggling to|hard to|trouble|difficulty)\s+swallow(?:ing)?\s+(?:and|or)\s+breath\w*\b",
+    r"\bbreathing (?:is |feels |gets |got )?(?:very |really |so |extremely )?(?:hard|difficult|laboured|labored)\b",
+    r"\b(?:severe|severely|very|extremely|really|suddenly)\s+short(?:ness)?\s+of\s+breath\b",
+    r"\bshort(?:ness)? of breath (?:at rest|while resting)\b",
+    r"\bshort(?:ness)? of breath\b[^.]{0,20}\bgetting worse\b",
+    r"\bbreathing (?:funny|weird|strange|noisy|oddly)\b",
+    r"\bgrunting\b",
+    r"\bbreathless at rest\b",
+    r"\bgasping\b",
+    r"\bchoking\b(?! on (?:all |the |so much |my )*(?:information|info|data|work|paperwork|bills|news|words))",
+    r"\bsuffocating\b",
+    r"\b(?:lips|face|skin) (?:are |is |look |looks )?(?:turning )?(?:blue|dusky|grey|gray)\b",
+    r"\b(?:can't|cannot|couldn't) get (?:enough )?(?:air|oxygen)\b",
+    r"\bbreathing (?:really |very |so )?(?:fast|rapidly|quickly)\b",
+    r"\bribs?\b[^.,]{0,25}\b(?:sucking|pulling|caving) in\b",
+    r"\bgrunting (?:with|on|at) (?:each|every) breath\b",
+    r"\b(?:can|could) barely (?:speak|talk)\b",
+    r"\bcan't finish (?:a |his |her |my )?sentences?\b",
+    r"\b(?:bad|severe|serious|major|big) asthma attack\b",
+    r"\bhaving (?:a|an) (?:\w+ )?asthma attack\b",
+    r"\binhaler (?:isn't|is not|not|doesn't|does not|didn't|did not) (?:helping|working|help|work)\b",
+    r"\b(?:oxygen|o2|sats?|saturation|spo2|pulse ox\w*)\b(?:\s+\w+){0,3}?\s+(?:[4-8]\d|9[01])\b(?!\.\d)",
+)
+SEVERE_REACTION = re.compile(
+    "|".join(BREATHING)
+    + r"|\bthroat\b|\bswallow|\bwheez|\bhives\b|\bdizz|\bfaint|\bvoice\b|\bvomit|\bcough|\bpassing out"
+)
+BLEED_SIGNS = re.compile(
+    r"\b(?:faint\w*|dizz\w*|pale|passing out|passed out|weak|vomit\w*|sick|collapsed?)\b"
+)
