@@ -10,6 +10,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from medref.compose.safety_words import (
+    BLEED_SIGNS,
+    BREATHING,
+    BULK,
+    CHILD,
+    CHILD_MED,
+    HEDGE,
+    INGEST,
+    MED,
+    MED_NOUN,
+    NUM,
+    POISON,
+    SEVERE_REACTION,
+    UNIT,
+)
+
 CALL = (
     "If this is happening now, call your local emergency number (for example 911 in the US, 112 in "
     "Europe, 999 in the UK) or go to the nearest emergency department."
@@ -46,97 +62,6 @@ class Category:
 def _rx(*parts: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in parts)
 
-
-# Medicines: generic nouns, a few common names, and drug-name endings (statin, olol, pril ...).
-_MED_NOUN = (
-    r"(?:pills?|tablets?|tabs|capsules?|caps|meds|medicines?|medications?|drugs|doses|pill ?box|"
-    r"painkillers?|sleeping (?:pills|tablets)|antidepressants?|opioids?|benzos?|cough syrup|syrup|"
-    r"antihistamines?|antibiotics?|(?:blood )?thinners?|laxatives?|sedatives?|tranquilli?[sz]ers?|"
-    r"muscle relaxants?|diet pills|cough medicine)"
-)
-_MED_NAME = (
-    r"(?:xanax|valium|ativan|klonopin|tylenol|panadol|advil|motrin|aleve|aspirin|ibuprofen|"
-    r"paracetamol|acetaminophen|benadryl|ambien|zopiclone|adderall|ritalin|lipitor|insulin|heroin|"
-    r"fentanyl|ketamine|cocaine|molly|mdma|ecstasy|oxy|percocet|vicodin|codeine|tramadol|melatonin|"
-    r"lithium|warfarin|coumadin|eliquis|xarelto|digoxin|metformin|clonidine|colchicine|methadone|"
-    r"suboxone|seroquel|prozac|zoloft|lexapro|wellbutrin|gabapentin|lyrica|nyquil|iron|"
-    r"levothyroxine|prednisone|steroids|humira|haloperidol|morphine|naproxen|"
-    r"\w+(?:statin|olol|pril|sartan|dipine|azepam|zolam|codone|morphone|cillin|mycin|floxacin|"
-    r"prazole|triptyline|oxetine|pramine|barbital|profen|xetine|zodone|peridol|apine|idone|"
-    r"etamol|aline|pram|afil))"
-)
-MED = rf"(?:{_MED_NOUN}|{_MED_NAME}|vitamins|gummies|supplements)"
-_CHILD_MED = rf"(?:{_MED_NOUN}|{_MED_NAME}|medicine cabinet)"
-POISON = (
-    r"(?:bleach|antifreeze|detergent|laundry (?:pods?|capsules?|detergent)|(?:tide |detergent )?pods?|"
-    r"dishwasher (?:tablets?|pods?)|(?:button |coin |lithium )?(?:batter(?:y|ies)|cell)|rat poison|"
-    r"weed ?killer|pesticides?|insecticides?|lamp oil|kerosene|paraffin|methanol|drain cleaner|"
-    r"oven cleaner|toilet cleaner|cleaning products?|(?:e-?cig|vape|vaping) (?:liquid|juice)|"
-    r"e-liquid|nicotine|fentanyl patch|magnets|(?:wild )?mushrooms|hand sanitizer|"
-    r"nail polish remover|gasoline|petrol|lighter fluid|mouthwash|essential oils?|iron|"
-    r"(?:rat |mouse |slug |ant )?(?:bait|pellets)|\w+ cleaner|(?:dishwasher|washing[- ]up|cleaning) "
-    r"(?:liquid|fluid|spray|soap)|(?:poisonous|toxic|unknown|wild) (?:\w+ )?(?:plants?|berries|leaves|"
-    r"mushrooms?|substance|liquid|chemicals?)|berries from (?:the|a) (?:\w+ )?plant)"
-)
-_NUM = (
-    r"(?:[5-9]|[1-9]\d{1,2}|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
-    r"forty|fifty|sixty|seventy|eighty|ninety|hundred|a hundred|a dozen|dozens)"
-)
-_HEDGE = r"(?:(?:about|around|like|maybe|almost|over|at least|nearly|more than|roughly|up to)\s+)?"
-_UNIT = (
-    r"(?:mg|mcg|ml|g|grams?|milligrams?|units?|iu|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|"
-    r"years?|times|am|pm|percent|kg|lbs?|pounds?|steps|miles|km|cups?|glasses|beers|drinks|shots|"
-    r"puffs|sprays|drops|seconds|secs)\b"
-)
-_BULK = (
-    r"(?:all|the whole|a whole|an entire|the entire|(?:my|his|her|their) (?:whole|entire)|a full|"
-    r"a bunch|bunch|a handful|handfuls|lots|a lot|loads|a load|several|many|a strip|a sleeve|a box|"
-    r"a bottle|the bottle|a pack|the rest|half (?:a|the|my|his|her) (?:bottle|pack|box))"
-)
-_INGEST = (
-    r"(?:swall?ow(?:ed|s)?|swoll?owed|swallo?wd|ate|eaten|eats?|eated|drank|drunk|drinks?|drinking|chewed|"
-    r"bit into|sucked on|licked|ingested)"
-)
-_PERSON_WORD = r"(?:my|his|her|their|the|one|a)"
-_CHILD = (
-    r"(?:baby|toddler|child|kid|kids|children|twins|boy|girl|son|daughter|grandson|grand?daughter|nephew|"
-    r"niece|infant|little one|"
-    r"little boy|little girl|\d+\s?(?:yo|y/o|yr|years?|months?|mo)(?:[- ]old)?)"
-)
-
-BREATHING = (
-    r"\b(?:can't|cannot|can not|couldn't|unable to|struggling to|hard to|difficult to|hardly|barely)\s+"
-    r"(?:breathe|breath|catch (?:my|his|her|a|their) breath|get (?:my|his|her|their) breath)\b",
-    r"\b(?:trouble|difficulty|problems?|hard time|difficult time)\s+breathing\b",
-    r"\b(?:struggling|fighting|gasping) for (?:breath|air)\b",
-    r"\b(?:can't|cannot|struggling to|hard to|trouble|difficulty)\s+swallow(?:ing)?\s+(?:and|or)\s+breath\w*\b",
-    r"\bbreathing (?:is |feels |gets |got )?(?:very |really |so |extremely )?(?:hard|difficult|laboured|labored)\b",
-    r"\b(?:severe|severely|very|extremely|really|suddenly)\s+short(?:ness)?\s+of\s+breath\b",
-    r"\bshort(?:ness)? of breath (?:at rest|while resting)\b",
-    r"\bshort(?:ness)? of breath\b[^.]{0,20}\bgetting worse\b",
-    r"\bbreathing (?:funny|weird|strange|noisy|oddly)\b",
-    r"\bgrunting\b",
-    r"\bbreathless at rest\b",
-    r"\bgasping\b",
-    r"\bchoking\b(?! on (?:all |the |so much |my )*(?:information|info|data|work|paperwork|bills|news|words))",
-    r"\bsuffocating\b",
-    r"\b(?:lips|face|skin) (?:are |is |look |looks )?(?:turning )?(?:blue|dusky|grey|gray)\b",
-    r"\b(?:can't|cannot|couldn't) get (?:enough )?(?:air|oxygen)\b",
-    r"\bbreathing (?:really |very |so )?(?:fast|rapidly|quickly)\b",
-    r"\bribs?\b[^.,]{0,25}\b(?:sucking|pulling|caving) in\b",
-    r"\bgrunting (?:with|on|at) (?:each|every) breath\b",
-    r"\b(?:can|could) barely (?:speak|talk)\b",
-    r"\bcan't finish (?:a |his |her |my )?sentences?\b",
-    r"\b(?:bad|severe|serious|major|big) asthma attack\b",
-    r"\bhaving (?:a|an) (?:\w+ )?asthma attack\b",
-    r"\binhaler (?:isn't|is not|not|doesn't|does not|didn't|did not) (?:helping|working|help|work)\b",
-    r"\b(?:oxygen|o2|sats?|saturation|spo2|pulse ox\w*)\b(?:\s+\w+){0,3}?\s+(?:[4-8]\d|9[01])\b(?!\.\d)",
-)
-_SEVERE_REACTION = re.compile(
-    "|".join(BREATHING)
-    + r"|\bthroat\b|\bswallow|\bwheez|\bhives\b|\bdizz|\bfaint|\bvoice\b|\bvomit|\bcough|\bpassing out"
-)
-_BLEED_SIGNS = re.compile(r"\b(?:faint\w*|dizz\w*|pale|passing out|passed out|weak|vomit\w*|sick|collapsed?)\b")
 
 _ANAPHYLAXIS_LEAD = (
     "Swelling of the throat, lips or tongue with trouble breathing can be a severe allergic reaction "
@@ -256,7 +181,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bhives\b",
         ),
         extra=_EPINEPHRINE,
-        requires=_SEVERE_REACTION,
+        requires=SEVERE_REACTION,
     ),
     Category("breathing", "Severe trouble breathing needs urgent care.", _rx(*BREATHING)),
     Category(
@@ -361,10 +286,10 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:way |far |a bit |a little )?too (?:many|much)\b",
             rf"\b(?:ate|eaten|drank|drunk|drinking)\s+(?:way |far )?too (?:many|much)(?:\s+\w+){{0,3}}?\s+(?:of\s+)?"
             rf"(?:(?:my|his|her|the)\s+)?{MED}",
-            rf"\b(?:took|taken|tooked|swallowed|downed|ingested|popped)\s+{_HEDGE}{_NUM}(?:\s+or\s+\d+)?\s+(?!{_UNIT})\w",
+            rf"\b(?:took|taken|tooked|swallowed|downed|ingested|popped)\s+{HEDGE}{NUM}(?:\s+or\s+\d+)?\s+(?!{UNIT})\w",
             rf"\b(?:took|taken|swallowed|downed|ingested|popped|ate|eaten|eat|drank|drunk|drinking|had)\s+"
-            rf"(?:\w+\s+){{0,2}}?{_BULK}\s+(?:\S+\s+){{0,4}}?{MED}\b",
-            rf"\b(?:ate|eaten|drank|drunk|drinking|chewed|swallowed)\s+{_HEDGE}{_NUM}\s+(?:\S+\s+){{0,3}}?{MED}\b",
+            rf"(?:\w+\s+){{0,2}}?{BULK}\s+(?:\S+\s+){{0,4}}?{MED}\b",
+            rf"\b(?:ate|eaten|drank|drunk|drinking|chewed|swallowed)\s+{HEDGE}{NUM}\s+(?:\S+\s+){{0,3}}?{MED}\b",
             r"\b(?:took|taken|given|gave|injected|had|swallowed)\b(?:\s+\S+){0,4}?\s+(?:\d+|two|three|four|five|ten)"
             r"\s*(?:x|times)\s+(?:my|his|her|their|the)\s+(?:\w+\s+){0,2}?(?:dose|doses|amount|dosage)\b",
             r"\b(?:took|taken|given|gave|injected)\s+(?:a\s+|my\s+|his\s+|her\s+)?(?:double|triple)\s+"
@@ -374,26 +299,26 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:twice|two times|three times|2 times|3 times)\b",
             r"\b(?:took|taken|swallowed|ate|drank|downed)\s+(?:\d+|two|three|four|several) (?:bottles|packs|boxes|"
             r"strips|packets|sheets|blisters)\b",
-            rf"\bafter (?:taking|swallowing|eating|drinking) (?:\S+\s+){{0,2}}?{_BULK}\s+(?:\S+\s+){{0,4}}?{MED}\b",
+            rf"\bafter (?:taking|swallowing|eating|drinking) (?:\S+\s+){{0,2}}?{BULK}\s+(?:\S+\s+){{0,4}}?{MED}\b",
             r"\b(?:took|taken|swallowed|had)\s+(?:\S+\s+){0,3}?(?:days?|weeks?)'?s?(?: worth)? of\b[^.]{0,30}\b"
             r"(?:in one day|in a day|at once|together|today)\b",
-            rf"\b{_MED_NOUN}\s+(?:by mistake|by accident)\b",
-            rf"\b(?:took|taken|swallowed|ate|had)\s+(?:\w+\s+){{0,3}}?\w+'s\s+(?:\w+\s+){{0,2}}?{_MED_NOUN}",
+            rf"\b{MED_NOUN}\s+(?:by mistake|by accident)\b",
+            rf"\b(?:took|taken|swallowed|ate|had)\s+(?:\w+\s+){{0,3}}?\w+'s\s+(?:\w+\s+){{0,2}}?{MED_NOUN}",
             r"\b(?:took|taken|had|used|swallowed|injected|given|gave)\s+(?:\S+\s+){0,3}?(?:way |far |a lot |much )?"
             r"more\b[^.]{0,30}\bthan (?:\w+ )?(?:should|prescribed|supposed|allowed|recommended)",
             r"\b(?:took|taken|given|gave|had|injected)\s+(?:\w+\s+){0,6}?instead of (?:one|1|a single|the usual|"
             r"the normal)\b(?!\s+of)",
             r"\b(?:spiked|drugged) (?:my|his|her|their|our) drinks?\b",
             r"\b(?:was|were|got|been|being) drugged\b",
-            rf"\b{_MED_NOUN} of (?:my|his|her|their) (?:father|mother|husband|wife|dad|mom|mum|grandfather|grandmother)\b",
+            rf"\b{MED_NOUN} of (?:my|his|her|their) (?:father|mother|husband|wife|dad|mom|mum|grandfather|grandmother)\b",
             r"\b(?:gave|given|took|taken|had)\s+(?:\S+\s+){0,3}?(?:the )?wrong (?:medicine|medication|pills?|"
             r"tablets?|meds|dose|drug|syrup)\b",
             r"\b(?:took|taken|swallowed|ate|had)\s+(?:\S+\s+){0,3}?(?:days?|weeks?|months?)'?s? worth\b",
             r"\bmixed up (?:the|my|his|her|our) (?:bottles|pills|tablets|meds|medicines|medications)\b",
             r"\bgave (?:my|the|our) (?:baby|child|son|daughter|toddler|kid|infant)\b[^.]{0,30}\badult\b",
-            rf"\b{_INGEST}\s+(?:\S+\s+){{0,5}}?{POISON}\b",
-            rf"\b{_CHILD}\b(?:\s*\([^)]*\))?\s+(?:\S+\s+){{0,3}}?(?:{_INGEST}|got into|got hold of|found)\s+"
-            rf"(?:\S+\s+){{0,5}}?(?:{_CHILD_MED}|{POISON})\b",
+            rf"\b{INGEST}\s+(?:\S+\s+){{0,5}}?{POISON}\b",
+            rf"\b{CHILD}\b(?:\s*\([^)]*\))?\s+(?:\S+\s+){{0,3}}?(?:{INGEST}|got into|got hold of|found)\s+"
+            rf"(?:\S+\s+){{0,5}}?(?:{CHILD_MED}|{POISON})\b",
             r"\b(?:an |the )?empty (?:pill )?(?:bottle|pack|box|packet|blister(?: pack)?)\b",
             r"\bpoison(?:ed|ing)\b",
         ),
@@ -451,6 +376,6 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bblack,? (?:and )?(?:tarry )?(?:stools?|poop|poo)\b",
             r"\b(?:dark|black) stuff\b",
         ),
-        requires=_BLEED_SIGNS,
+        requires=BLEED_SIGNS,
     ),
 )
