@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from medref.ingest.pipeline import ingest_paths
+from medref.monograph import build_monograph
 from medref.monograph.identity import codes, drug_class
 from medref.monograph.names import DrugMatch
 from medref.retrieve.lexicon import Concept, Lexicon
+from medref.retrieve.lexicon_build import build_default
 from medref.retrieve.salts import CURATED_SOURCE
+from medref.settings import load_settings
+from medref.store.repository import Store
+from tests.monograph.conftest import FIXTURES
 
 # a concept as the full build writes it (ids as in DrugBank and MeSH)
 SILDENAFIL = Concept(
@@ -68,3 +76,21 @@ def test_no_class_says_where_it_looked() -> None:
     assert not d.found and d.note and "salt forms" in d.note
     d = drug_class(_match(bare), Lexicon([bare]))
     assert not d.found and d.note and "built-in lexicon" in d.note
+
+
+def test_a_salt_form_label_gets_the_salt_class(shared_data: Path, tmp_path: Path) -> None:
+    """An illustrative label whose generic name is a salt (sildenafil citrate), with the full lexicon."""
+    build_default(shared_data, tmp_path / "lexicon.jsonl.gz")
+    lexicon = Lexicon.load(tmp_path / "lexicon.jsonl.gz")
+    settings = load_settings(data_dir=tmp_path)
+    store = Store.open(settings.url)
+    try:
+        assert ingest_paths(store, [FIXTURES / "spl_examplafil.xml"]).ok
+        m = build_monograph("Examplafil", store=store, retriever=None, lexicon=lexicon)
+    finally:
+        store.close()
+    assert m.label is not None
+    cls = m.field("drug_class")
+    assert cls is not None and "Phosphodiesterase 5 Inhibitors" in [v.text for v in cls.values]
+    for v in cls.values:
+        assert v.source and "D000068677" in v.source and "DB00203" in v.source

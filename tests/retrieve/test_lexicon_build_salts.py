@@ -140,11 +140,11 @@ def test_a_drug_with_its_own_descriptor_keeps_it_as_the_source(salted: Lexicon) 
 def test_salt_links_on_plain_tables() -> None:
     names = {"D1": "Tadalafil Citrate", "D2": "Tadalafil Phosphate", "D3": "Zinc Acetate"}
     trees = {"D1": ["D03.1"], "D2": ["D01.1"], "D3": ["D02.1"]}
-    drugs = {"DB1": ("Tadalafil", ["Cialis"]), "DB2": ("Zinc", [])}
+    drugs: dict[str, tuple[str, list[str]]] = {"DB1": ("Tadalafil", ["Cialis"]), "DB2": ("Zinc", [])}
     links = salt_links(names, trees, ["D1", "D2", "D3"], drugs, {})
     assert links == {"DB1": ["D1"]}  # D2 only inorganic, D3 only salt words
     assert salt_links(names, trees, ["D1"], drugs, {"DB1": "D1"}) == {}  # already its own descriptor
-    two = {"DB1": ("Tadalafil", []), "DB3": ("Tadalafil", [])}
+    two: dict[str, tuple[str, list[str]]] = {"DB1": ("Tadalafil", []), "DB3": ("Tadalafil", [])}
     assert salt_links(names, trees, ["D1"], two, {}) == {}  # ambiguous name: no link
 
 

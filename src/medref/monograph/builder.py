@@ -212,7 +212,7 @@ def _draft(
             "mechanism", "Mechanism of action", literature.mechanism(lit, entity, seen=seen)
         )
         studied = (
-            " Conditions under study are listed under Conditions under study."
+            ' The conditions its trials study are shown under "Conditions under study", not as indications.'
             if d["conditions_under_study"].found
             else ""
         )
@@ -307,7 +307,7 @@ def _assemble(
             out.append(
                 MonographField(
                     key=f.key,
-                    title=f.title,
+                    title=draft.title if f.key == "boxed_warning" else f.title,  # the label's own title
                     values=values,
                     table=table,
                     table_citations=table_numbers,
