@@ -58,6 +58,10 @@ def print_diff(d: LabelDiff, console: Console) -> None:
         number = f"{s.number} " if s.number else ""
         console.print()
         console.print(Text(f"{s.status.capitalize()}: {number}{s.path}", style="bold"))
+        if s.path_from:
+            was = f"{s.number_from} " if s.number_from else ""
+            same = "; the text reads the same" if not s.hunks else ""
+            console.print(Text(f"  in version {d.from_version.version}: {was}{s.path_from}{same}"))
         for i, h in enumerate(s.hunks):
             if i:
                 console.print(Text("  ..."))

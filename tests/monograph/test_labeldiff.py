@@ -149,20 +149,24 @@ def test_an_unchanged_label_has_no_differences(tmp_path: Path) -> None:
         store.close()
 
 
+def _component(xml: str, section_id: str) -> tuple[int, int]:
+    """Where the <component> holding a section (with no sub-sections) starts and ends."""
+    start = xml.index(f'<section ID="{section_id}"')
+    return xml.rindex("<component>", 0, start), xml.index("</component>", start) + len("</component>")
+
+
 def _edit(xml: str, old: str, new: str) -> str:
     assert xml.count(old) == 1, old
     return xml.replace(old, new)
 
 
 def test_added_and_removed_sections_and_renumbering(tmp_path: Path) -> None:
-    """v3 drops 5.6 Immunizations, adds 2.2 Storage Before Use, and renumbers Preparation 2.2 -> 2.3."""
+    """v3 drops 5.6 Immunizations, adds 2.2 Storage Before Use, renumbers Preparation 2.2 -> 2.3,
+    retitles 5.5 and section 5 (whose sub-sections stay where they were)."""
     xml = DEMO_V2.read_text()
-    start = xml.index('<section ID="s-w-vacc"')
-    section_start = xml.rindex("<component>", 0, start)
-    section_end = xml.index("</component>", start) + len("</component>")
-    edited = xml[:section_start] + xml[section_end:]
-    prep = edited.index('<section ID="s-dosage-prep"')
-    component = edited.rindex("<component>", 0, prep)
+    start, end = _component(xml, "s-w-vacc")
+    edited = xml[:start] + xml[end:]
+    component, _ = _component(edited, "s-dosage-prep")
     extra = (
         '<component><section><code code="42229-5" codeSystem="2.16.840.1.113883.6.1"/>'
         "<title>2.2 Storage Before Use</title><text><paragraph>Keep the vials in their carton until use."
@@ -174,15 +178,27 @@ def test_added_and_removed_sections_and_renumbering(tmp_path: Path) -> None:
         "<title>2.2 Preparation and Administration</title>",
         "<title>2.3 Preparation and Administration</title>",
     )
+    edited = _edit(
+        edited, "<title>5.5 Liver Transplant</title>", "<title>5.5 Liver Transplant Recipients</title>"
+    )
+    edited = _edit(edited, "<title>5 WARNINGS AND PRECAUTIONS</title>", "<title>5 WARNINGS</title>")
     v3 = tmp_path / "belatacept_v3.xml"
     v3.write_text(reversion(edited, 3))
     store = store_with(tmp_path, DEMO_V2, v3)
     try:
         d = label_diff(store, "belatacept")
-        by_status = {(s.status, s.path.split(" > ")[-1]) for s in d.sections}
-        assert ("removed", "Immunizations") in by_status
-        assert ("added", "Storage Before Use") in by_status
-        assert not any(s.status == "changed" for s in d.sections)  # a renumbered title pairs
+        listed = sorted((s.status, s.path, s.path_from) for s in d.sections)
+        assert listed == [
+            ("added", "DOSAGE AND ADMINISTRATION > Storage Before Use", None),
+            ("removed", "WARNINGS AND PRECAUTIONS > Immunizations", None),
+            ("retitled", "WARNINGS", "WARNINGS AND PRECAUTIONS"),
+            (
+                "retitled",
+                "WARNINGS > Liver Transplant Recipients",
+                "WARNINGS AND PRECAUTIONS > Liver Transplant",
+            ),
+        ]  # the renumbered Preparation section and the other sub-sections of 5 are unchanged
+        assert "1 section added, 1 section removed, 2 sections retitled" in d.summary
         added = next(s for s in d.sections if s.status == "added")
         assert added.hunks[0].added[0].kind == "passage" and not added.hunks[0].removed
         assert_cited(d, store)
@@ -233,3 +249,26 @@ def _setid(xml: str) -> str:
     m = re.search(r'<setId root="([^"]+)"', xml)
     assert m
     return m.group(1).lower()
+
+
+def test_a_section_moved_under_another_heading(tmp_path: Path) -> None:
+    xml = DEMO_V2.read_text()
+    a, b = _component(xml, "s-w-liver")
+    moving, rest = xml[a:b], xml[:a] + xml[b:]
+    _, after = _component(rest, "s-ar-ct")
+    v3 = tmp_path / "belatacept_v3.xml"
+    v3.write_text(reversion(rest[:after] + moving + rest[after:], 3))
+    store = store_with(tmp_path, DEMO_V2, v3)
+    try:
+        d = label_diff(store, "belatacept")
+        assert [(s.status, s.path, s.path_from, s.hunks) for s in d.sections] == [
+            (
+                "moved",
+                "ADVERSE REACTIONS > Liver Transplant",
+                "WARNINGS AND PRECAUTIONS > Liver Transplant",
+                [],
+            )
+        ]
+        assert "1 section moved" in d.summary
+    finally:
+        store.close()

@@ -92,9 +92,14 @@ class Hunk(_Model):
 
 
 class SectionDiff(_Model):
-    status: Literal["added", "removed", "changed"]
+    status: Literal["added", "removed", "changed", "moved", "retitled"] = Field(
+        description="moved / retitled: the same text under another heading or title (see path_from)"
+    )
     title: str
     path: str
+    path_from: str | None = Field(
+        default=None, description="the section's path in the from version, when it differs"
+    )
     loinc: str | None = None
     number_from: str | None = Field(default=None, description="section number in the from version")
     number_to: str | None = Field(default=None, description="section number in the to version")
@@ -223,19 +228,25 @@ def section_hunks(old: Unit, new: Unit, old_doc: Document, new_doc: Document) ->
 def diff_documents(old_doc: Document, new_doc: Document) -> tuple[list[SectionDiff], int]:
     """Changed, added and removed sections of two label versions, and the number left unchanged."""
     pairs = pair_units(units(old_doc), units(new_doc))
+    renamed = {o.key: n.key for o, n in pairs if o is not None and n is not None}
     out: list[SectionDiff] = []
     unchanged = 0
     for old, new in pairs:
         if old is not None and new is not None:
             hunks = section_hunks(old, new, old_doc, new_doc)
-            if not hunks:
+            same_parent = renamed.get(old.parent_key, old.parent_key) == new.parent_key
+            # listed as moved when its own title or its place changed, not when a heading above it was retitled
+            moved = old.key != new.key and not (same_parent and old.title_key == new.title_key)
+            if not hunks and not moved:
                 unchanged += 1
                 continue
+            status = "changed" if hunks else "retitled" if same_parent else "moved"
             out.append(
                 SectionDiff(
-                    status="changed",
+                    status=status,
                     title=new.title,
                     path=new.path,
+                    path_from=old.path if moved else None,
                     loinc=new.loinc,
                     number_from=old.number,
                     number_to=new.number,
@@ -305,7 +316,7 @@ def _summary(sections: list[SectionDiff], unchanged: int, a: int, b: int) -> str
         counts[s.status] += 1
     parts = [
         f"{counts[k]} section{'s' if counts[k] != 1 else ''} {k}"
-        for k in ("changed", "added", "removed")
+        for k in ("changed", "added", "removed", "moved", "retitled")
         if counts[k]
     ]
     return f"Version {a} to version {b}: {', '.join(parts)}; {unchanged} section{'s' if unchanged != 1 else ''} unchanged."

@@ -7,7 +7,9 @@ by its passages' section names.
 
 :func:`pair_units` pairs the sections of two versions by LOINC code and title path (numbers and
 case ignored), then by title path alone, then by a LOINC code other than "unclassified" that names
-one section only on each side; sections left over were added or removed.
+one section only on each side, then by a title (without its path) that names one section only on
+each side (a section moved under another heading), then by the same text found in one section only
+on each side (a retitled section); sections left over were added or removed.
 """
 
 from __future__ import annotations
@@ -35,6 +37,14 @@ class Unit:
     @property
     def key(self) -> str:
         return _norm_path(self.path)
+
+    @property
+    def parent_key(self) -> str:
+        return self.key.rpartition(" > ")[0]
+
+    @property
+    def title_key(self) -> str:
+        return self.key.rpartition(" > ")[2]
 
 
 _NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+")
@@ -79,6 +89,8 @@ def pair_units(old: list[Unit], new: list[Unit]) -> list[tuple[Unit | None, Unit
         lambda u: (u.loinc, u.key),
         lambda u: u.key,
         lambda u: u.loinc if u.loinc and u.loinc != UNCLASSIFIED else None,
+        lambda u: _norm_path(u.title) or None,
+        lambda u: " ".join(" ".join(p.text.split()) for p in u.passages) or None,
     )
     for i, rule in enumerate(rules):
         free_old = [j for j in range(len(old)) if j not in matched.values()]
@@ -93,8 +105,8 @@ def pair_units(old: list[Unit], new: list[Unit]) -> list[tuple[Unit | None, Unit
             old_ids = by_key.get(key, [])
             if key is None or not old_ids:
                 continue
-            if i == len(rules) - 1 and (len(old_ids) > 1 or len(new_ids) > 1):
-                continue  # a bare LOINC code pairs only when it names one section on each side
+            if i >= 2 and (len(old_ids) > 1 or len(new_ids) > 1):
+                continue  # a bare LOINC code, title or text pairs only when it names one section a side
             for n, o in zip(new_ids, old_ids, strict=False):
                 matched[n] = o
     pairs: list[tuple[Unit | None, Unit | None]] = []
