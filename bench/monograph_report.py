@@ -155,12 +155,17 @@ def _timing(results: dict[str, Any]) -> str:
             ]
         )
     b = results.get("store_build_s", {})
+    built = (
+        f"ingested with `medref ingest` ({b.get('ingest_s')} s + {b.get('drugsatfda_s')} s) and `medref lexicon build` "
+        f"({b.get('lexicon_s')} s)"
+        if "reused" not in b
+        else "built earlier with `medref ingest` and `medref lexicon build` (reused)"
+    )
     return (
         f"`medref monograph DRUG` as a fresh process ({cold['pinned']}, median of {cold['runs']}; goal < 3 s) and "
         f"in-process builds after one warm-up (median and max of {warm['repeats']}; goal < 200 ms; "
         f"{'with' if warm['retriever'] else 'without'} the Retriever, as the CLI). The data folder: the four labels, "
-        f"the demo corpus and drugsatfda.zip ingested with `medref ingest` ({b.get('ingest_s')} s + "
-        f"{b.get('drugsatfda_s')} s) and `medref lexicon build` ({b.get('lexicon_s')} s).\n\n"
+        f"the demo corpus and drugsatfda.zip {built}. Load average when the cold runs began: {cold.get('load')}.\n\n"
         + md_table(["drug", "cold CLI median s", "cold runs s", "warm median ms", "warm max ms"], rows)
     )
 

@@ -54,6 +54,7 @@ def cold_cli(data_dir: Path, drugs: list[str], *, runs: int = 3) -> dict[str, An
     """Wall time of ``medref monograph DRUG`` as a new process, per drug (median and all runs)."""
     pin = ["taskset", "-c", "0,1"] if shutil.which("taskset") else []
     env = _env(data_dir)
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())  # 1, 5, 15 min: other work on the machine
     per: dict[str, dict[str, Any]] = {}
     for drug in drugs:
         times = []
@@ -69,7 +70,7 @@ def cold_cli(data_dir: Path, drugs: list[str], *, runs: int = 3) -> dict[str, An
                 "median_s": round(statistics.median(times), 2),
                 "runs_s": [round(x, 2) for x in times],
             }
-    return {"pinned": " ".join(pin) or "not pinned (no taskset)", "runs": runs, "per_drug": per}
+    return {"pinned": " ".join(pin) or "not pinned (no taskset)", "runs": runs, "load": load, "per_drug": per}
 
 
 def open_like_cli(settings: Settings, store: Store) -> tuple[Retriever | None, Lexicon]:

@@ -212,13 +212,21 @@ def main() -> None:
     ap.add_argument("--cold-runs", type=int, default=3, help="fresh CLI runs per drug")
     ap.add_argument("--size", type=int, default=0, help="passages for the build-time-at-scale run (0: skip)")
     ap.add_argument("--embed", type=int, default=500)
+    ap.add_argument(
+        "--data",
+        type=Path,
+        help="data folder to build (or reuse when it holds a store); default: a temporary one",
+    )
     args = ap.parse_args()
     zip_path = SHARED / "fda_spl" / "drugsatfda.zip"
     labels = [SHARED / "fda_spl" / lab.file for lab in load_facts()]
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as td:
-        data = Path(td) / "data"
-        results["store_build_s"] = build_cli_store(data, labels, SHARED)
+        data = args.data or Path(td) / "data"
+        if (data / "medref.sqlite").exists():
+            results["store_build_s"] = {"reused": str(data)}
+        else:
+            results["store_build_s"] = build_cli_store(data, labels, SHARED)
         settings = load_settings(data_dir=data)
         store = open_store(settings)
         retriever, lexicon = open_like_cli(settings, store)
