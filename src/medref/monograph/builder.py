@@ -307,7 +307,7 @@ def _assemble(
             out.append(
                 MonographField(
                     key=f.key,
-                    title=draft.title if f.key == "boxed_warning" else f.title,  # the label's own title
+                    title=draft.title if f.key == "boxed_warning" and draft.title else f.title,  # the label's own title
                     values=values,
                     table=table,
                     table_citations=table_numbers,
