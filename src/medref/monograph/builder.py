@@ -307,7 +307,8 @@ def _assemble(
             out.append(
                 MonographField(
                     key=f.key,
-                    title=draft.title if f.key == "boxed_warning" and draft.title else f.title,  # the label's own title
+                    # the label's own boxed warning title, when it has one
+                    title=draft.title if f.key == "boxed_warning" and draft.title else f.title,
                     values=values,
                     table=table,
                     table_citations=table_numbers,
