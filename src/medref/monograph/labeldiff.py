@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -311,9 +311,7 @@ class LabelVersionError(NotFoundError):
 def _summary(sections: list[SectionDiff], unchanged: int, a: int, b: int) -> str:
     if not sections:
         return f"No differences: the text of version {a} and version {b} of this label is the same."
-    counts = defaultdict(int)
-    for s in sections:
-        counts[s.status] += 1
+    counts = Counter(s.status for s in sections)
     parts = [
         f"{counts[k]} section{'s' if counts[k] != 1 else ''} {k}"
         for k in ("changed", "added", "removed", "moved", "retitled")

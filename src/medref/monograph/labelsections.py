@@ -93,7 +93,8 @@ def pair_units(old: list[Unit], new: list[Unit]) -> list[tuple[Unit | None, Unit
         lambda u: " ".join(" ".join(p.text.split()) for p in u.passages) or None,
     )
     for i, rule in enumerate(rules):
-        free_old = [j for j in range(len(old)) if j not in matched.values()]
+        taken = set(matched.values())
+        free_old = [j for j in range(len(old)) if j not in taken]
         free_new = [j for j in range(len(new)) if j not in matched]
         by_key: dict[object, list[int]] = defaultdict(list)
         for j in free_old:
@@ -109,20 +110,21 @@ def pair_units(old: list[Unit], new: list[Unit]) -> list[tuple[Unit | None, Unit
                 continue  # a bare LOINC code, title or text pairs only when it names one section a side
             for n, o in zip(new_ids, old_ids, strict=False):
                 matched[n] = o
+    paired_old = set(matched.values())
     pairs: list[tuple[Unit | None, Unit | None]] = []
     used_old: set[int] = set()
     last_old = -1
     for n, unit in enumerate(new):
-        o = matched.get(n)
-        if o is not None:
-            for j in range(last_old + 1, o):  # removed sections that stood before this one
-                if j not in matched.values() and j not in used_old:
+        mate = matched.get(n)
+        if mate is not None:
+            for j in range(last_old + 1, mate):  # removed sections that stood before this one
+                if j not in paired_old and j not in used_old:
                     pairs.append((old[j], None))
                     used_old.add(j)
-            pairs.append((old[o], unit))
-            used_old.add(o)
-            last_old = max(last_old, o)
+            pairs.append((old[mate], unit))
+            used_old.add(mate)
+            last_old = max(last_old, mate)
         else:
             pairs.append((None, unit))
-    pairs += [(old[j], None) for j in range(len(old)) if j not in used_old and j not in matched.values()]
+    pairs += [(old[j], None) for j in range(len(old)) if j not in used_old and j not in paired_old]
     return pairs
