@@ -7,7 +7,7 @@ import pytest
 
 from medref.models import Monograph
 from medref.monograph import build_monograph
-from medref.monograph.investigational import _after, _before, _other_names
+from medref.monograph.investigational import _after, _before, _described_as, _other_names
 from medref.retrieve.lexicon import Lexicon
 from medref.retrieve.retriever import Retriever
 from medref.store.repository import Store
@@ -82,6 +82,11 @@ def test_a_labelled_drug_keeps_its_class_from_the_lexicon(
         ("Zorbitan, an investigational agent, was given", "Zorbitan", None),  # says nothing
         ("Zorbitan, a novel inhibitor, was given", "Zorbitan", None),
         ("Zorbitan, given twice daily, is an inhibitor", "Zorbitan", None),
+        (
+            "Zorbitan is an oral JAK1 inhibitor that is taken daily.",
+            "Zorbitan",
+            "an oral JAK1 inhibitor that is taken daily",
+        ),
     ],
 )
 def test_apposition_after_the_name(text: str, name: str, expected: str | None) -> None:
@@ -127,3 +132,16 @@ def test_study_safety_findings_split_common_from_serious(
     for v in [*common.values, *serious.values]:
         doc, _ = passage(store, v.spans[0].passage_id)
         assert doc.kind.value != "drug_label"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Zorbitan (Drug): A selective JAK1 inhibitor, 10 mg by mouth daily.", "A selective JAK1 inhibitor"),
+        ("Zorbitan (Drug): Oral, 10 mg daily.", None),
+        ("Zorbitan (Drug): An oral tablet taken daily.", None),
+    ],
+)
+def test_intervention_description_that_says_what_the_drug_is(text: str, expected: str | None) -> None:
+    got = _described_as(text)
+    assert (text[got[0] : got[1]] if got else None) == expected

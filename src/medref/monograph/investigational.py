@@ -3,7 +3,8 @@
 Both are quotes of the registrations' passages (exact spans, cited), never paraphrases:
 
 * :func:`agent_kind`: the phrases in which a registration says what kind of agent the drug is
-  (an intervention description "A selective JAK1 inhibitor ...", an other name "anti-CD40L domain
+  (an intervention description opening "A selective JAK1 inhibitor ...", "<drug> is a ...", an
+  other name "anti-CD40L domain
   antibody", an apposition in the title or summary "the CD40L-Blocking Domain Antibody
   Letolizumab", "letolizumab, an investigational domain antibody that blocks CD40 ligand").
   A phrase counts only when it ends in an agent noun (antibody, inhibitor, antagonist, vaccine
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import islice
 
 from medref.compose.citations import Support
 from medref.compose.sentences import Entity
@@ -88,12 +90,23 @@ def _clause_end(text: str, start: int) -> int:
 
 
 def _after(text: str, end: int) -> tuple[int, int] | None:
-    """'<drug>, an investigational domain antibody that blocks X' -> the phrase after the comma."""
-    m = re.match(r",\s+(?=(?:an?|the)\s)", text[end:])
-    if not m:
+    """'<drug>, an investigational domain antibody that blocks X' (or '<drug> is a ...') -> the phrase."""
+    m = re.match(r"(?:,\s+|\s+is\s+)(?=(?:an?|the)\s)", text[end:], re.I)
+    return _phrase(text, end + m.end()) if m else None
+
+
+def _described_as(text: str) -> tuple[int, int] | None:
+    """An intervention description that opens with what the drug is: 'X (Drug): A selective JAK1 inhibitor ...'."""
+    head, sep, _ = text.partition(": ")
+    start = len(head) + len(sep)
+    if not sep or not re.match(r"(?:an?|the)\s", text[start:], re.I):
         return None
-    start = end + m.end()
-    words = list(_WORD.finditer(text, start))[: MAX_WORDS + 1]
+    return _phrase(text, start)
+
+
+def _phrase(text: str, start: int) -> tuple[int, int] | None:
+    """From an article at ``start``: the words up to an agent noun, with a 'that/which ...' clause."""
+    words = list(islice(_WORD.finditer(text, start), MAX_WORDS + 1))
     for i, w in enumerate(words):
         token = w.group(0)
         if AGENT_NOUN.search(token.rstrip(".,;:)")) and _says_something([x.group(0) for x in words[: i + 1]]):
@@ -161,6 +174,7 @@ def agent_kind(trials: list[Document], drug: Entity) -> list[Quote]:
                 head, _, _ = p.text.partition(":")
                 if not drug.mentioned_in(head):
                     continue
+                spans += [x for x in (_described_as(p.text),) if x is not None]
                 spans += _other_names(p.text, names)
             for s, e in _mentions(p.text, drug.names):
                 spans += [x for x in (_after(p.text, e), _before(p.text, s)) if x is not None]
