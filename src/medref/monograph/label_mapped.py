@@ -1,0 +1,223 @@
+"""Mapping-driven label readers: the tiers of :mod:`medref.monograph.mapping` applied to one label.
+
+:class:`MappedFields` holds the label view and the page's ``seen`` set, finds a field's sections
+by its mapping (LOINC code or title, tier by tier), and drafts the fields whose reading is most
+tied to the mapping: the special-population doses (Dosage and Administration before Use in
+Specific Populations), doses with interacting drugs, serious adverse events (boxed warning,
+warnings-and-precautions leads, postmarketing) and pre-treatment tests (label instructions, not
+study text). :class:`~medref.monograph.label_fields.LabelFields` adds the other fields.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from medref.compose.sentences import Entity, is_recommendation
+from medref.models import Passage
+from medref.monograph import fields as fs
+from medref.monograph.evidence import Cand, Draft, Quote, cands, pick
+from medref.monograph.label import PACKAGE, LabelView, Node
+from medref.monograph.mapping import MAPPING, Source, source_nodes, sources
+from medref.monograph.patterns import EVENT, KEEPS, POPULATION_DOSE, SERIOUS, STUDY
+from medref.retrieve.lexicon import Lexicon
+
+SERIOUS_LIMITS = (3, 10, 4)
+POPULATION_LIMIT = 6
+# sub-sections of Warnings / Precautions that belong to the population fields, not serious events
+POPULATION_SECTION = re.compile(r"pregnan|nursing|lactat|breast|pediatric|paediatric|geriatric use", re.I)
+POPULATION_CODES = frozenset(
+    {*fs.PREGNANCY, *fs.LACTATION, fs.PEDIATRIC, fs.GERIATRIC}
+)  # boxed warning, warnings and precautions, postmarketing / adverse lead
+
+
+def _event(text: str) -> bool:
+    """A statement of harm (risk, cases reported, may cause ...), not a study description."""
+    return bool(EVENT.search(text)) and not STUDY.search(text)
+
+
+def _event_not_advice(text: str) -> bool:
+    return _event(text) and not is_recommendation(text)
+
+
+def _serious_finding(text: str) -> bool:
+    return bool(SERIOUS.search(text)) and not STUDY.search(text)
+
+
+class MappedFields:
+    """Section lookups by mapping over one label; ``seen`` keeps a sentence from being quoted twice."""
+
+    def __init__(self, view: LabelView, drug: Entity, lexicon: Lexicon) -> None:
+        self.view = view
+        self.drug = drug
+        self.lexicon = lexicon
+        self.seen: set[str] = set()
+
+    # ------------------------------------------------------------------ helpers
+    def _codes(self, key: str) -> fs.LabelCodes:
+        return fs.LABEL_CODES[key]
+
+    def _nodes(self, key: str, *, tier: int = 0) -> list[Node]:
+        """The sections of ``key``'s mapping tier (on OTC labels with the Drug Facts extras of tier
+        1) and every section nested in them, in document order; none when the label was stored
+        without a section list (callers then read by LOINC code)."""
+        if not self.view.has_sections:
+            return []
+        m = MAPPING[fs.INDICATION_FIELDS[1] if key == "indications" else key]  # both share one mapping
+        srcs = list(m.tiers[tier]) if tier < len(m.tiers) else []
+        if tier == 0 and self.view.is_otc:
+            srcs += m.otc
+        ids = {n.index for src in srcs for n in source_nodes(self.view, src)}
+        return [n for n in self.view.nodes if n.index in ids or ids.intersection(n.ancestors)]
+
+    def _region(self, key: str) -> list[Passage]:
+        """Full-text passages of ``_nodes(key)``, or their Highlights when there is nothing else."""
+        if not self.view.has_sections:
+            spec = fs.LABEL_CODES[key]
+            return self.view.full_or_highlights(spec.for_label(otc=self.view.is_otc), top_only=spec.top_only)
+        nodes = [n for n in self._nodes(key) if n.loinc not in PACKAGE]
+        return self.view.node_passages(nodes, own=True) or self.view.node_passages(
+            nodes, own=True, highlights=True
+        )
+
+    def _keep(self, key: str, src: Source) -> Callable[[str], bool] | None:
+        if src.keep == "names the population and states a dose":
+            return POPULATION_DOSE[key]
+        return KEEPS.get(src.keep)
+
+    def _source_cands(self, key: str, src: Source, *, highlights: bool = False) -> list[Cand]:
+        """Candidate sentences of one mapped source, its sentence filter applied."""
+        nodes = [n for n in source_nodes(self.view, src) if n.loinc not in PACKAGE]
+        plist = self.view.node_passages(nodes, own=src.own, highlights=highlights)
+        keep = self._keep(key, src)
+        return [c for c in cands(self.view.ref, plist) if keep is None or keep(c.text)]
+
+    def mapped(
+        self, key: str, *, limit: int, per_tier: int | None = None, fill: bool = False, claim: bool = True
+    ) -> list[Quote]:
+        """Quotes for ``key`` from its mapping, tier by tier (see :mod:`medref.monograph.mapping`).
+
+        The first tier that yields wins, unless ``fill``: then every tier adds up to ``per_tier``
+        until ``limit``. ``claim=False`` lets the field quote sentences other fields quote too (a
+        starting dose for older patients and for renal impairment is one sentence) without taking
+        them from later fields. Highlights are read when the full text yields nothing.
+        """
+        out: list[Quote] = []
+        texts: set[str] = set()
+        for highlights in (False, True):
+            for tier in sources(key, otc=self.view.is_otc):
+                pool: list[Cand] = []
+                at: set[tuple[str | None, int]] = set()
+                for src in tier:
+                    for c in self._source_cands(key, src, highlights=highlights):
+                        if (c.passage.id, c.span.start) not in at:
+                            at.add((c.passage.id, c.span.start))
+                            pool.append(c)
+                room = min(limit - len(out), per_tier or limit)
+                got = self._pick(pool, limit=room) if claim else pick(pool, limit=room, seen=set(texts))
+                got = [q for q in got if q.text not in texts]
+                texts.update(q.text for q in got)
+                out += got
+                if len(out) >= limit or (out and not fill):
+                    return out
+            if out:
+                break
+        return out
+
+    def _pick(
+        self,
+        pool: list[Cand],
+        *,
+        limit: int,
+        keep: Callable[[str], object] | None = None,
+        min_words: int = 3,
+        per_passage: int | None = None,
+    ) -> list[Quote]:
+        """:func:`pick` against the page's ``seen`` set; when that leaves nothing, the field may repeat
+        sentences an earlier field quoted (a field is never emptied by the de-duplication)."""
+        got = pick(pool, limit=limit, keep=keep, min_words=min_words, per_passage=per_passage, seen=self.seen)
+        return got or pick(
+            pool, limit=limit, keep=keep, min_words=min_words, per_passage=per_passage, seen=set()
+        )
+
+    # ------------------------------------------------------------------ mapped fields
+    def population(self, key: str, title: str) -> Draft:
+        """Pregnancy, lactation, paediatric, geriatric, renal and hepatic fields from their mapping.
+
+        Every tier but the last adds its quotes (dose fields: Dosage and Administration first, then
+        Use in Specific Populations); the last tier is a fallback for an empty field. Each section
+        gives up to two sentences (dose sentences: three), breadth first. A sentence other fields
+        quote is quoted here too (one starting-dose sentence may name older patients and renal
+        and hepatic impairment).
+        """
+        d = Draft(key, title)
+        tiers = sources(key, otc=self.view.is_otc)
+        shown: set[str] = set()
+        for i, tier in enumerate(tiers):
+            if i == len(tiers) - 1 and i > 0 and d.quotes:
+                break
+            for src in tier:
+                keep = self._keep(key, src)
+                per = 2 if keep is None else 3
+                for node in source_nodes(self.view, src):
+                    if len(d.quotes) >= POPULATION_LIMIT:
+                        return d
+                    plist = self.view.node_passages([node], own=src.own)
+                    got = pick(
+                        cands(self.view.ref, plist),
+                        limit=min(per, POPULATION_LIMIT - len(d.quotes)),
+                        keep=keep,
+                        seen=shown,
+                    )
+                    d.quotes += got
+        return d
+
+    def dose_interactions(self) -> Draft:
+        d = Draft("dose_interactions", fs.DOSE_INTERACTIONS_TITLE)
+        d.quotes = self.mapped("dose_interactions", limit=10, per_tier=6, fill=True, claim=False)
+        if not d.quotes and self.view.has((fs.DOSAGE, fs.INTERACTIONS)):
+            d.note = "The label's dosage and drug interaction sections state no dose change for another drug."
+        return d
+
+    def serious(self) -> Draft:
+        """Boxed warning statements, the lead sentence of each warnings-and-precautions sub-section
+        (a study description is passed over), postmarketing and adverse-reaction lead statements
+        with serious wording. Sentences other fields quote are quoted here too, not taken from them."""
+        d = Draft("serious_adverse_events", "Serious adverse events")
+        tiers = sources("serious_adverse_events")
+        shown: set[str] = set()
+
+        def add(pool: list[Cand], limit: int, keep: Callable[[str], object] | None, per: int | None) -> None:
+            got = pick(pool, limit=limit, keep=keep, per_passage=per, seen=set(shown))
+            shown.update(q.text for q in got)
+            d.quotes.extend(got)
+
+        boxed = [c for src in tiers[0] for c in self._source_cands("serious_adverse_events", src)]
+        add(boxed, SERIOUS_LIMITS[0], lambda t: _serious_finding(t) and not is_recommendation(t), None)
+        for top in [n for src in tiers[1] for n in source_nodes(self.view, src)]:
+            subs = [
+                n
+                for n in self.view.nodes
+                if top.index in n.ancestors
+                and not POPULATION_SECTION.search(n.title)
+                and n.loinc not in POPULATION_CODES
+            ]
+            if not subs:  # an older label's plain Warnings section: its serious statements
+                own = cands(self.view.ref, self.view.node_passages([top], own=True))
+                add(own, SERIOUS_LIMITS[1], _serious_finding, None)
+            for sub in subs:  # each sub-section's lead statement of harm (not advice, not a study)
+                if len(d.quotes) >= sum(SERIOUS_LIMITS[:2]):
+                    break
+                pool = cands(self.view.ref, self.view.node_passages([sub], own=True))
+                before = len(d.quotes)
+                add(pool, 1, _event_not_advice, None)
+                if len(d.quotes) == before:
+                    add(pool, 1, _event, None)
+        late = [c for src in tiers[2] for c in self._source_cands("serious_adverse_events", src)]
+        add(late, SERIOUS_LIMITS[2], None, None)
+        return d
+
+    def pretreatment(self) -> Draft:
+        d = Draft("pretreatment_tests", "Pre-treatment tests")
+        d.quotes = self.mapped("pretreatment_tests", limit=6, claim=False)
+        return d
