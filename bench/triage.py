@@ -10,6 +10,8 @@ patterns were tuned on the dev half only.
 * Recall: share of emergency questions that get an emergency notice (any category).
 * False alarms: share of non-emergency questions that get one.
 * Overdose / poisoning questions must carry the poison-help line; suicidal ones the crisis line.
+* External false alarms: the research questions of PubMedQA (dev) and BioASQ in ../shared/data
+  (when present), none of which describes an emergency; every one flagged is listed.
 
 Held-out misses are only printed with ``--reveal-held-out`` (so tuning never sees them); the
 docs section written by a full run lists both halves' misses.
@@ -25,8 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.report import md_table, save_json, write_section
+from bench.report import SHARED, md_table, save_json, write_section
 from medref.compose.safety import CRISIS_LINE, POISON_LINE, triage
+from medref.ingest.benchmarks import load_bioasq, load_pubmedqa
 
 DATA = Path(__file__).resolve().parent / "data" / "triage_set.jsonl"
 SPLITS = ("dev", "held_out")
@@ -101,6 +104,26 @@ def evaluate(items: list[Item]) -> dict[str, Any]:
     }
 
 
+def external_questions(shared: Path = SHARED) -> dict[str, list[str]]:
+    """Real research questions (no emergencies among them) by source, where the shared data has them."""
+    sources: dict[str, list[str]] = {}
+    pubmedqa = shared / "pubmedqa" / "pqal_dev.json"
+    if pubmedqa.exists():
+        sources["PubMedQA dev"] = [i.question for i in load_pubmedqa(pubmedqa)]
+    bioasq = shared / "bioasq"
+    if bioasq.is_dir():
+        sources["BioASQ 7b-9b"] = list(dict.fromkeys(q.body for q in load_bioasq(bioasq)))
+    return sources
+
+
+def external_false_alarms(sources: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name, questions in sources.items():
+        flagged = [{"text": q, "got": r.category or "-"} for q in questions if (r := triage(q)).urgent]
+        out[name] = {"questions": len(questions), "flagged": flagged}
+    return out
+
+
 def _print(split: str, res: dict[str, Any], *, reveal: bool) -> None:
     print(
         f"{split}: recall {res['detected']}/{res['emergency']} = {res['recall']:.1%}, false alarms "
@@ -115,10 +138,12 @@ def _print(split: str, res: dict[str, Any], *, reveal: bool) -> None:
 
 
 def _list(rows: list[dict[str, str]]) -> str:
-    return "; ".join(f"`{r['id']}` \"{r['text']}\"" for r in rows) or "none"
+    return "; ".join(f'`{r["id"]}` "{r["text"]}"' for r in rows) or "none"
 
 
-def _body(results: dict[str, dict[str, Any]], ms_per_question: float) -> str:
+def _body(
+    results: dict[str, dict[str, Any]], external: dict[str, dict[str, Any]], ms_per_question: float
+) -> str:
     rows = []
     for split in SPLITS:
         r = results[split]
@@ -148,6 +173,12 @@ def _body(results: dict[str, dict[str, Any]], ms_per_question: float) -> str:
         )
         + f"\n\nMean triage time {ms_per_question:.2f} ms per question."
     )
+    if external:
+        text += "\n\nFalse alarms on real research questions (none is an emergency): " + "; ".join(
+            f"{name} {len(r['flagged'])}/{r['questions']}" for name, r in external.items()
+        )
+        flagged = [f for r in external.values() for f in r["flagged"]]
+        text += " (" + "; ".join(f'"{f["text"]}" [{f["got"]}]' for f in flagged) + ")." if flagged else "."
     for split in SPLITS:
         r = results[split]
         label = split.replace("_", "-")
@@ -168,9 +199,14 @@ def main() -> None:
     ms = (time.perf_counter() - start) * 1000 / max(1, len(items))
     for split in SPLITS:
         _print(split, results[split], reveal=split == "dev" or args.reveal_held_out)
-    save_json("triage", {"results": results, "goals": GOALS, "ms_per_question": ms})
+    external = external_false_alarms(external_questions())
+    for name, r in external.items():
+        print(f"{name}: false alarms {len(r['flagged'])}/{r['questions']}")
+        for f in r["flagged"]:
+            print(f"  false_alarm: [{f['got']}] {f['text']}")
+    save_json("triage", {"results": results, "external": external, "goals": GOALS, "ms_per_question": ms})
     if not args.no_write:
-        write_section("triage", _body(results, ms), command="python -m bench.triage")
+        write_section("triage", _body(results, external, ms), command="python -m bench.triage")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,35 @@ POSITIVE: list[tuple[str, str]] = [
     ("My son, who is being treated with belatacept, is having a seizure", "seizure"),
     ("I'm bleeding heavily and it won't stop", "bleeding"),
     ("I am vomiting blood after starting belatacept", "bleeding"),
+    # overdose in many wordings: a count, a bulk amount, a multiple of the dose, the wrong pills
+    ("I swallowed 60 Lipitor tablets an hour ago, what should I do?", "overdose"),
+    ("i took 30 of my sleeping pills about 20 min ago", "overdose"),
+    ("just took about 40 ibuprofen, scared now", "overdose"),  # no subject: a report
+    ("Took 3 times the max dose of ambien", "overdose"),
+    ("my friend just downed a whole pack of codeine pills", "overdose"),
+    ("Excuse me, my father is drinking many tablet of his medicine together, what to do now", "overdose"),
+    ("i mistakenly took my wife's blood pressure tablets along with mine", "overdose"),
+    ("My mother-in-law took 3 days worth of her heart medicine at once", "overdose"),
+    # a child who ate medicine or a household poison
+    ("My 3 year old ate a bunch of my blood pressure pills", "overdose"),
+    ("my son eat my pills, maybe 5 or 6, he is 2 years", "overdose"),
+    ("my grandaughter swalowed my pills", "overdose"),
+    ("toddler drank some of the dishwasher liquid what should I do", "overdose"),
+    ("my 2yo chewed a button battery", "overdose"),
+    # other categories in everyday wording
+    ("severe pressure in chest wont go away pls help", "chest_pain"),
+    ("it feels like an elephant is sitting on my chest", "chest_pain"),
+    ("mum's face has gone droopy and she's mumbling", "stroke"),
+    ("my husband suddenly can't walk and his speech is strange", "stroke"),  # "and" ends the negation
+    ("sudden loss of balance and slurred words", "stroke"),
+    ("i'm allergic to shellfish and accidently ate some, throat getting tight", "anaphylaxis"),
+    ("life isn't worth living anymore", "suicide"),
+    ("im going to kill my self", "suicide"),
+    ("there's blood pouring from a wound on my leg", "bleeding"),
+    ("massive nosebleed that won't quit, i take warfarin", "bleeding"),
+    ("breathing is very hard, oxygen level 84", "breathing"),
+    ("my father fainted and we can't bring him round", "unresponsive"),
+    ("my epileptic brother has been fitting for 10 minutes", "seizure"),
 ]
 
 NEGATIVE: list[str] = [
@@ -91,6 +120,29 @@ NEGATIVE: list[str] = [
     "What is the dose of belatacept for a kidney transplant?",
     "Is it safe to breastfeed on belatacept?",
     "",
+    # the words of an overdose in information questions
+    "what is the maximum dose of atorvastatin",
+    "What happens if you take too much atorvastatin?",
+    "how many paracetamol can i take in 24 hours",
+    "can I take 10 melatonin tablets",  # "can I take": a question
+    "What should I do if my child swallows a pill by accident?",
+    "how many children are poisoned by medicines each year",
+    "i didnt take too many, i took exactly one tablet, is the drowsiness normal",
+    "My 3 year old ate a whole pizza, is that too much food for him?",
+    "I ate too much at dinner and have indigestion",
+    "I took two tylenol for my headache, can I also take ibuprofen?",
+    "my dog ate my statin pill, what should I do",
+    # other shared words
+    "can statins cause chest pain",
+    "how do I help someone having a seizure",
+    "my chest hurts a little when I cough",
+    "my arm feels numb when I sleep on it",
+    "I get heartburn that feels like chest pain after meals",
+    "I attempted suicide in 2015 and I'm doing well now, can I take isotretinoin?",
+    "I used to cut myself but I've been clean for 4 years, can I take isotretinoin",
+    "i'm choking on all the information about statins",
+    "this paperwork is killing me, how long does the prior authorization for humira take",
+    "Clinical scenario: teenager with a paracetamol overdose 4 hours ago. When to check levels?",
 ]
 
 
@@ -128,6 +180,22 @@ def test_messages_lead_with_the_condition_and_name_numbers() -> None:
 
 def test_suicide_outranks_other_findings() -> None:
     assert triage("I took too many pills because I want to die").category == "suicide"
+
+
+def test_poison_line_is_added_when_a_medicine_was_also_taken() -> None:
+    sleepy = triage("I took 12 oxycodone and can't stay awake")
+    assert sleepy.category == "unresponsive"
+    assert sleepy.message is not None and POISON_LINE in sleepy.message
+    both = triage("i'm going to overdose on purpose tonight")
+    assert both.category == "suicide"
+    assert both.message is not None and CRISIS_LINE in both.message and POISON_LINE in both.message
+    chest = triage("I have crushing chest pain right now").message
+    assert chest is not None and POISON_LINE not in chest
+
+
+def test_only_a_dated_past_silences_suicidal_thoughts() -> None:
+    assert triage("I had suicidal thoughts last year, is sertraline safe?") == Triage()
+    assert triage("I have had suicidal thoughts, is sertraline safe?").category == "suicide"
 
 
 def test_curly_apostrophes_and_missing_apostrophes_are_understood() -> None:

@@ -118,8 +118,9 @@ _HYPO_EXCUSED = re.compile(
 _POSSIBILITY = re.compile(r"^(?:could|would|can|will|might|may|is it possible)\b.*\bif\b")
 # "can I take", "is it safe to take" just before an overdose pattern: a question, not a report.
 _ASKING = re.compile(
-    r"\b(?:can|could|should|may|might|would|will|to|shall|do|does)\s+"
-    r"(?:(?:i|we|you|he|she|they|someone|people|one|a person|my \w+|kids|children)\s+)?$"
+    r"(?:\b(?:can|could|should|may|might|would|will|shall|do|does)\s+"
+    r"(?:(?:i|we|you|he|she|they|someone|people|one|a person|my \w+|kids|children)\s+)?|"
+    r"\b(?:safe|ok|okay|alright|fine|bad|dangerous|possible|allowed|normal|how many|how much) to\s+)$"
 )
 _DATED_PAST = (
     r"\w+\s+(?:years?|months?)\s+(?:ago|back)|last\s+(?:year|month|week|summer|winter|spring|autumn|fall)|"
