@@ -58,6 +58,7 @@ def test_page_shows_the_dosing_change_with_both_versions_cited(demo: tuple[TestC
     for version in (1, 2):  # the changed table row can be read in its whole table
         assert f"The whole table in version {version}" in html
     assert html.count('class="changed-row"') == 2
+    assert d.generic_name and f'href="/monographs/{d.generic_name}"' in html
 
 
 def test_json_twin_is_the_same_data(demo: tuple[TestClient, Store]) -> None:

@@ -115,6 +115,7 @@ class LabelDiff(_Model):
 
     setid: str
     drug: str = Field(description="the label's brand and generic names (to version), else its title")
+    generic_name: str | None = Field(default=None, description="the label's first generic name (to version)")
     title: str = Field(description="title of the to version")
     dailymed_url: str | None = None
     query: str = Field(description="what was asked for: a drug name or a set id")
@@ -350,6 +351,7 @@ def label_diff(
     return LabelDiff(
         setid=setid,
         drug=_drug_name(new_doc),
+        generic_name=next((str(g) for g in new_doc.meta.get("generic_names") or [] if g), None),
         title=new_doc.title,
         dailymed_url=new_doc.url,
         query=drug_or_setid,
