@@ -145,6 +145,12 @@ def test_mapping_names_known_regions_and_filters() -> None:
                             "an action",
                             "overdose",
                             "imperative wording",
+                            "names a class",
                         }
                     )
                 ), (m.key, src.keep)
+
+
+def test_every_mapped_field_is_documented() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "monograph-fields.md").read_text()
+    assert [k for k in MAPPING if f"| `{k}` |" not in doc] == []

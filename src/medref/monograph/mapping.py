@@ -226,6 +226,14 @@ MAPPING: dict[str, FieldMap] = {
             "study design and harm sentences",
         ),
         FieldMap("boxed_warning", ((_s("boxed"),),)),
+        # the class is mostly structured data (MeSH, DrugBank); a label sentence naming it may be quoted
+        FieldMap(
+            "drug_class",
+            (
+                (_s("indications", keep="names a class"), _s("description", keep="names a class")),
+                (_s("mechanism", keep="names a class"), _s("clin_pharm", keep="names a class")),
+            ),
+        ),
         FieldMap(
             "common_adverse_reactions",
             (
