@@ -25,7 +25,7 @@ from medref.store.repository import Store
 
 PAIRS_PATH = ROOT / "bench" / "data" / "interaction_pairs.json"
 NONE = "none"
-Checker = Callable[[list[str]], str]
+Checker = Callable[[list[str]], tuple[str, str]]  # (severity or "none", what the most severe finding matched)
 
 
 def load_pairs(path: Path = PAIRS_PATH) -> list[dict[str, Any]]:
@@ -34,7 +34,7 @@ def load_pairs(path: Path = PAIRS_PATH) -> list[dict[str, Any]]:
 
 
 def make_checker(store: Store, lexicon: Lexicon) -> Checker | None:
-    """A function from two drug names to the checker's severity (or 'none'); None if the module is absent."""
+    """Two drug names -> the checker's severity (or 'none') and its reason; None if the module is absent."""
     try:
         mod = importlib.import_module("medref.monograph.interactions")
     except ImportError:
@@ -43,11 +43,15 @@ def make_checker(store: Store, lexicon: Lexicon) -> Checker | None:
     if not callable(check):
         return None
 
-    def severity(drugs: list[str]) -> str:
+    def severity(drugs: list[str]) -> tuple[str, str]:
         report = check(drugs, store=store, lexicon=lexicon)
-        found = [str(p.severity) for p in report.pairs if p.severity is not None]
-        found = [s for s in found if s != "no change"]
-        return found[0] if found else NONE
+        for pair in report.pairs:
+            if pair.severity is None or str(pair.severity) == "no change":
+                continue
+            top = next((f for f in pair.findings if f.severity == pair.severity), None)
+            why = f"'{top.matched}' ({top.via}) in {top.section}" if top is not None else ""
+            return str(pair.severity), why
+        return NONE, ""
 
     return severity
 
@@ -59,9 +63,9 @@ def score_pairs(pairs: list[dict[str, Any]], checker: Checker) -> dict[str, Any]
     for pair in pairs:
         gold = pair["severity"]
         try:
-            got = checker(list(pair["drugs"]))
+            got, why = checker(list(pair["drugs"]))
         except Exception as exc:  # an unknown name or a checker failure is a miss, with its reason
-            got = f"error: {exc.__class__.__name__}: {str(exc)[:80]}"
+            got, why = f"error: {exc.__class__.__name__}", str(exc)[:120]
         error = got.startswith("error")
         found = got != NONE and not error
         if gold == NONE:
@@ -78,7 +82,9 @@ def score_pairs(pairs: list[dict[str, Any]], checker: Checker) -> dict[str, Any]
             gold != NONE and found and (got == gold or got in pair.get("also_accept", []))
         )
         if error or not good:
-            wrong.append({"drugs": pair["drugs"], "gold": gold, "got": got, "via": pair.get("via")})
+            wrong.append(
+                {"drugs": pair["drugs"], "gold": gold, "got": got, "why": why, "via": pair.get("via")}
+            )
     return {
         "pairs": len(pairs),
         "with_interaction": tp + fn,

@@ -196,10 +196,10 @@ def test_score_pairs_precision_recall_and_severity() -> None:
     ]
     answers = {"b": "monitor", "c": "monitor", "d": NONE, "e": "avoid", "f": NONE}
 
-    def checker(drugs: list[str]) -> str:
+    def checker(drugs: list[str]) -> tuple[str, str]:
         if drugs[1] == "f":
             raise LookupError("unknown drug")
-        return answers[drugs[1]]
+        return answers[drugs[1]], "why"
 
     r = score_pairs(pairs, checker)
     assert (r["tp"], r["fp"], r["fn"], r["tn"]) == (2, 1, 1, 1)
