@@ -153,7 +153,7 @@ def _timing(results: dict[str, Any]) -> str:
     rows = []
     for drug, c in cold["per_drug"].items():
         w = warm["per_drug"].get(drug, {})
-        cold_txt = c.get("median_s", "error: " + c.get("error", "")[-60:])
+        cold_txt = c.get("median_s", c.get("note") or "error: " + c.get("error", "")[-60:])
         rows.append(
             [
                 drug,

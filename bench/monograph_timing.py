@@ -57,6 +57,9 @@ def cold_cli(data_dir: Path, drugs: list[str], *, runs: int = 3) -> dict[str, An
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())  # 1, 5, 15 min: other work on the machine
     per: dict[str, dict[str, Any]] = {}
     for drug in drugs:
+        if runs < 1:
+            per[drug] = {"note": "not run (--cold-runs 0)"}
+            continue
         times = []
         for _ in range(runs):
             t = time.perf_counter()
