@@ -89,3 +89,51 @@ def test_no_change_statement(shared_data: Path, real_store: Store, full_lexicon:
     pair = _pair(real_store, full_lexicon, "Lipitor", "warfarin")
     assert [f.severity for f in pair.findings] == [Severity.NO_CHANGE]
     assert not pair.has_interaction
+
+
+def test_narrower_class_in_the_sentence_is_not_the_broad_class(
+    shared_data: Path, real_store: Store, full_lexicon: Lexicon
+) -> None:
+    # MeSH files ACE inhibitors under Protease Inhibitors; the label's "HIV protease inhibitors" do not cover them
+    pair = _pair(real_store, full_lexicon, "Lipitor", "lisinopril")
+    assert pair.findings == []
+
+
+def test_otc_list_names_a_class_of_the_products_own_ingredient(
+    shared_data: Path, real_store: Store, full_lexicon: Lexicon
+) -> None:
+    pair = _pair(real_store, full_lexicon, "Triaminic", "lorazepam")
+    assert pair.severity is Severity.MONITOR
+    assert (
+        pair.findings[0].matched == "sedatives" and "Ask a doctor or pharmacist" in pair.findings[0].section
+    )
+
+
+@pytest.mark.parametrize(
+    ("drug", "sentence", "matched"),
+    [
+        ("nitroglycerin", "Do not give it to patients who use organic nitrates.", "nitrates"),
+        ("isosorbide mononitrate", "Do not give it to patients who use organic nitrates.", "nitrates"),
+        ("doxazosin", "Take care when it is given with alpha-blockers.", "alpha-blockers"),
+        ("sildenafil", "Do not combine it with other PDE5 inhibitors.", "PDE5 inhibitors"),
+        ("ketoconazole", "Exposure rises with strong inhibitors of CYP 3A4.", "inhibitors of CYP 3A4"),
+    ],
+)
+def test_class_words_written_in_our_own_sentences(
+    shared_data: Path, real_store: Store, full_lexicon: Lexicon, drug: str, sentence: str, matched: str
+) -> None:
+    from medref.monograph.interaction_terms import drug_terms
+    from medref.monograph.names import resolve
+
+    terms = drug_terms(resolve(drug, store=real_store, lexicon=full_lexicon), full_lexicon)
+    assert matched in [h.surface for h in terms.find(sentence)]
+
+
+def test_salt_word_alone_is_not_a_chemical_class(
+    shared_data: Path, real_store: Store, full_lexicon: Lexicon
+) -> None:
+    from medref.monograph.interaction_terms import drug_terms
+    from medref.monograph.names import resolve
+
+    terms = drug_terms(resolve("miconazole nitrate", store=real_store, lexicon=full_lexicon), full_lexicon)
+    assert terms.find("Do not give it to patients who use organic nitrates.") == []

@@ -12,7 +12,7 @@ def test_form_without_drugs(client: TestClient) -> None:
 
 
 def test_page_and_json_come_from_one_report(client: TestClient) -> None:
-    params = [("drug", "belatacept"), ("drug", "mycophenolate mofetil")]
+    params = {"drug": ["belatacept", "mycophenolate mofetil"]}
     page = client.get("/interactions", params=params)
     data = client.get("/interactions.json", params=params).json()
     assert page.status_code == 200

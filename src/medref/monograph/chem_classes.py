@@ -7,6 +7,10 @@ D tree), "nitrates", "macrolides", "benzodiazepines". This module keeps a small 
 tree: tree number -> descriptor UI, name and non-permuted entry terms. A drug concept's
 ``tree_numbers`` (from the lexicon) then give its chemical classes by prefix.
 
+It also keeps the MeSH pharmacological actions and tree numbers of salt-form descriptors under
+their base name ("Sildenafil Citrate" -> "sildenafil": Phosphodiesterase 5 Inhibitors), for drugs
+whose lexicon concept is not linked to the salt's MeSH descriptor.
+
 The table is built from the shared MeSH files, never typed by hand::
 
     python -m medref.monograph.chem_classes ../shared/data   # rewrites mesh_chem_classes.json.gz
@@ -30,6 +34,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from medref.monograph.names import SALTS, fold, strip_salts
+
 TABLE = Path(__file__).with_name("mesh_chem_classes.json.gz")
 MIN_DEPTH = 2  # dots + 1 in a tree number: "D02.583" is depth 2
 MAX_TERM_CHARS = 60
@@ -44,6 +50,15 @@ class ChemClass:
     ui: str
     name: str
     terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SaltForm:
+    """A salt-form MeSH descriptor, found by its base name."""
+
+    name: str
+    actions: tuple[str, ...]
+    trees: tuple[str, ...]
 
 
 def _depth(tree: str) -> int:
@@ -84,23 +99,65 @@ def build_table(mesh_dir: Path, out: Path = TABLE) -> int:
     rows = [
         [t, ui, name, [x for x in terms.get(ui, []) if x != name]] for t, (ui, name) in sorted(keep.items())
     ]
+    salts = _salt_forms(mesh_dir, trees)
     buf = io.BytesIO()
     with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=9, mtime=0) as gz:
-        gz.write(
-            json.dumps({"format": "medref-mesh-chem-classes", "rows": rows}, separators=(",", ":")).encode()
-        )
+        payload = {"format": "medref-mesh-chem-classes", "rows": rows, "salts": salts}
+        gz.write(json.dumps(payload, separators=(",", ":")).encode())
     out.write_bytes(buf.getvalue())
     return len(rows)
+
+
+def _salt_forms(mesh_dir: Path, trees: dict[str, tuple[str, str]]) -> list[list[object]]:
+    """[base, descriptor name, actions, tree numbers] for descriptors named '<base> <salt word>'."""
+    by_ui: dict[str, list[str]] = defaultdict(list)
+    for t, (ui, _) in trees.items():
+        by_ui[ui].append(t)
+    found: dict[str, list[object]] = {}
+    with (mesh_dir / "data_pharm_action.tsv").open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh, delimiter="\t"):
+            name, action = r.get("DescriptorName") or "", r.get("PharmActionName") or ""
+            words = fold(name).split()
+            if len(words) < 2 or words[-1] not in SALTS or not action:
+                continue
+            row = found.setdefault(
+                name, [strip_salts(name), name, [], sorted(by_ui.get(r["DescriptorUI"], []))]
+            )
+            actions = row[2]
+            assert isinstance(actions, list)
+            actions.append(action)
+    return sorted(found.values(), key=lambda r: str(r[1]))
+
+
+@cache
+def _data() -> dict[str, list[list[object]]]:
+    if not TABLE.exists():
+        return {}
+    with gzip.open(TABLE, "rt", encoding="utf-8") as fh:
+        data: dict[str, list[list[object]]] = json.load(fh)
+    return data
+
+
+@cache
+def salt_forms() -> dict[str, list[SaltForm]]:
+    """Base name -> its salt-form descriptors with their actions and tree numbers."""
+    out: dict[str, list[SaltForm]] = {}
+    for base, name, actions, trees in _data().get("salts", []):
+        assert isinstance(actions, list) and isinstance(trees, list)
+        out.setdefault(str(base), []).append(
+            SaltForm(str(name), tuple(map(str, actions)), tuple(map(str, trees)))
+        )
+    return out
 
 
 @cache
 def table() -> dict[str, ChemClass]:
     """Tree number -> chemical class (empty when the compiled table is missing)."""
-    if not TABLE.exists():
-        return {}
-    with gzip.open(TABLE, "rt", encoding="utf-8") as fh:
-        data = json.load(fh)
-    return {t: ChemClass(t, ui, name, tuple(terms)) for t, ui, name, terms in data.get("rows", [])}
+    out: dict[str, ChemClass] = {}
+    for t, ui, name, terms in _data().get("rows", []):
+        assert isinstance(terms, list)
+        out[str(t)] = ChemClass(str(t), str(ui), str(name), tuple(map(str, terms)))
+    return out
 
 
 def ancestors(tree_numbers: tuple[str, ...] | list[str]) -> list[ChemClass]:
@@ -122,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("usage: python -m medref.monograph.chem_classes SHARED_DATA_DIR\n")
         return 2
     n = build_table(Path(args[0]) / "mesh")
-    sys.stdout.write(f"{n} chemical classes written to {TABLE} ({TABLE.stat().st_size} bytes)\n")
+    sys.stdout.write(
+        f"{n} chemical classes (and salt forms) written to {TABLE} ({TABLE.stat().st_size} bytes)\n"
+    )
     return 0
 
 

@@ -7,13 +7,15 @@
 * its **classes**, each with where the membership comes from:
 
   - MeSH pharmacological actions of the drug (``Concept.classes``) and of its salt forms
-    ("sildenafil citrate"), with every entry term of the action ("CYP3A4 Inhibitors");
+    ("sildenafil citrate", from the lexicon or from the compiled MeSH table), with every entry term of the action ("CYP3A4 Inhibitors");
   - classes of the lexicon that list the drug as an explicit member ("TNF blockers");
   - MeSH chemical classes above the drug in the D tree (:mod:`medref.monograph.chem_classes`:
     "Fibric Acids" with its entry term "fibrates", "Macrolides");
 
   every class form also in the reversed order labels use ("strong inhibitors of CYP 3A4" for
-  "CYP3A4 Inhibitors"; "cytochrome P450 3A4" for "Cytochrome P-450 CYP3A4").
+  "CYP3A4 Inhibitors"; "cytochrome P450 3A4" for "Cytochrome P-450 CYP3A4"), and an inverted
+  MeSH term also by its head, the broader class ("alpha-Blockers" for "alpha-Blockers,
+  Adrenergic").
 
 :meth:`DrugTerms.find` finds them in a sentence with the lexicon's tokeniser (case, accents,
 hyphens and plurals folded), plus two naming rules that need no list: a plural class word whose
@@ -29,7 +31,7 @@ import re
 import weakref
 from dataclasses import dataclass, field
 
-from medref.monograph.chem_classes import ancestors
+from medref.monograph.chem_classes import ancestors, salt_forms
 from medref.monograph.names import SALTS, DrugMatch, fold, strip_salts
 from medref.retrieve.lexicon import Concept, Lexicon
 from medref.retrieve.lexnorm import norm_key, singular, tokenize
@@ -68,6 +70,7 @@ class DrugTerms:
     class_forms: dict[str, str] = field(default_factory=dict)  # surface -> class name
     name_words: list[frozenset[str]] = field(default_factory=list)
     concept_ids: frozenset[str] = frozenset()
+    lexicon: Lexicon | None = None  # the full lexicon, to see when a class word is part of a narrower name
     _mini: Lexicon | None = None
 
     def _lexicon(self) -> Lexicon:
@@ -95,7 +98,30 @@ class DrugTerms:
                 hits[(m.start, m.end)] = hit
         for hit in self._by_name_words(text):
             hits.setdefault((hit.start, hit.end), hit)
-        return sorted(hits.values(), key=lambda h: (h.start, h.end))
+        found = sorted(hits.values(), key=lambda h: (h.start, h.end))
+        if self.lexicon is not None and any(h.kind == "class" for h in found):
+            found = [h for h in found if h.kind == "name" or not self._narrowed(h, text)]
+        return found
+
+    def _narrowed(self, hit: Hit, text: str) -> bool:
+        """A class word inside a narrower name: "HIV protease inhibitor" or "hepatitis C protease
+        inhibitor" do not name every protease inhibitor (a longer lexicon concept covers the words,
+        a condition is named right before them, or the sentence names a narrower class of that
+        name that the drug is not in, as "Protease Inhibitors: ... HIV protease inhibitors")."""
+        assert self.lexicon is not None
+        own = {n.casefold() for n in self.classes} | {n.casefold() for n in self.names}
+        words = norm_key(hit.surface).rstrip("s")
+        for m in self.lexicon.find_mentions(text):
+            if m.concept.preferred.casefold() in own or m.concept.id in self.concept_ids:
+                continue
+            longer = m.start <= hit.start and m.end >= hit.end and m.end - m.start > hit.end - hit.start
+            gap = text[m.end : hit.start] if m.end < hit.start else "x"
+            before = m.concept.kind == "condition" and not gap.strip()
+            key = norm_key(m.surface).rstrip("s")
+            kind_of = m.concept.is_class and key != words and key.endswith(" " + words)
+            if longer or before or kind_of:
+                return True
+        return False
 
     def _by_name_words(self, text: str) -> list[Hit]:
         toks = tokenize(text)
@@ -120,6 +146,9 @@ class DrugTerms:
 def class_variants(form: str) -> list[str]:
     """A class form and the orders labels also write it in."""
     out = [form]
+    head, comma, _ = form.partition(", ")
+    if comma and head:  # an inverted MeSH term: its head is the broader class ("alpha-Blockers, Adrenergic")
+        out.append(head)
     plain = _P450_CYP.sub("P450 ", form)
     if plain != form:
         out.append(plain)
@@ -173,7 +202,7 @@ def _usable(form: str) -> bool:
 
 def drug_terms(match: DrugMatch, lexicon: Lexicon) -> DrugTerms:
     """The names and classes of a resolved drug (see the module docstring)."""
-    terms = DrugTerms(drug=match.preferred)
+    terms = DrugTerms(drug=match.preferred, lexicon=lexicon)
     concepts = list(match.concepts)
     for c in list(concepts):
         concepts += [s for s in _salt_forms(lexicon).get(strip_salts(c.preferred), []) if s not in concepts]
@@ -194,17 +223,28 @@ def drug_terms(match: DrugMatch, lexicon: Lexicon) -> DrugTerms:
                 if _usable(v) and v not in terms.names:
                     terms.class_forms.setdefault(v, name)
 
-    for c in concepts:
-        own = "" if c in match.concepts else f" (salt form {c.preferred})"
-        for cls in c.classes:
+    def add_actions(actions: tuple[str, ...], owner: str) -> None:
+        for cls in actions:
             for k in _class_concepts(lexicon, cls):
-                add_class(k.preferred, list(k.names()), f"MeSH pharmacological action of {c.preferred}{own}")
+                add_class(k.preferred, list(k.names()), f"MeSH pharmacological action of {owner}")
                 for node in ancestors(k.tree_numbers):
                     add_class(
                         node.name, [node.name, *node.terms], f"MeSH tree: {k.preferred} is under {node.tree}"
                     )
+
+    def add_tree(trees: tuple[str, ...], owner: str) -> None:
+        for node in ancestors(trees):
+            add_class(node.name, [node.name, *node.terms], f"MeSH tree: {owner} is under {node.tree}")
+
+    for c in concepts:
+        add_actions(c.classes, c.preferred if c in match.concepts else f"{c.preferred} (a salt form)")
         for k in _explicit_classes(lexicon).get(c.id, []):
             add_class(k.preferred, list(k.names()), f"the lexicon lists {c.preferred} as a member")
-        for node in ancestors(c.tree_numbers):
-            add_class(node.name, [node.name, *node.terms], f"MeSH tree: {c.preferred} is under {node.tree}")
+        add_tree(c.tree_numbers, c.preferred)
+    known = {fold(c.preferred) for c in concepts}
+    for base in dict.fromkeys(strip_salts(c.preferred) for c in match.concepts):
+        for salt in salt_forms().get(base, []):
+            if fold(salt.name) not in known:
+                add_actions(salt.actions, f"{salt.name} (a salt form)")
+                add_tree(salt.trees, salt.name)
     return terms

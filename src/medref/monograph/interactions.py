@@ -14,7 +14,8 @@ also speak of taking drugs together ("concomitant", "taking", "in combination" .
 the label's own drug with advice wording ("epinephrine should not be used since haloperidol
 ..."); a title-only match needs advice wording in the sentence; a class the label's own drug belongs to counts
 only as "other ..." in a sentence on combined use ("with other TNF blockers is not recommended"),
-so "TNF blockers including HUMIRA" is not an interaction of adalimumab with infliximab.
+so "TNF blockers including HUMIRA" is not an interaction of adalimumab with infliximab (OTC
+"Ask a doctor or pharmacist ... if you are taking" and "Do not use" lists always mean other drugs).
 
 Each finding quotes the sentence verbatim with its exact passage span and carries a severity
 (:mod:`medref.monograph.severity`). A pair with no finding reads "No interaction found in the
@@ -195,8 +196,11 @@ def _findings(a: Drug, b: Drug) -> list[tuple[Sentence, Hit, Severity, str]]:
         advice = not reason.startswith(sv.DEFAULT_REASON)
         if s.kind not in FREE_KINDS and not (together or (advice and a.terms.find(text))):
             continue
+        otc = s.kind in (sv.ASK_DOCTOR_PHARMACIST, sv.DO_NOT_USE)  # lists of what else the patient takes
         kept = [
-            h for h in hits if h.kind == "name" or not _own_class(h, a) or _other_member(h, text, together)
+            h
+            for h in hits
+            if h.kind == "name" or otc or not _own_class(h, a) or _other_member(h, text, together)
         ]
         if not kept:
             continue
