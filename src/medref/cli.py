@@ -320,6 +320,7 @@ def monograph(
     from medref.monograph import build_monograph
     from medref.monograph.render import to_text
     from medref.retrieve.lexicon import Lexicon
+    from medref.retrieve.query_vectors import remember_queries
     from medref.retrieve.retriever import Retriever
 
     try:
@@ -331,6 +332,7 @@ def monograph(
     retriever: Retriever | None
     try:
         retriever = Retriever.open(settings, store=store)
+        remember_queries(retriever.indexes, settings.data_dir)  # a drug looked up before: no model start
         lexicon = retriever.lexicon
     except IndexNotReadyError:
         retriever = None
