@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from medref.monograph.interaction_terms import DrugTerms, drug_terms
 from medref.monograph.interactions import InteractionPair, check_interactions
+from medref.monograph.names import resolve
 from medref.monograph.severity import Severity
 from medref.retrieve.lexicon import Lexicon, build_default
 from medref.store.repository import Store
@@ -28,6 +30,10 @@ def full_lexicon(tmp_path_factory: pytest.TempPathFactory) -> Lexicon:
     out = tmp_path_factory.mktemp("lexicon") / "lexicon.jsonl.gz"
     build_default(SHARED_DATA, out)
     return Lexicon.load(out)
+
+
+def _terms(store: Store, lexicon: Lexicon, drug: str) -> DrugTerms:
+    return drug_terms(resolve(drug, store=store, lexicon=lexicon), lexicon)
 
 
 def _pair(store: Store, lexicon: Lexicon, a: str, b: str) -> InteractionPair:
@@ -122,18 +128,11 @@ def test_otc_list_names_a_class_of_the_products_own_ingredient(
 def test_class_words_written_in_our_own_sentences(
     shared_data: Path, real_store: Store, full_lexicon: Lexicon, drug: str, sentence: str, matched: str
 ) -> None:
-    from medref.monograph.interaction_terms import drug_terms
-    from medref.monograph.names import resolve
-
-    terms = drug_terms(resolve(drug, store=real_store, lexicon=full_lexicon), full_lexicon)
-    assert matched in [h.surface for h in terms.find(sentence)]
+    assert matched in [h.surface for h in _terms(real_store, full_lexicon, drug).find(sentence)]
 
 
 def test_salt_word_alone_is_not_a_chemical_class(
     shared_data: Path, real_store: Store, full_lexicon: Lexicon
 ) -> None:
-    from medref.monograph.interaction_terms import drug_terms
-    from medref.monograph.names import resolve
-
-    terms = drug_terms(resolve("miconazole nitrate", store=real_store, lexicon=full_lexicon), full_lexicon)
+    terms = _terms(real_store, full_lexicon, "miconazole nitrate")
     assert terms.find("Do not give it to patients who use organic nitrates.") == []
