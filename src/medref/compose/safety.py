@@ -112,7 +112,18 @@ _HYPOTHETICAL = re.compile(
     r"\b(?:what|how|should|do|would|could)\b[^,]*\b(?:when|whenever)\b"
 )
 _HYPO_EXCUSED = re.compile(
-    r"\b(?:sure|know|wonder|wondering|unsure|certain|tell|check|see|asking)\s+(?:if|whether)\s*$"
+    r"\b(?:sure|know|wonder|wondering|unsure|certain|tell|check|see|asking)\s+(?:if|whether)\s*$|"
+    r"^(?:is|could) (?:it|this|that) (?:be )?(?:a |an )?(?:stroke|heart attack|seizure|overdose|emergency|serious|"
+    r"bad|dangerous)\s+if\s*$"
+)
+# A question that reports what is happening: "is it normal that my baby is blue", "should I go to the ER".
+_REPORT_QUESTION = re.compile(
+    r"(?:is (?:it|this|that) (?:normal|serious|bad|an emergency|dangerous)|should i (?:be worried|worry|go|call)|"
+    r"do i need to go|how bad is it)\b"
+)
+# "can humira make my throat swell": a question about what a medicine does.
+_CAUSAL = re.compile(
+    r"(?:can|could|does|do|will|would|might|may)\b[^.]{0,40}\b(?:make|makes|cause|causes|give|gives|lead to|trigger)\b"
 )
 # "could I go into anaphylaxis if I eat ...": a question about a possibility.
 _POSSIBILITY = re.compile(r"^(?:could|would|can|will|might|may|is it possible)\b.*\bif\b")
@@ -215,8 +226,8 @@ def _experienced(clause: str, match: re.Match[str], *, vignette: bool) -> bool:
         return True
     all_before = _WORD.findall(clause[: match.start()])
     clause_words = _WORD.findall(clause)
-    asking = clause_words[0] in _QUESTION_START
-    if asking and _HOW_TO.search(clause):
+    asking = clause_words[0] in _QUESTION_START and not _REPORT_QUESTION.match(clause)
+    if asking and (_HOW_TO.search(clause) or _CAUSAL.match(clause)):
         return False
     words = all_before[-_WINDOW:]
     for i in range(len(words) - 1, -1, -1):

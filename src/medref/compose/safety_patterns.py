@@ -92,7 +92,11 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bsuicid(?:e|al)\b",
             r"\bwant(?:s|ed)? to die\b",
             r"\bwanna die\b",
-            r"\bdon't want to (?:live|be alive|wake up|exist|be here)\b",
+            r"\b(?:don't|doesn't|do not|does not|didn't) want to (?:live|be alive|wake up|exist|be here)\b",
+            r"\b(?:how many|how much)\b[^.]{0,40}\b(?:would|will|to|could) kill (?:me|myself)\b",
+            r"\bend (?:my|his|her) suffering\b(?! from| with)",
+            r"\bwish (?:i|he|she) (?:could|would) (?:just )?die\b",
+            r"\bdie in (?:my|his|her) sleep\b",
             r"\b(?:thinking (?:of|about)|considering|going to|want to|wanna) end(?:ing)? it\b",
             r"\bfeel(?:s|ing)? like dying\b",
             r"\b(?:pills|tablets|meds)\b[^.]{0,30}\bend it\b",
@@ -148,6 +152,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bcan't (?:bring|get) (?:him|her|them) (?:round|around|to)\b",
             r"\bwon't come (?:round|around|to)\b",
             r"\bout cold\b",
+            r"(?<!arm )(?<!hand )(?<!leg )\b(?:is|went|gone|has gone|looks|seems) (?:completely |all )?(?:limp|floppy)\b",
             r"\b(?:isn't|is not|not|hasn't|has not) (?:awake|woken|come round|come to)\b",
             r"\b(?:won't|doesn't|does not|isn't|not|will not) (?:respond(?:ing)?|answer(?:ing)? (?:me|us))\b"
             r"(?! to (?:the |any |my )?(?:treatment|medicine|medication|meds|drugs?|therapy|antibiotics?))",
@@ -159,8 +164,10 @@ CATEGORIES: tuple[Category, ...] = (
         _ANAPHYLAXIS_LEAD,
         _rx(
             r"\banaphyla(?:xis|ctic)\b",
-            r"\b(?:throat|airway)\s+(?:is |feels |feel |keeps |getting |is getting |feels like it's )?"
-            r"(?:\w+ and )?(?:swelling|swollen|closing|tight|tightening|thick|narrow|narrowing|constricting)\b",
+            r"\b(?:throat|airway)\s+(?:is |are |feels |feel |keeps |getting |is getting |feels like it's |"
+            r"feels like it's getting )?(?:\w+ and )?(?:swelling|swollen|closing|tight|tightening|thick|narrow|"
+            r"narrowing|constricting|smaller|narrower)\b",
+            r"\b(?:tongue|throat) (?:to |is starting to |started to |starting to )?swell(?:ing)?(?: up)?\b",
             r"\bswollen throat\b",
             r"\bswelling of (?:(?:the|my|his|her)\s+)?(?:(?:face|lips?|eyes)\s+(?:and|or)\s+)?(?:throat|tongue)\b",
             r"\btongue\s+(?:and (?:\w+ )?(?:lips?|face|throat|mouth) )?(?:is |are |feels |got |looks |has |have )?(?:swelling|swollen|huge|big|thick|puffy|enlarged|swelled)\b",
@@ -196,7 +203,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bheart\s+(?:hurts|is hurting|aches)\b",
             r"\bchest\b(?!\s+muscles?)(?:\s+(?!(?:bit|little|slightly|mildly|sometimes|when)\b)\S+){0,5}?\s+"
             r"(?:hurts?|hurting|pains?|aching|aches|agony|crushed|crushing|squeezed|squeezing|pressure|tight|"
-            r"tightness|heavy|burning|killing me)\b",
+            r"tightness|heavy|burning|killing me|pounding)\b",
             r"\btight chest\b",
             r"\b(?:pressure|weight|heaviness|elephant)\s+(?:\w+\s+){0,3}?(?:on|in)\s+(?:my|his|her|the)\s+chest\b",
             r"\b(?:clutching|holding|grabbing)\s+(?:his|her|my|their)\s+chest\b",
@@ -210,8 +217,9 @@ CATEGORIES: tuple[Category, ...] = (
         "stroke",
         "These can be signs of a stroke, and every minute counts.",
         _rx(
-            r"\bface\s+(?:is |was |has |has been |has gone |gone |went |is going |started |keeps |looks )?(?:all |kind of |sort of |really )?"
-            r"(?:drooping|droopy|droops|droop|sagging|numb|lopsided|dropped|falling|fallen|crooked)\b",
+            r"\bface\s+(?:is |was |has |has been |has gone |gone |went |is going |started |keeps |looks )?"
+            r"(?:all |kind of |sort of |really )?"
+            r"(?:drooping|droopy|droops|droop|sagging|numb|lopsided|dropped|falling|fallen|crooked|uneven|twisted)\b",
             r"\bside of (?:(?:my|his|her|their|the)\s+)?face\s+(?:is\s+|has\s+|looks\s+)?"
             r"(?:dropped|falling|fallen|drooping|droopy|numb|sagging)\b",
             r"\bface (?:doesn't|does not|won't|isn't|is not) mov(?:e|ing)\b",
@@ -235,8 +243,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bthink (?:i|he|she|my \w+)(?:'s| is| has| had| may have| might have)? (?:had |having )?a stroke\b",
             r"\bhad a stroke (?:just now|right now|today|this morning|tonight|minutes ago|an hour ago)\b",
             r"\bslurred speech\b",
-            r"\bspeech\s+(?:is |was |has been |sounds |became )?"
-            r"(?:slurred|weird|strange|garbled|jumbled|funny|wrong)\b",
+            r"\bspeech\s+(?:is |was |has been |sounds |became |went |got |is going )?(?:all |really |very )?"
+            r"(?:slurred|weird|strange|garbled|jumbled|funny|wrong|slow)\b",
             r"\bslurr(?:ing|y|ed)\b",
             r"\b(?:can't|cannot|suddenly can't|unable to)\s+(?:speak|talk|get (?:my|his|her) words out)\b",
             r"\bcan't find (?:my|his|her|their) words\b",
@@ -246,7 +254,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:keeps?|started|suddenly) dropping things\b",
             r"\b(?:trouble|difficulty)\s+(?:speaking|talking)\b",
             r"\bsudden(?:ly)?\s+(?:very\s+)?(?:confused|confusion)\b",
-            r"\bsudden(?:ly)?\s+(?:a\s+)?(?:severe|terrible|intense|excruciating|worst)\s+headache\b",
+            r"\bsudden(?:ly)?\s+(?:a\s+)?(?:very |really )?(?:severe|terrible|intense|excruciating|worst|bad|awful)\s+"
+            r"headache\b",
             r"\bworst headache\b",
             r"\bthunderclap headache\b",
             r"\bsudden(?:ly)?\s+(?:loss of vision|vision loss|blind|can't see|lost (?:my |his |her )?vision)\b",
@@ -260,7 +269,8 @@ CATEGORIES: tuple[Category, ...] = (
         "seizure",
         "A seizure that lasts more than five minutes, or seizures one after another, need emergency care.",
         _rx(
-            r"\bhaving\s+(?:a\s+)?(?:seizure|seizures|fit|fits|convulsions?)\b",
+            r"\bhaving\s+(?:what (?:looks|seems) like |some kind of |a kind of )?(?:a\s+)?(?:seizure|seizures|fit|fits|"
+            r"convulsions?)\b",
             r"\bseizures?\s+(?:that\s+)?(?:is |has |have )?(?:lasting|lasted|been going on|won't stop|"
             r"will not stop|not stopping|isn't stopping)\b",
             r"\bseizures?\s+(?:for\s+)?(?:over|more than|about)\s+\w+\s+minutes\b",
@@ -303,7 +313,10 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:took|taken|swallowed|had)\s+(?:\S+\s+){0,3}?(?:days?|weeks?)'?s?(?: worth)? of\b[^.]{0,30}\b"
             r"(?:in one day|in a day|at once|together|today)\b",
             rf"\b{MED_NOUN}\s+(?:by mistake|by accident)\b",
-            rf"\b(?:took|taken|swallowed|ate|had)\s+(?:\w+\s+){{0,3}}?\w+'s\s+(?:\w+\s+){{0,2}}?{MED_NOUN}",
+            rf"\b{CHILD}\b[^.]{{0,20}}\b{INGEST}\s+(?:half|most|all|the rest) (?:of )?(?:a|the) bottle\b"
+            r"(?! of (?:water|milk|juice|formula|soda))",
+            r"\b(?:button|coin|lithium) batter(?:y|ies)\b[^.]{0,40}\b(?:mouth|swallow\w*|missing|can't find)",
+            rf"\b(?:took|taken|swallowed|ate|had|given|gave)\s+(?:\w+\s+){{0,3}}?\w+'s\s+(?:\w+\s+){{0,2}}?{MED_NOUN}",
             r"\b(?:took|taken|had|used|swallowed|injected|given|gave)\s+(?:\S+\s+){0,3}?(?:way |far |a lot |much )?"
             r"more\b[^.]{0,30}\bthan (?:\w+ )?(?:should|prescribed|supposed|allowed|recommended)",
             r"\b(?:took|taken|given|gave|had|injected)\s+(?:\w+\s+){0,6}?instead of (?:one|1|a single|the usual|"

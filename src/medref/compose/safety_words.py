@@ -16,7 +16,8 @@ MED_NOUN = (
     r"muscle relaxants?|diet pills|cough medicine)"
 )
 MED_NAME = (
-    r"(?:xanax|valium|ativan|klonopin|tylenol|panadol|advil|motrin|aleve|aspirin|ibuprofen|"
+    r"(?:xanax|valium|ativan|klonopin|tylenol|panadol|advil|motrin|aleve|aspirin|ibuprofen|calpol|nurofen|"
+    r"viagra|cialis|thc|edibles|cannabis|weed|marijuana|"
     r"paracetamol|acetaminophen|benadryl|ambien|zopiclone|adderall|ritalin|lipitor|insulin|heroin|"
     r"fentanyl|ketamine|cocaine|molly|mdma|ecstasy|oxy|percocet|vicodin|codeine|tramadol|melatonin|"
     r"lithium|warfarin|coumadin|eliquis|xarelto|digoxin|metformin|clonidine|colchicine|methadone|"
@@ -33,7 +34,7 @@ POISON = (
     r"dishwasher (?:tablets?|pods?)|(?:button |coin |lithium )?(?:batter(?:y|ies)|cell)|rat poison|"
     r"weed ?killer|pesticides?|insecticides?|lamp oil|kerosene|paraffin|methanol|drain cleaner|"
     r"oven cleaner|toilet cleaner|cleaning products?|(?:e-?cig|vape|vaping) (?:liquid|juice)|"
-    r"e-liquid|nicotine|fentanyl patch|magnets|(?:wild )?mushrooms|hand sanitizer|"
+    r"e-liquid|nicotine|vapes?|e-cig(?:arette)?s?|fentanyl patch|magnets|(?:wild )?mushrooms|hand sanitizer|"
     r"nail polish remover|gasoline|petrol|lighter fluid|mouthwash|essential oils?|iron|"
     r"(?:rat |mouse |slug |ant )?(?:bait|pellets)|\w+ cleaner|(?:dishwasher|washing[- ]up|cleaning) "
     r"(?:liquid|fluid|spray|soap)|(?:poisonous|toxic|unknown|wild) (?:\w+ )?(?:plants?|berries|leaves|"
@@ -74,7 +75,9 @@ BREATHING = (
     r"\b(?:severe|severely|very|extremely|really|suddenly)\s+short(?:ness)?\s+of\s+breath\b",
     r"\bshort(?:ness)? of breath (?:at rest|while resting)\b",
     r"\bshort(?:ness)? of breath\b[^.]{0,20}\bgetting worse\b",
-    r"\bbreathing (?:funny|weird|strange|noisy|oddly)\b",
+    r"\bbreathing (?:funny|weird|strange|strangely|noisy|oddly)\b",
+    r"\b(?:turning|turned|going|gone|went) (?:blue|purple|grey|gray)\b",
+    r"\b(?:baby|face|lips|skin|he|she|he's|she's) (?:is |are |looks |look )?(?:blue|purple)\b",
     r"\bgrunting\b",
     r"\bbreathless at rest\b",
     r"\bgasping\b",
