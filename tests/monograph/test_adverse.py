@@ -107,3 +107,24 @@ def test_common_reactions_name_the_columns_and_quote_the_row() -> None:
     assert table[1] == ["Flushing", "19", "Drug 50 mg (N=200)", "Drug 25 mg (N=200): 9; Placebo (N=200): 1"]
     assert quotes[0].text == "Flushing | 9 | 19 | 1"
     assert quotes[0].supports[0].passage_id == "spl:x:v1#1"
+
+
+def test_spanning_group_header_is_spread_over_the_dose_columns() -> None:
+    # stored without column spans: "Drug" covers three dose columns, "Placebo" the last one
+    rows = [
+        ["Adverse reaction", "Drug", "Placebo"],
+        ["", "25 mg (n=300)", "50 mg (n=500)", "100 mg (n=500)", "(n=600)"],
+        ["Flushing", "10%", "19%", "18%", "1%"],
+        ["Dyspepsia", "3%", "9%", "17%", "2%"],
+        ["Back pain", "3%", "4%", "4%", "12%"],
+    ]
+    kept = _kept(rows)
+    assert kept == {
+        "Flushing": ["Drug 50 mg (n=500)", "Drug 100 mg (n=500)"],
+        "Dyspepsia": ["Drug 100 mg (n=500)"],
+    }
+    one_short = [
+        ["Drug 25 mg", "Drug 50 mg", "Placebo"],
+        ["Headache", "9%", "21%", "13%"],
+    ]
+    assert _kept(one_short) == {"Headache": ["Drug 50 mg"]}

@@ -7,7 +7,9 @@ column whose header does not name placebo, vehicle, control or a comparator is a
 before a "%" in it ("17%", "5 (3%)"), the number in brackets when the header or caption says
 "n (%)", or the bare number when the header or the table caption says the figures are
 percentages. A row is kept when any drug column is above 10%; the row names every such column
-(its header text) with its figure, and lists the other columns beside it.
+(its header text) with its figure, and lists the other columns beside it. Header rows shorter
+than the table (a group heading such as "Drug" spanning the dose columns) are spread over the
+columns they cover (see :func:`_spread`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ _VALUE = re.compile(
 )
 _COMPARATOR = re.compile(r"placebo|vehicle|control|comparator|usual care|standard of care", re.I)
 _PERCENT_WORD = re.compile(r"%|percent", re.I)
+_STUB = re.compile(r"^\s*$|reaction|adverse|event|system|organ|term|body", re.I)
 _N_PERCENT = re.compile(r"\bn\s*\(\s*%\s*\)", re.I)
 _BRACKETED = re.compile(r"^\s*\d+\s*\(\s*[<≤>≥]?\s*(\d+(?:\.\d+)?)\s*%?\s*\)\s*\**\s*$")
 
@@ -61,6 +64,29 @@ def _incidence(cell: str, *, percent_table: bool, n_percent: bool) -> float | No
     return None
 
 
+def _spread(row: list[str], width: int) -> list[str]:
+    """A header row over ``width`` columns. Tables are stored without their column spans, so a
+    short header row ("Adverse reaction | Drug | Placebo" over a stub and three dose columns and
+    placebo) is laid out as: the stub first, the last cell over the last column, the cells between
+    shared out over the columns between; a row one cell short lacks only the stub cell."""
+    k = len(row)
+    if k >= width:
+        return row[:width]
+    if k == width - 1 and not _STUB.search(row[0]):
+        return ["", *row]
+    out = [""] * width
+    out[0] = row[0] if row else ""
+    if k >= 2:
+        out[-1] = row[-1]
+    middle = row[1:-1]
+    for i, cell in enumerate(middle):
+        lo = 1 + (width - 2) * i // len(middle)
+        hi = 1 + (width - 2) * (i + 1) // len(middle)
+        for j in range(lo, hi):
+            out[j] = cell
+    return out
+
+
 def drug_columns(headers: list[str]) -> list[int]:
     """Every column after the first whose header names no placebo, vehicle, control or comparator."""
     return [j for j in range(1, len(headers)) if not _COMPARATOR.search(headers[j])]
@@ -74,7 +100,8 @@ def read_table(doc: DocumentRef, passage: Passage, *, caption: str = "") -> Tabl
         return None
     body_at = _split_header(rows)
     width = max(len(r) for r in rows)
-    headers = [" ".join(r[j] for r in rows[:body_at] if j < len(r) and r[j]).strip() for j in range(width)]
+    spread = [_spread(r, width) for r in rows[:body_at]]
+    headers = [" ".join(r[j] for r in spread if r[j]).strip() for j in range(width)]
     cols = drug_columns(headers)
     if not cols:
         return None
