@@ -13,7 +13,7 @@ from medref.ingest.pipeline import ingest_paths
 from medref.models import NOT_FOUND, Audience, Monograph
 from medref.monograph import build_monograph
 from medref.monograph.builder import NO_LABEL
-from medref.monograph.render import to_text
+from medref.monograph.render import missing_line, to_text
 from medref.retrieve.lexicon import Lexicon
 from medref.retrieve.retriever import Retriever
 from medref.store.repository import Store
@@ -199,7 +199,9 @@ def test_patient_version(demo: tuple[Store, Retriever], lexicon: Lexicon, belata
 
 def test_text_rendering(belatacept: Monograph, letolizumab: Monograph) -> None:
     text = to_text(letolizumab)
-    assert f"Boxed warning: {NOT_FOUND}." in text and "REFERENCES" in text and "[1] Trial:" in text
+    gaps = str(missing_line(letolizumab))  # fields with no source: one line under the page head
+    assert gaps.startswith(f"{NOT_FOUND}: ") and "boxed warning" in gaps and gaps[:60] in text
+    assert "REFERENCES" in text and "[1] Trial:" in text
     assert "Approval status: investigational" in text
     assert Monograph.model_validate_json(belatacept.model_dump_json()) == belatacept  # the --json form
     page = to_text(belatacept)

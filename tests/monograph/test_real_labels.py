@@ -11,7 +11,7 @@ from medref.compose.patient import DOSE_AMOUNT, DOSING_SENTENCE
 from medref.models import NOT_FOUND, Monograph
 from medref.monograph import build_monograph
 from medref.monograph.fields import INDICATION_FIELDS, LABEL_CODES
-from medref.monograph.render import to_text
+from medref.monograph.render import missing_line, to_text
 from medref.retrieve.lexicon import Lexicon
 from medref.store.repository import Store
 from tests.monograph.checks import check_citations, fields, passage, section_codes, texts, top_section
@@ -150,7 +150,8 @@ def test_lipitor_fields_it_lacks_read_not_found(
     boxed = m.field("boxed_warning")
     assert boxed is not None and not boxed.found and boxed.values == []
     assert boxed.note == "The label has no section for this."
-    assert f"Boxed warning: {NOT_FOUND}." in to_text(m)
+    gaps = str(missing_line(m))  # fields with no source: one line under the page head
+    assert gaps.startswith(f"{NOT_FOUND}: ") and "boxed warning" in gaps and gaps[:60] in to_text(m)
     renal = " ".join(texts(m.field("dose_renal")))
     assert "renal" in renal.lower()  # the label's own sub-section on renal impairment
 

@@ -107,8 +107,8 @@ def test_monograph_page_renders_every_part(client: TestClient, fake_builder: lis
     html = r.text
     assert "<h1>Zorblax</h1>" in html
     assert "Overview" in html and "Dosing" in html
-    boxed = html.split("field-boxed_warning", 1)[1].split("</div>", 1)[0]
-    assert NOT_FOUND in boxed
+    missing = html.split('id="not-found"', 1)[1].split("</div>", 1)[0]  # fields with no source: one line
+    assert NOT_FOUND in missing and "boxed warning" in missing
     assert '<a class="cite" href="#ref-1"' in html and '<li id="ref-1"' in html
     assert ">Drug label</span>" in html
     assert "Label version 2 used; version 1 is superseded." in html

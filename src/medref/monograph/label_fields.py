@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from medref.monograph import fields as fs
 from medref.monograph.adverse import common_reactions
+from medref.monograph.boxed import boxed_title
 from medref.monograph.dosing import HEADER, dosing_rows
 from medref.monograph.evidence import Draft, Quote, cands, pick
 from medref.monograph.label import PACKAGE, Node
@@ -171,7 +172,7 @@ class LabelFields(MappedFields):
 
     def boxed(self) -> Draft:
         return Draft(
-            "boxed_warning", "Boxed warning", self._from_region("boxed_warning", limit=40, min_words=2)
+            "boxed_warning", boxed_title(self.view), self._from_region("boxed_warning", limit=40, min_words=2)
         )
 
     def adverse(self) -> tuple[Draft, Draft]:

@@ -1,20 +1,68 @@
 """A monograph as plain text for the terminal (the JSON form is ``Monograph.model_dump_json``).
 
 Sections and fields in page order; each value is followed by its reference markers ``[n]`` or,
-for values read from structured sources, ``(source: ...)``; an empty field reads
-:data:`~medref.models.NOT_FOUND`; tables are printed as aligned columns; the References list,
+for values read from structured sources, ``(source: ...)``. Every field with something found is
+printed in full: a field with a table prints the table as aligned columns and then its statements
+that are not rows of that table (:func:`prose_values`). The boxed warning carries the label's own
+title. Fields with no source are gathered in one line under the page head (:func:`missing_line`),
+each field's note listed under it; a section with nothing found is left out. The References list,
 the label version note, the "data as of" date and the disclaimer close the page.
 """
 
 from __future__ import annotations
 
 import textwrap
+from types import SimpleNamespace
 
 from medref.compose.citations import markers
 from medref.models import NOT_FOUND, Monograph, MonographField, SourcedValue
 
 WIDTH = 100
 MAX_CELL = 40
+ROW_SEPARATOR = " | "
+"""How a table row reads when quoted from a stored table passage ("cell | cell")."""
+LABEL_TEXT = "The label's text:"
+"""The line between a field's table and its other statements."""
+
+
+def title(f: MonographField) -> str:
+    """The field's title (its key in words when the title is empty)."""
+    return f.title.strip() or f.key.replace("_", " ").capitalize()
+
+
+def field_name(f: MonographField) -> str:
+    """A field title inside a sentence: first letter lower-cased unless the word is an acronym."""
+    name = title(f)
+    first = name.split(maxsplit=1)[0]
+    return name[:1].lower() + name[1:] if first[1:].islower() else name
+
+
+def prose_values(f: MonographField) -> list[SourcedValue]:
+    """The field's values that are not rows of its table (all of them when it has none), less a
+    boxed warning's heading line that is already its title."""
+    values = [v for v in f.values if not (f.table and ROW_SEPARATOR in v.text)]
+    heading = title_value(f)
+    return [v for v in values if v is not heading]
+
+
+def title_value(f: MonographField) -> SourcedValue | None:
+    """The boxed warning's value that reads exactly as its title (a heading line quoted from the box)."""
+    if f.key != "boxed_warning":
+        return None
+    return next((v for v in f.values if v.text.strip() == f.title.strip()), None)
+
+
+def missing(m: Monograph) -> list[MonographField]:
+    """The fields with nothing found, in page order."""
+    return [f for s in m.sections for f in s.fields if not f.found]
+
+
+def missing_line(m: Monograph) -> str | None:
+    """'Not found in the sources: pregnancy, lactation.' for the page, or None when all were found."""
+    gaps = missing(m)
+    if not gaps:
+        return None
+    return f"{NOT_FOUND}: " + ", ".join(field_name(f) for f in gaps) + "."
 
 
 def _value(v: SourcedValue) -> str:
@@ -38,28 +86,62 @@ def _table(rows: list[list[str]]) -> list[str]:
     return lines
 
 
+def _note(note: str) -> str:
+    return textwrap.fill(note, WIDTH, initial_indent="    (", subsequent_indent="     ") + ")"
+
+
 def _field(f: MonographField) -> list[str]:
-    head = f"  {f.title}:"
-    if not f.found:
-        lines = [f"{head} {NOT_FOUND}."]
-        if f.note:
-            lines.append(
-                textwrap.fill(f.note, WIDTH, initial_indent="    (", subsequent_indent="     ") + ")"
-            )
-        return lines
-    lines = [head]
+    lines = [f"  {f.title}:"]
+    prose = prose_values(f)
     if f.table:
         lines += _table(f.table)
-        if f.note:
-            lines.append(
-                textwrap.fill(f.note, WIDTH, initial_indent="    (", subsequent_indent="     ") + ")"
-            )
-        return lines
-    for v in f.values:
+        if prose:
+            lines.append(f"    {LABEL_TEXT}")
+    for v in prose:
         lines.append(textwrap.fill(_value(v), WIDTH, initial_indent="    - ", subsequent_indent="      "))
     if f.note:
-        lines.append(textwrap.fill(f.note, WIDTH, initial_indent="    (", subsequent_indent="     ") + ")")
+        lines.append(_note(f.note))
+    if f.key == "boxed_warning":  # in a box of its own, under the label's title for it
+        kicker = "" if f.title.lower() == "boxed warning" else "  (boxed warning)"
+        heading = title_value(f)
+        if heading is not None and heading.citations:
+            kicker += " " + markers(heading.citations)
+        rule = "  +" + "-" * (WIDTH - 4)
+        body = [row for line in lines[1:] for row in line.split("\n")]
+        return [rule, f"  | {f.title}{kicker}", *("  |" + row[3:] for row in body), rule]
     return lines
+
+
+def missing_notes(m: Monograph) -> list[tuple[list[MonographField], str]]:
+    """The notes of the fields with nothing found, each once, with the fields it explains."""
+    groups: dict[str, list[MonographField]] = {}
+    for f in missing(m):
+        if f.note:
+            groups.setdefault(f.note, []).append(f)
+    return [(fields, note) for note, fields in groups.items()]
+
+
+def _missing(m: Monograph) -> list[str]:
+    line = missing_line(m)
+    if line is None:
+        return []
+    out = ["", textwrap.fill(line, WIDTH, subsequent_indent="  ")]
+    for fields, note in missing_notes(m):
+        names = ", ".join(field_name(f) for f in fields)
+        out.append(textwrap.fill(f"{names}: {note}", WIDTH, initial_indent="  - ", subsequent_indent="    "))
+    return out
+
+
+PAGE_HELPERS = SimpleNamespace(
+    title=title,
+    field_name=field_name,
+    prose_values=prose_values,
+    title_value=title_value,
+    missing=missing,
+    missing_notes=missing_notes,
+    label_text=LABEL_TEXT,
+)
+"""What the monograph HTML page shares with this text form (a template global)."""
 
 
 def to_text(m: Monograph) -> str:
@@ -69,9 +151,13 @@ def to_text(m: Monograph) -> str:
         out.append(m.label_note)
     if m.data_as_of:
         out.append(f"Data as of: {m.data_as_of.isoformat()}")
+    out += _missing(m)
     for section in m.sections:
+        found = [f for f in section.fields if f.found]
+        if not found:
+            continue
         out += ["", section.title.upper()]
-        for f in section.fields:
+        for f in found:
             out += _field(f)
     if m.references:
         out += ["", "REFERENCES"]

@@ -19,6 +19,7 @@ from jinja2 import Environment
 from pydantic import BaseModel, ConfigDict, Field
 
 from medref.models import NOT_FOUND, Audience, Review, ReviewStatus, SourceKind
+from medref.monograph.render import PAGE_HELPERS
 
 PENDING_BANNER = "Educational purpose only - pending human review"
 INDEX_FIX = "medref index rebuild"
@@ -183,5 +184,6 @@ def install_template_helpers(env: Environment) -> None:
         PENDING_BANNER=PENDING_BANNER,
         NOT_FOUND=NOT_FOUND,
         AUDIENCES=list(Audience),
+        MONOGRAPH=PAGE_HELPERS,
     )
     env.filters.update(date=fmt_date, http_url=http_url)
