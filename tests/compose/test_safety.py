@@ -201,3 +201,10 @@ def test_only_a_dated_past_silences_suicidal_thoughts() -> None:
 def test_curly_apostrophes_and_missing_apostrophes_are_understood() -> None:
     assert triage("I can\u2019t breathe").category == "breathing"
     assert triage("i cant breathe").category == "breathing"
+
+
+def test_common_misspellings_and_shorthand_are_understood() -> None:
+    assert triage("my son is having a siezure").category == "seizure"
+    assert triage("i cant breth").category == "breathing"
+    assert triage("my dad is unconcious").category == "unresponsive"
+    assert triage("took 20 tablts rn").category == "overdose"

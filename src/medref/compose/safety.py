@@ -185,11 +185,33 @@ _BARE = ("cant", "dont", "wont", "isnt", "doesnt", "couldnt", "arent", "wasnt", 
          "wouldnt", "shouldnt", "hadnt")  # fmt: skip
 
 
+# Common misspellings and chat shorthand of the words the patterns look for.
+_SPELLING = {
+    r"s[ie]{1,2}zures?|seisures?|ceasures?": "seizure",
+    r"unconcious|unconsious|unconscience": "unconscious",
+    r"anaph?[iy]l[ae]x[iy]s|anaphalaxis|anafilaxis": "anaphylaxis",
+    r"alerg(?:ic|ick)|allergick": "allergic",
+    r"bleading|bleding": "bleeding",
+    r"swoll?en|swolen|swolln": "swollen",
+    r"breth(?:e)?|breahte": "breathe",
+    r"overdoes(?:ed)?|overdosd": "overdosed",
+    r"suic[ie]dal|sucidal|suisidal": "suicidal",
+    r"pian": "pain",
+    r"tablts|tabelts": "tablets",
+    r"rn": "right now",
+    r"u": "you",
+    r"ur": "your",
+}
+_SPELLING_RX = [(re.compile(rf"\b(?:{wrong})\b"), right) for wrong, right in _SPELLING.items()]
+
+
 def _normalise(question: str) -> str:
     text = question.lower().replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     for bare in _BARE:
         text = re.sub(rf"\b{bare}\b", f"{bare[:-1]}'t", text)
     text = re.sub(r"\bive\b", "i've", text)
+    for wrong, right in _SPELLING_RX:
+        text = wrong.sub(right, text)
     return re.sub(r"\s+", " ", text).strip()
 
 
