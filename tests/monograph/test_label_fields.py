@@ -14,9 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from medref.compose.sentences import Entity
 from medref.ingest.pipeline import ingest_paths
-from medref.models import Document, Monograph
+from medref.models import Document, Monograph, Passage, SourceKind
 from medref.monograph import build_monograph
+from medref.monograph.evidence import Quote
+from medref.monograph.label import LabelView
+from medref.monograph.label_fields import LabelFields
 from medref.monograph.mapping import MAPPING, REGIONS, section_allowed
 from medref.monograph.patterns import KEEPS
 from medref.retrieve.lexicon import Lexicon
@@ -154,3 +158,49 @@ def test_mapping_names_known_regions_and_filters() -> None:
 def test_every_mapped_field_is_documented() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "monograph-fields.md").read_text()
     assert [k for k in MAPPING if f"| `{k}` |" not in doc] == []
+
+
+def _doc(sections: list[dict[str, object]], texts_by_section: list[tuple[str, str]]) -> Document:
+    passages = [
+        Passage(ordinal=i, section=sec, text=t, start=0, end=len(t), id=f"spl:h:v1#{i}")
+        for i, (sec, t) in enumerate(texts_by_section)
+    ]
+    return Document(
+        uid="spl:h:v1",
+        kind=SourceKind.DRUG_LABEL,
+        title="t",
+        spl_setid="h",
+        spl_version=1,
+        passages=passages,
+        meta={"sections": sections},
+    )
+
+
+def test_a_dose_statement_only_in_the_highlights_still_leads_the_renal_field() -> None:
+    doc = _doc(
+        [
+            {"loinc": "34068-7", "title": "DOSAGE AND ADMINISTRATION", "depth": 0, "passages": [0, 1]},
+            {"loinc": "42229-5", "title": "USE IN SPECIFIC POPULATIONS", "depth": 0, "passages": []},
+            {"loinc": "42229-5", "title": "Renal Impairment", "depth": 1, "passages": [2]},
+        ],
+        [
+            ("DOSAGE AND ADMINISTRATION", "Take one tablet with water when needed."),
+            ("Highlights: DOSAGE AND ADMINISTRATION", "Begin with 25 mg in severe renal impairment (2.3)."),
+            (
+                "USE IN SPECIFIC POPULATIONS > Renal Impairment",
+                "Exposure rose in volunteers with renal impairment.",
+            ),
+        ],
+    )
+    drug = Entity(name="Examplafil", names=("Examplafil",), kind="drug", primary=("Examplafil",))
+    lf = LabelFields(LabelView(doc), drug, Lexicon.load(None))
+    assert texts_of(lf.population("dose_renal", "Renal impairment").quotes) == [
+        "Begin with 25 mg in severe renal impairment (2.3).",
+        "Exposure rose in volunteers with renal impairment.",
+    ]
+    assert section_allowed(doc, "dose_renal", 1) and section_allowed(doc, "dose_renal", 2)
+    assert not section_allowed(doc, "common_adverse_reactions", 2)
+
+
+def texts_of(quotes: list[Quote]) -> list[str]:
+    return [q.text for q in quotes]

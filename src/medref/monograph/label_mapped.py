@@ -159,17 +159,21 @@ class MappedFields:
             for src in tier:
                 keep = self._keep(key, src)
                 per = 2 if keep is None else 3
-                for node in source_nodes(self.view, src):
-                    if len(d.quotes) >= POPULATION_LIMIT:
-                        return d
-                    plist = self.view.node_passages([node], own=src.own)
-                    got = pick(
-                        cands(self.view.ref, plist),
-                        limit=min(per, POPULATION_LIMIT - len(d.quotes)),
-                        keep=keep,
-                        seen=shown,
-                    )
-                    d.quotes += got
+                # a dose statement only in the Highlights (full text words it otherwise) still counts
+                for highlights in (False, True) if keep is not None else (False,):
+                    before = len(d.quotes)
+                    for node in source_nodes(self.view, src):
+                        if len(d.quotes) >= POPULATION_LIMIT:
+                            return d
+                        plist = self.view.node_passages([node], own=src.own, highlights=highlights)
+                        d.quotes += pick(
+                            cands(self.view.ref, plist),
+                            limit=min(per, POPULATION_LIMIT - len(d.quotes)),
+                            keep=keep,
+                            seen=shown,
+                        )
+                    if len(d.quotes) > before:
+                        break
         return d
 
     def dose_interactions(self) -> Draft:

@@ -70,7 +70,7 @@ PRETREATMENT = re.compile(
 # present-tense instructions and test nouns ("tested negative" describes a patient, not a test to do)
 TESTING = re.compile(
     r"\b(?:test(?:s|ing)?|screen(?:s|ing)?|evaluat(?:e|es|ion)|assess(?:es|ment)?|check|confirm|measure(?:ment)?s?|"
-    r"obtain|examin(?:e|ation)|serolog\w*|serostatus|seropositiv\w*|laboratory|enzymes?)\b",
+    r"obtain|examin(?:e|ation)|serolog\w*|serostatus|seropositiv\w*|laboratory|enzymes?|status)\b",
     re.I,
 )
 # a sentence about a study (design, observational data, participants) is not an instruction
