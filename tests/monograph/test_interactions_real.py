@@ -50,7 +50,9 @@ def _pair(store: Store, lexicon: Lexicon, a: str, b: str) -> InteractionPair:
         ("Lipitor", "clarithromycin", Severity.ADJUST_DOSE, "clarithromycin"),
         ("Lipitor", "cyclosporine", Severity.AVOID, "cyclosporine"),
         ("Lipitor", "gemfibrozil", Severity.AVOID, "gemfibrozil"),
-        ("Lipitor", "ritonavir", Severity.AVOID, "HIV protease inhibitor"),
+        ("Lipitor", "ritonavir", Severity.AVOID, "ritonavir"),
+        # "avoid ... the HIV protease inhibitor tipranavir plus ritonavir" is not about nelfinavir
+        ("Lipitor", "nelfinavir", Severity.ADJUST_DOSE, "nelfinavir"),
         ("Triaminic", "phenelzine", Severity.CONTRAINDICATED, "monoamine oxidase inhibitor"),
     ],
 )

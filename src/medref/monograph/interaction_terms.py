@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from medref.monograph.chem_classes import ancestors, salt_forms
 from medref.monograph.names import SALTS, DrugMatch, fold, strip_salts
-from medref.retrieve.lexicon import Concept, Lexicon
+from medref.retrieve.lexicon import Concept, Lexicon, Mention
 from medref.retrieve.lexnorm import norm_key, singular, tokenize
 
 # single words too general to name a class on their own
@@ -41,11 +41,12 @@ GENERIC_WORDS = frozenset(
     """
     inhibitor inhibitors inducer inducers agent agents drug drugs antagonist antagonists agonist agonists
     blocker blockers substrate substrates compound compounds acid acids product products medicine medicines
-    medication medications protein proteins
+    medication medications protein proteins factor factors effect effects substance substances
     """.split()
 )
 AGENT_NOUNS = ("inhibitors", "inducers", "blockers", "antagonists", "agonists", "substrates", "activators")
 MULTIPLIERS = ("mono", "di", "tri", "tetra", "penta", "hexa")
+_EXAMPLES = re.compile(r"\s*[(,]?\s*(?:e\.g\.|for example|such as|including|like)\b", re.IGNORECASE)
 _P450_CYP = re.compile(r"\bP-?450\s+CYP\s*", re.IGNORECASE)
 
 
@@ -119,9 +120,17 @@ class DrugTerms:
             before = m.concept.kind == "condition" and not gap.strip()
             key = norm_key(m.surface).rstrip("s")
             kind_of = m.concept.is_class and key != words and key.endswith(" " + words)
-            if longer or before or kind_of:
+            if longer or before or kind_of or self._restricted(hit, m, text):
                 return True
         return False
+
+    def _restricted(self, hit: Hit, m: Mention, text: str) -> bool:
+        """'the HIV protease inhibitor tipranavir plus ritonavir': the class word is followed by the
+        other drugs it means here (not by examples: "e.g.", "such as", "including")."""
+        if m.concept.kind != "drug" or m.start < hit.end:
+            return False
+        gap = text[hit.end : m.start]
+        return gap.strip() in ("", "(") and not _EXAMPLES.match(text[hit.end :])
 
     def _by_name_words(self, text: str) -> list[Hit]:
         toks = tokenize(text)
@@ -146,9 +155,11 @@ class DrugTerms:
 def class_variants(form: str) -> list[str]:
     """A class form and the orders labels also write it in."""
     out = [form]
-    head, comma, _ = form.partition(", ")
-    if comma and head:  # an inverted MeSH term: its head is the broader class ("alpha-Blockers, Adrenergic")
-        out.append(head)
+    head, comma, tail = form.partition(", ")
+    if comma and head and ", " not in tail and " and " not in tail:
+        out.append(
+            head
+        )  # an inverted MeSH term: its head is the broader class ("alpha-Blockers, Adrenergic")
     plain = _P450_CYP.sub("P450 ", form)
     if plain != form:
         out.append(plain)

@@ -204,7 +204,7 @@ def _findings(a: Drug, b: Drug) -> list[tuple[Sentence, Hit, Severity, str]]:
         ]
         if not kept:
             continue
-        out.append((s, kept[0], severity, reason))
+        out.append((s, min(kept, key=lambda h: h.kind != "name"), severity, reason))
     return out
 
 
