@@ -75,7 +75,8 @@ _INFO = {
     "cause", "causes", "caused", "causing", "associated", "linked", "effect", "effects",
     "common", "often", "frequency", "frequent", "prevent", "prevents", "prevention", "signs",
     "symptoms", "symptom", "warning", "history", "reduce", "lower", "increase", "increases",
-    "antidote", "exam", "question",
+    "antidote", "exam", "question", "essay", "student", "assignment", "lecture", "thesis", "studying",
+    "pharmacology",
     "homework", "novel", "story", "character", "movie", "film", "book",
 }  # fmt: skip
 _NEGATION = {"no", "not", "without", "never", "denies", "denied", "nor", "none", "free"}

@@ -97,6 +97,11 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bend (?:my|his|her) suffering\b(?! from| with)",
             r"\bwish (?:i|he|she) (?:could|would) (?:just )?die\b",
             r"\bdie in (?:my|his|her) sleep\b",
+            r"\bhow to end (?:things|it|it all|my life)\b",
+            r"\b(?:use|using|take|taking) (?:them|it|those|these) on myself\b",
+            r"\b(?:message|text|note|letter|post)\w* (?:saying|that says) goodbye\b",
+            r"\bhave (?:the|my|all the|all my) (?:pills|tablets) (?:here|ready|in my hand|with me)\b",
+            r"\bthinking (?:about|of) how (?:i'd|i would|i could|i'll|to) do it\b",
             r"\b(?:thinking (?:of|about)|considering|going to|want to|wanna) end(?:ing)? it\b",
             r"\bfeel(?:s|ing)? like dying\b",
             r"\b(?:pills|tablets|meds)\b[^.]{0,30}\bend it\b",
@@ -130,6 +135,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:painless|easiest|quickest|best) way to (?:die|kill (?:myself|yourself)|end (?:it|my life))\b",
             r"\btonight is the night\b",
             r"\blife is (?:pointless|meaningless|hopeless)\b",
+            r"\bwhat'?s (?:even )?the point (?:anymore|of anything|in anything)\b",
             r"\bkms\b",
         ),
     ),
@@ -152,6 +158,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bcan't (?:bring|get) (?:him|her|them) (?:round|around|to)\b",
             r"\bwon't come (?:round|around|to)\b",
             r"\bout cold\b",
+            r"\bbreathing (?:very |really )?(?:slow|slowly|shallow|shallowly)\b",
+            r"\bnot (?:talking|answering|opening (?:his|her|their) eyes)\b",
             r"(?<!arm )(?<!hand )(?<!leg )\b(?:is|went|gone|has gone|looks|seems) (?:completely |all )?(?:limp|floppy)\b",
             r"\b(?:isn't|is not|not|hasn't|has not) (?:awake|woken|come round|come to)\b",
             r"\b(?:won't|doesn't|does not|isn't|not|will not) (?:respond(?:ing)?|answer(?:ing)? (?:me|us))\b"
@@ -185,10 +193,23 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:lips?|mouth|face|eyes)\s+(?:is |are |has |have |feel |feels |look |looks |got )?"
             r"(?:swelling|swollen|swelled|swelled up|puffing up|puffed up|puffy|big|blew up|blown up|ballooned)\b",
             r"\bswollen\s+(?:lips?|face)\b",
+            r"\blips?\b[^.]{0,40}\b(?:huge|massive|puffed up|blown up)\b",
             r"\bhives\b",
         ),
         extra=_EPINEPHRINE,
         requires=SEVERE_REACTION,
+    ),
+    Category(
+        "anaphylaxis",
+        _ANAPHYLAXIS_LEAD,
+        _rx(
+            r"\bthroat (?:feels |is |feel )?(?:funny|weird|strange|itchy|scratchy|tight|thick)\b",
+            r"\bvoice (?:sounds |is |has gone |went )?(?:funny|hoarse|strange|weird|different|croaky)\b",
+        ),
+        extra=_EPINEPHRINE,
+        requires=re.compile(
+            r"\ballerg|\bstung\b|\bsting\b|\bpeanut|\bnuts?\b|\bshellfish|\bepi-?pen|\bhives\b"
+        ),
     ),
     Category("breathing", "Severe trouble breathing needs urgent care.", _rx(*BREATHING)),
     Category(
@@ -203,7 +224,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bheart\s+(?:hurts|is hurting|aches)\b",
             r"\bchest\b(?!\s+muscles?)(?:\s+(?!(?:bit|little|slightly|mildly|sometimes|when)\b)\S+){0,5}?\s+"
             r"(?:hurts?|hurting|pains?|aching|aches|agony|crushed|crushing|squeezed|squeezing|pressure|tight|"
-            r"tightness|heavy|burning|killing me|pounding)\b",
+            r"tightness|heavy|burning|killing me|pounding|paining)\b",
             r"\btight chest\b",
             r"\b(?:pressure|weight|heaviness|elephant)\s+(?:\w+\s+){0,3}?(?:on|in)\s+(?:my|his|her|the)\s+chest\b",
             r"\b(?:clutching|holding|grabbing)\s+(?:his|her|my|their)\s+chest\b",
@@ -228,7 +249,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:arm|leg|hand)\s+(?:suddenly |just )?(?:is |feels |went |go |has gone |gone )?"
             r"(?:suddenly )?(?:weak|numb|limp|dead)\b",
             r"\b(?:weakness|numbness)\s+(?:in|on)\s+(?:my|his|her|their|one)\s+(?:arm|leg|side|hand)\b",
-            r"\b(?:can't|cannot|unable to) (?:lift|raise|move|feel|use) (?:(?:my|his|her|their|one|both|either|the)\s+)?"
+            r"\b(?:can't|cannot|couldn't|unable to) (?:seem to )?(?:lift|raise|move|feel|use) "
+            r"(?:(?:my|his|her|their|one|both|either|the)\s+)?"
             r"(?:(?:left|right)\s+)?(?:arm|leg|hand|side|foot)s?\b",
             r"\bsudden(?:ly)? (?:can't|cannot|unable to) (?:walk|stand|see|speak|talk|move)\b",
             r"\bcan't smile (?:properly|right|straight|evenly)\b",
@@ -247,7 +269,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:slurred|weird|strange|garbled|jumbled|funny|wrong|slow)\b",
             r"\bslurr(?:ing|y|ed)\b",
             r"\b(?:can't|cannot|suddenly can't|unable to)\s+(?:speak|talk|get (?:my|his|her) words out)\b",
-            r"\bcan't find (?:my|his|her|their) words\b",
+            r"\b(?:can't|couldn't|cannot) find (?:my|his|her|their|the) words\b",
             r"\b(?:speaking|talking|talk|speak)\s+(?:nonsense|gibberish|strange|strangely|funny)\b",
             r"\bwords (?:are |were )?(?:all )?(?:mixed up|jumbled|not correct|coming out wrong)\b",
             r"\b(?:talks?|talking|speaks?|speaking)\b[^,.]{0,20}(?:doesn't|does not|don't) make (?:any )?sense\b",
@@ -281,6 +303,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:had|has had)\s+(?:a |her |his |their )?(?:first |first ever |another )?seizures?\b",
             r"\beyes (?:rolled|rolling) (?:back|up)\b",
             r"\b(?:jerking|twitching|shaking) all over\b",
+            r"\b(?:went|gone|go|is|goes) (?:all )?stiff and (?:started |is |then )?(?:shaking|jerking|twitching)\b",
             r"\bfoaming at the mouth\b",
         ),
         extra="Keep the person safe from injury and do not put anything in their mouth.",
@@ -296,7 +319,10 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:way |far |a bit |a little )?too (?:many|much)\b",
             rf"\b(?:ate|eaten|drank|drunk|drinking)\s+(?:way |far )?too (?:many|much)(?:\s+\w+){{0,3}}?\s+(?:of\s+)?"
             rf"(?:(?:my|his|her|the)\s+)?{MED}",
-            rf"\b(?:took|taken|tooked|swallowed|downed|ingested|popped)\s+{HEDGE}{NUM}(?:\s+or\s+\d+)?\s+(?!{UNIT})\w",
+            rf"\b(?:took|taken|tooked|swallowed|downed|ingested|popped)\s+(?:(?!(?:my|his|her|their)\b)\S+\s+){{0,3}}?"
+            rf"{HEDGE}(?:(?:\d+|a few|three|four) (?:or|to) )?{NUM}(?:\s+or\s+\d+)?\s+(?!{UNIT})\w",
+            r"\b(?:realised|realized|found out|noticed|discovered)\b[^.]{0,40}\btaking\b[^.]{0,30}\b(?:twice|two times|"
+            r"three times|double|too much|too many)\b",
             rf"\b(?:took|taken|swallowed|downed|ingested|popped|ate|eaten|eat|drank|drunk|drinking|had)\s+"
             rf"(?:\w+\s+){{0,2}}?{BULK}\s+(?:\S+\s+){{0,4}}?{MED}\b",
             rf"\b(?:ate|eaten|drank|drunk|drinking|chewed|swallowed)\s+{HEDGE}{NUM}\s+(?:\S+\s+){{0,3}}?{MED}\b",
@@ -330,7 +356,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bmixed up (?:the|my|his|her|our) (?:bottles|pills|tablets|meds|medicines|medications)\b",
             r"\bgave (?:my|the|our) (?:baby|child|son|daughter|toddler|kid|infant)\b[^.]{0,30}\badult\b",
             rf"\b{INGEST}\s+(?:\S+\s+){{0,5}}?{POISON}\b",
-            rf"\b{CHILD}\b(?:\s*\([^)]*\))?\s+(?:\S+\s+){{0,3}}?(?:{INGEST}|got into|got hold of|found)\s+"
+            rf"\b{CHILD}\b(?:\s*\([^)]*\))?,?\s+(?:\S+\s+){{0,4}}?(?:{INGEST}|got into|got hold of|found)\s+"
             rf"(?:\S+\s+){{0,5}}?(?:{CHILD_MED}|{POISON})\b",
             r"\b(?:an |the )?empty (?:pill )?(?:bottle|pack|box|packet|blister(?: pack)?)\b",
             r"\bpoison(?:ed|ing)\b",
@@ -377,6 +403,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bblood\s+(?:is\s+)?(?:gushing|pouring|spurting|squirting|spraying|everywhere)\b",
             r"\b(?:gushing|spurting|pouring out)\b",
             r"\b(?:ha?emorrhaging|bleeding out)\b",
+            r"\bbleeding (?:much|a lot|way|so much) more\b",
+            r"\b(?:big|large|huge) (?:blood )?clots\b",
             r"\b(?:large|huge|big|massive) amounts? of blood\b",
             r"\b(?:passing|losing) (?:a lot of |lots of |so much )?blood\b",
         ),

@@ -86,7 +86,7 @@ BREATHING = (
     r"\b(?:lips|face|skin) (?:are |is |look |looks )?(?:turning )?(?:blue|dusky|grey|gray)\b",
     r"\b(?:can't|cannot|couldn't) get (?:enough )?(?:air|oxygen)\b",
     r"\bbreathing (?:really |very |so )?(?:fast|rapidly|quickly)\b",
-    r"\bribs?\b[^.,]{0,25}\b(?:sucking|pulling|caving) in\b",
+    r"\b(?:ribs?|skin|neck|chest|tummy|belly)\b[^.,]{0,25}\b(?:sucking|pulling|caving) in\b",
     r"\bgrunting (?:with|on|at) (?:each|every) breath\b",
     r"\b(?:can|could) barely (?:speak|talk)\b",
     r"\bcan't finish (?:a |his |her |my )?sentences?\b",
