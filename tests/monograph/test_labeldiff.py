@@ -272,3 +272,30 @@ def test_a_section_moved_under_another_heading(tmp_path: Path) -> None:
         assert "1 section moved" in d.summary
     finally:
         store.close()
+
+
+def test_layout_only_differences_read_the_same_but_a_decimal_point_does_not(tmp_path: Path) -> None:
+    """A paragraph cut in two, a bullet and an item-ending semicolon are layout; "5" -> "0.5" is not."""
+    xml = DEMO_V2.read_text()
+    split = _edit(
+        xml,
+        "maintenance phase (Table 1). The dose is based",
+        "maintenance phase (Table 1).</paragraph>\n<paragraph>• The dose is based",
+    )
+    split = _edit(split, "and at the end of Weeks 2, 4, 8 and 12", "and at the end of Weeks 2; 4, 8 and 12")
+    layout = tmp_path / "v3.xml"
+    layout.write_text(reversion(split, 3))
+    dose = tmp_path / "v4.xml"
+    dose.write_text(reversion(_edit(split, "Maintenance phase: 5 mg/kg", "Maintenance phase: 0.5 mg/kg"), 4))
+    store = store_with(tmp_path, DEMO_V2, layout, dose)
+    try:
+        assert label_diff(store, "belatacept", from_version=2, to_version=3).identical
+        d = label_diff(store, "belatacept", from_version=2, to_version=4)
+        (section,) = d.sections
+        (hunk,) = section.hunks
+        (new,) = hunk.added  # the sentence with the semicolon reads the same
+        assert new.text.startswith("Maintenance phase: 0.5 mg/kg")
+        assert [new.text[s:e] for s, e in new.marks] == ["0."]
+        assert_cited(d, store)
+    finally:
+        store.close()

@@ -149,6 +149,12 @@ class LabelDiff(_Model):
 
 
 # ------------------------------------------------------------------ sentences
+# list bullets, and the punctuation that ends a sentence, clause or list item (not a decimal point)
+_BULLETS = "•·▪◦‣●■□"
+_LAYOUT = re.compile(rf"[{_BULLETS}]|[;:,.](?=\s|$)")
+_LAYOUT_TOKEN = re.compile(rf"[{_BULLETS};:,.]+")
+
+
 @dataclass(frozen=True)
 class _Piece:
     passage: Passage
@@ -158,14 +164,16 @@ class _Piece:
 
     @property
     def norm(self) -> str:
-        return " ".join(self.text.split())
+        """The words without layout: white space, bullets, the punctuation that ends a sentence or item."""
+        return " ".join(_LAYOUT.sub(" ", self.text).split())
 
 
 def _pieces(unit: Unit) -> list[_Piece]:
+    """The sentences (table rows) of the section's passages; a lone bullet or comma is layout, left out."""
     out: list[_Piece] = []
     for p in unit.passages:
         spans = split_rows(p.text) if p.kind == "table" else split_sentences(p.text)
-        out.extend(_Piece(p, s.start, s.end, s.text) for s in spans)
+        out.extend(piece for s in spans if (piece := _Piece(p, s.start, s.end, s.text)).norm)
     return out
 
 
@@ -197,8 +205,8 @@ def _mark_words(removed: list[DiffSpan], added: list[DiffSpan]) -> None:
     a, b = sides
     sm = difflib.SequenceMatcher(None, [w[3] for w in a], [w[3] for w in b], autojunk=False)
     for tag, a0, a1, b0, b1 in sm.get_opcodes():
-        if tag == "equal":
-            continue
+        if tag == "equal" or all(_LAYOUT_TOKEN.fullmatch(w[3]) for w in (*a[a0:a1], *b[b0:b1])):
+            continue  # the same, or differing only in bullets and punctuation between words
         for words, lo, hi, spans in ((a, a0, a1, removed), (b, b0, b1, added)):
             for i, start, end, _ in words[lo:hi]:
                 marks = spans[i].marks
@@ -208,13 +216,25 @@ def _mark_words(removed: list[DiffSpan], added: list[DiffSpan]) -> None:
                     marks.append((start, end))
 
 
+def _joined(pieces: list[_Piece]) -> str:
+    return " ".join(p.norm for p in pieces)
+
+
 def section_hunks(old: Unit, new: Unit, old_doc: Document, new_doc: Document) -> list[Hunk]:
-    """The sentence-level differences between two paired sections (empty when they read the same)."""
+    """The sentence-level differences between two paired sections (empty when they read the same).
+
+    Text that differs only in layout reads the same and is left out: white space, where it is cut
+    into sentences, passages or list items, list bullets and the punctuation that ends a sentence,
+    clause or item (a decimal point, a sign or a symbol is never layout). Parsers of different dates
+    store the same label text with such differences.
+    """
     a, b = _pieces(old), _pieces(new)
+    if _joined(a) == _joined(b):
+        return []
     sm = difflib.SequenceMatcher(None, [p.norm for p in a], [p.norm for p in b], autojunk=False)
     hunks: list[Hunk] = []
     for tag, a0, a1, b0, b1 in sm.get_opcodes():
-        if tag == "equal":
+        if tag == "equal" or _joined(a[a0:a1]) == _joined(b[b0:b1]):
             continue
         hunk = Hunk(
             removed=[_span(p, old_doc, FROM_REF) for p in a[a0:a1]],
