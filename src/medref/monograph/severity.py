@@ -67,7 +67,7 @@ _RULES: tuple[tuple[Severity, re.Pattern[str]], ...] = (
     (
         Severity.ADJUST_DOSE,
         re.compile(
-            r"\b(?:not|never) (?:to )?exceed\b|\blimited to \d|\bdos\w* (?:\w+ ){0,4}(?:reduc\w*|adjust\w*|lower\w*|"
+            r"\b(?:not|never) (?:to )?exceed(?: \d+(?: ?mg)?)?|\blimited to \d+(?: ?mg)?|\bdos\w* (?:\w+ ){0,4}(?:reduc\w*|adjust\w*|lower\w*|"
             r"decreas\w*|modif\w*)|\b(?:reduc\w*|adjust\w*|lower\w*|decreas\w*) "
             r"(?:\w+ ){0,3}(?:dose|doses|dosage|dosing)\b|\blowest dose\b|\bmaximum (?:daily )?dose\b|"
             r"\bstarting (?:and maintenance )?doses?\b",
