@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from medref.models import NOT_FOUND, Monograph, MonographField, MonographSection, SourcedValue
-from medref.monograph.render import field_name, missing_line, prose_values, to_text
+from medref.monograph.render import field_name, missing_line, prose_values, shown_values, to_text
 
 NO_LABEL = "No drug label for this drug is in the sources."
 
@@ -37,7 +37,9 @@ def test_a_field_with_a_table_prints_its_other_statements() -> None:
     assert "10 mg | adults" in text and "5 mg  | over 65 years" in text
     assert "- Start at 5 mg in patients over 65 years. [1]" in text and "- Take with food. [1]" in text
     assert "Adults | 10 mg once daily" not in text  # the quoted rows are the table's rows
-    assert text.index("over 65 years\n") < text.index("The label's text:") < text.index("Start at 5 mg")
+    assert (
+        text.index("over 65 years\n") < text.index("Quoted from the sources:") < text.index("Start at 5 mg")
+    )
     assert [v.text for v in prose_values(DOSING)] == [
         "Start at 5 mg in patients over 65 years.",
         "Take with food.",
@@ -115,3 +117,30 @@ def test_field_name() -> None:
     assert name("Renal impairment") == "renal impairment"
     assert name("MeSH class") == "MeSH class" and name("CYP3A4 inhibitors") == "CYP3A4 inhibitors"
     assert name("Do's and don'ts") == "do's and don'ts"
+
+
+def test_short_values_of_one_structured_source_share_a_line() -> None:
+    drugbank = "DrugBank vocabulary (DB00001)"
+    names = MonographField(
+        key="synonyms",
+        title="Synonyms",
+        values=[
+            SourcedValue(text="QX-12", source=drugbank),
+            SourcedValue(text="quelta-abcd", source=drugbank),
+            SourcedValue(
+                text="Quelta", citations=[1], source="label product data"
+            ),  # cites: a line of its own
+            SourcedValue(text="QX-12 antibody", source=drugbank),
+            SourcedValue(text="Q" * 70, source=drugbank),  # too long to share
+        ],
+    )
+    shown = shown_values(names)
+    assert [(s.text, s.source) for s in shown] == [
+        ("QX-12; quelta-abcd", drugbank),
+        ("Quelta", "label product data"),
+        ("QX-12 antibody", drugbank),
+        ("Q" * 70, drugbank),
+    ]
+    text = to_text(_monograph(MonographSection(key="n", title="Names", fields=[names])))
+    assert f"    - QX-12; quelta-abcd (source: {drugbank})" in text
+    assert "    - Quelta [1] (source: label product data)" in text

@@ -129,7 +129,7 @@ def test_table_then_the_other_statements(client: TestClient, served: dict[str, m
     field = html.split("field-dosing", 1)[1].split('<div class="mono-field', 1)[0]
     assert "<td>10 mg</td>" in field
     assert "Adults | 10 mg" not in field  # a quoted table row is already a row of the table
-    assert field.index("</table>") < field.index("The label&#39;s text:") < field.index("Take 10 mg")
+    assert field.index("</table>") < field.index("Quoted from the sources:") < field.index("Take 10 mg")
     assert "with food &lt;img src=x onerror=alert(1)&gt;." in field
     assert "<img" not in html
 

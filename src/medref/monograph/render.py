@@ -12,6 +12,7 @@ the label version note, the "data as of" date and the disclaimer close the page.
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from medref.compose.citations import markers
@@ -21,7 +22,7 @@ WIDTH = 100
 MAX_CELL = 40
 ROW_SEPARATOR = " | "
 """How a table row reads when quoted from a stored table passage ("cell | cell")."""
-LABEL_TEXT = "The label's text:"
+LABEL_TEXT = "Quoted from the sources:"
 """The line between a field's table and its other statements."""
 
 
@@ -45,6 +46,37 @@ def prose_values(f: MonographField) -> list[SourcedValue]:
     return [v for v in values if v is not heading]
 
 
+SHORT = 60
+"""Values from one structured source up to this long share a line (synonyms, codes)."""
+
+
+@dataclass
+class Shown:
+    """One line of a field as shown: a value, or short values of one structured source together."""
+
+    texts: list[str]
+    citations: list[int] = field(default_factory=list)
+    source: str | None = None
+    joins: bool = False  # more short values of the same source may join this line
+
+    @property
+    def text(self) -> str:
+        return "; ".join(self.texts)
+
+
+def shown_values(f: MonographField) -> list[Shown]:
+    """:func:`prose_values` as shown: consecutive short values read from the same structured source
+    and citing nothing else ("D2E7; Humira; Amjevita (source: DrugBank vocabulary)") share a line."""
+    out: list[Shown] = []
+    for v in prose_values(f):
+        short = bool(v.source) and not v.citations and len(v.text) <= SHORT and "; " not in v.text
+        if short and out and out[-1].joins and out[-1].source == v.source:
+            out[-1].texts.append(v.text)
+        else:
+            out.append(Shown([v.text], list(v.citations), v.source, joins=short))
+    return out
+
+
 def title_value(f: MonographField) -> SourcedValue | None:
     """The boxed warning's value that reads exactly as its title (a heading line quoted from the box)."""
     if f.key != "boxed_warning":
@@ -65,7 +97,7 @@ def missing_line(m: Monograph) -> str | None:
     return f"{NOT_FOUND}: " + ", ".join(field_name(f) for f in gaps) + "."
 
 
-def _value(v: SourcedValue) -> str:
+def _value(v: SourcedValue | Shown) -> str:
     text = " ".join(v.text.split())
     if v.citations:
         text += " " + markers(v.citations)
@@ -97,8 +129,12 @@ def _field(f: MonographField) -> list[str]:
         lines += _table(f.table)
         if prose:
             lines.append(f"    {LABEL_TEXT}")
-    for v in prose:
-        lines.append(textwrap.fill(_value(v), WIDTH, initial_indent="    - ", subsequent_indent="      "))
+    for v in shown_values(f):
+        lines.append(
+            textwrap.fill(
+                _value(v), WIDTH, initial_indent="    - ", subsequent_indent="      ", break_on_hyphens=False
+            )
+        )
     if f.note:
         lines.append(_note(f.note))
     if f.key == "boxed_warning":  # in a box of its own, under the label's title for it
@@ -136,6 +172,7 @@ PAGE_HELPERS = SimpleNamespace(
     title=title,
     field_name=field_name,
     prose_values=prose_values,
+    shown_values=shown_values,
     title_value=title_value,
     missing=missing,
     missing_notes=missing_notes,
