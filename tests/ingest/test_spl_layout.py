@@ -209,7 +209,7 @@ def _heading_texts(path: Path) -> set[str]:
         if any(etree.QName(a).localname in ("td", "th") for a in par.iterancestors()):
             continue
         if len(par) and not (par.text or "").strip() and etree.QName(par[0]).localname == "content":
-            head = " ".join("".join(par[0].itertext()).split())
+            head = " ".join("".join(str(t) for t in par[0].itertext()).split())
             if head and head[-1] not in ".:;,!?" and len(head.split()) <= 10:
                 heads.add(head)
     return heads

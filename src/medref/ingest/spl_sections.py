@@ -343,7 +343,7 @@ def _child_text(child: etree._Element, notes: list[str] | None, lines: bool = Fa
 def _rest(par: etree._Element, notes: list[str] | None) -> str:
     """A paragraph's text after its first child (the run-in heading)."""
     parts = [par[0].tail or ""]
-    for child in par[1:]:
+    for child in list(par)[1:]:
         parts.append(_child_text(child, notes, True))
         parts.append(child.tail or "")
     return "".join(parts)
