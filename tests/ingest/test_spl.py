@@ -11,7 +11,7 @@ import pytest
 from medref.errors import ParseError, UnsafeXMLError
 from medref.ingest import spl
 from medref.ingest.registry import get_parser
-from medref.ingest.spl_sections import SECTION_NAMES, section_name, split_number
+from medref.ingest.spl_names import SECTION_NAMES, section_name, split_number
 from medref.models import Document, SourceKind
 
 SETID = "3f2a9c1e-7b44-4d0a-9e51-2c8d6f1a0b77"

@@ -26,19 +26,8 @@ from lxml import etree
 from medref.errors import ParseError
 from medref.ingest import safexml
 from medref.ingest.base import DocumentBuilder, clean
-from medref.ingest.spl_sections import (
-    BOXED_WARNING,
-    HL7_NS,
-    UNCLASSIFIED,
-    Block,
-    join_items,
-    local_name,
-    pieces,
-    render,
-    section_name,
-    split_number,
-    text_at,
-)
+from medref.ingest.spl_names import BOXED_WARNING, UNCLASSIFIED, section_name, split_number
+from medref.ingest.spl_sections import HL7_NS, Block, join_items, local_name, pieces, render, text_at
 from medref.models import Document, SourceKind
 
 FORMAT = "spl"
