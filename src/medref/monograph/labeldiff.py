@@ -149,8 +149,9 @@ class LabelDiff(_Model):
 
 
 # ------------------------------------------------------------------ sentences
-# list bullets, and the punctuation that ends a sentence, clause or list item (not a decimal point)
-_BULLETS = "•·▪◦‣●■□"
+# list bullets (and the cell bar of a list flattened from a table), and the punctuation that ends a
+# sentence, clause or list item (not a decimal point)
+_BULLETS = "•·▪◦‣●■□|"
 _LAYOUT = re.compile(rf"[{_BULLETS}]|[;:,.](?=\s|$)")
 _LAYOUT_TOKEN = re.compile(rf"[{_BULLETS};:,.]+")
 
