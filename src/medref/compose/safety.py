@@ -170,6 +170,7 @@ _AFTER = 6
 _POSSESSIVE = {"my", "his", "her", "our"}
 _GENERIC = {"children", "kids"}
 _ANYONE = {"someone", "somebody"}
+_OTHERS_CASE = {"patient", "patients", "client", "clients"}
 _MILD = {
     "mild",
     "mildly",
@@ -207,7 +208,7 @@ _SPELLING_RX = [(re.compile(rf"\b(?:{wrong})\b"), right) for wrong, right in _SP
 
 
 def _normalise(question: str) -> str:
-    text = question.lower().replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    text = question.lower().replace("\u2019", "'").replace("\u2018", "'").replace("`", "'").replace('"', " ")
     for bare in _BARE:
         text = re.sub(rf"\b{bare}\b", f"{bare[:-1]}'t", text)
     text = re.sub(r"\bive\b", "i've", text)
@@ -258,6 +259,8 @@ def _experienced(clause: str, match: re.Match[str], *, vignette: bool) -> bool:
             continue  # "how many children are poisoned": people in general
         if asking and words[i] in _ANYONE:
             continue  # "how do I help someone having a seizure"
+        if words[i] in _OTHERS_CASE:
+            return False  # "she told me about a patient who overdosed"
         if _is_person(words[i], persons):
             return not any(w in _INFO for w in words[i + 1 :])
     if vignette:

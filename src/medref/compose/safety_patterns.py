@@ -102,6 +102,10 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:message|text|note|letter|post)\w* (?:saying|that says) goodbye\b",
             r"\bhave (?:the|my|all the|all my) (?:pills|tablets) (?:here|ready|in my hand|with me)\b",
             r"\bthinking (?:about|of) how (?:i'd|i would|i could|i'll|to) do it\b",
+            r"\bhow many (?:\w+ )?(?:pills|tablets) (?:it )?would (?:it )?take\b(?! to (?:work|help|feel))",
+            r"\bgiving (?:all )?(?:my|his|her) (?:stuff|things|belongings|possessions) away\b",
+            r"\bgiving away (?:all )?(?:my|his|her) (?:stuff|things|belongings|possessions)\b",
+            r"\bsorry for everything\b",
             r"\b(?:thinking (?:of|about)|considering|going to|want to|wanna) end(?:ing)? it\b",
             r"\bfeel(?:s|ing)? like dying\b",
             r"\b(?:pills|tablets|meds)\b[^.]{0,30}\bend it\b",
@@ -136,6 +140,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"\btonight is the night\b",
             r"\blife is (?:pointless|meaningless|hopeless)\b",
             r"\bwhat'?s (?:even )?the point (?:anymore|of anything|in anything)\b",
+            r"\b(?:don't think i can|can't|cannot) (?:keep going|go on|carry on)\b(?! to)",
             r"\bkms\b",
         ),
     ),
@@ -158,7 +163,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bcan't (?:bring|get) (?:him|her|them) (?:round|around|to)\b",
             r"\bwon't come (?:round|around|to)\b",
             r"\bout cold\b",
-            r"\bbreathing (?:very |really )?(?:slow|slowly|shallow|shallowly)\b",
+            r"\bbreathing (?:feels |is |seems |sounds )?(?:very |really )?(?:slow|slowly|shallow|shallowly)\b",
+            r"\b(?:can't|cannot|can barely|can hardly|can't even) keep (?:my|his|her|their) eyes open\b",
             r"\bnot (?:talking|answering|opening (?:his|her|their) eyes)\b",
             r"(?<!arm )(?<!hand )(?<!leg )\b(?:is|went|gone|has gone|looks|seems) (?:completely |all )?(?:limp|floppy)\b",
             r"\b(?:isn't|is not|not|hasn't|has not) (?:awake|woken|come round|come to)\b",
@@ -226,7 +232,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:hurts?|hurting|pains?|aching|aches|agony|crushed|crushing|squeezed|squeezing|pressure|tight|"
             r"tightness|heavy|burning|killing me|pounding|paining)\b",
             r"\btight chest\b",
-            r"\b(?:pressure|weight|heaviness|elephant)\s+(?:\w+\s+){0,3}?(?:on|in)\s+(?:my|his|her|the)\s+chest\b",
+            r"\b(?:pressure|weight|heaviness|elephant)\s+(?:\w+\s+){0,3}?(?:on|in|across)\s+(?:the\s+)?"
+            r"(?:(?:centre|center|middle|left side) of\s+)?(?:my|his|her|the)\s+chest\b",
             r"\b(?:clutching|holding|grabbing)\s+(?:his|her|my|their)\s+chest\b",
             r"\bpain\s+(?:behind|in)\s+(?:my|his|her|the)\s+(?:breastbone|sternum)\b",
             r"\bhaving a heart attack\b",
@@ -238,7 +245,7 @@ CATEGORIES: tuple[Category, ...] = (
         "stroke",
         "These can be signs of a stroke, and every minute counts.",
         _rx(
-            r"\bface\s+(?:is |was |has |has been |has gone |gone |went |is going |started |keeps |looks )?"
+            r"\bface\s+(?:is |was |has |has been |has gone |gone |went |is going |started |keeps |looks |feels |feel )?"
             r"(?:all |kind of |sort of |really )?"
             r"(?:drooping|droopy|droops|droop|sagging|numb|lopsided|dropped|falling|fallen|crooked|uneven|twisted)\b",
             r"\bside of (?:(?:my|his|her|their|the)\s+)?face\s+(?:is\s+|has\s+|looks\s+)?"
@@ -265,10 +272,12 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bthink (?:i|he|she|my \w+)(?:'s| is| has| had| may have| might have)? (?:had |having )?a stroke\b",
             r"\bhad a stroke (?:just now|right now|today|this morning|tonight|minutes ago|an hour ago)\b",
             r"\bslurred speech\b",
-            r"\bspeech\s+(?:is |was |has been |sounds |became |went |got |is going )?(?:all |really |very )?"
-            r"(?:slurred|weird|strange|garbled|jumbled|funny|wrong|slow)\b",
+            r"\bspeech\s+(?:is |was |has been |sounds |sounded |became |went |got |is going )?(?:all |really |very )?"
+            r"(?:slurred|weird|strange|garbled|jumbled|funny|wrong|slow|drunk)\b",
+            r"\b(?:can't|cannot|couldn't) see (?:properly |clearly |anything )?(?:out of|with|from) (?:his|her|my|one) "
+            r"(?:\w+ )?eye\b",
             r"\bslurr(?:ing|y|ed)\b",
-            r"\b(?:can't|cannot|suddenly can't|unable to)\s+(?:speak|talk|get (?:my|his|her) words out)\b",
+            r"\b(?:can't|cannot|couldn't|suddenly can't|unable to)\s+(?:speak|talk|get (?:my|his|her) words out)\b",
             r"\b(?:can't|couldn't|cannot) find (?:my|his|her|their|the) words\b",
             r"\b(?:speaking|talking|talk|speak)\s+(?:nonsense|gibberish|strange|strangely|funny)\b",
             r"\bwords (?:are |were )?(?:all )?(?:mixed up|jumbled|not correct|coming out wrong)\b",
@@ -356,8 +365,13 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bmixed up (?:the|my|his|her|our) (?:bottles|pills|tablets|meds|medicines|medications)\b",
             r"\bgave (?:my|the|our) (?:baby|child|son|daughter|toddler|kid|infant)\b[^.]{0,30}\badult\b",
             rf"\b{INGEST}\s+(?:\S+\s+){{0,5}}?{POISON}\b",
-            rf"\b{CHILD}\b(?:\s*\([^)]*\))?,?\s+(?:\S+\s+){{0,4}}?(?:{INGEST}|got into|got hold of|found)\s+"
-            rf"(?:\S+\s+){{0,5}}?(?:{CHILD_MED}|{POISON})\b",
+            rf"\b{CHILD}\b(?:\s*\([^)]*\))?,?\s+(?:\S+\s+){{0,4}}?(?:{INGEST}|got into|got (?:a )?hold of|found)\s+"
+            rf"(?:\S+\s+){{0,6}}?(?:{CHILD_MED}|{POISON})\b",
+            rf"\b(?:i've|i have|he's|she's|he has|she has) (?:had|taken)\s+{HEDGE}{NUM}\s+(?:of (?:them|those|my|his|her)\b|"
+            r"today|tonight|this morning|in (?:the last|a day|one day))",
+            r"\b(?:drank|drinking|alcohol|wine|vodka|beer)\b[^.]{0,60}\b(?:took|taken|taking)\b[^.]{0,30}\b(?:sleeping "
+            r"(?:pills|tablets)|benzos?|xanax|valium|diazepam|lorazepam|oxy\w*|opioids?|painkillers?|zolpidem|ambien|"
+            r"zopiclone)",
             r"\b(?:an |the )?empty (?:pill )?(?:bottle|pack|box|packet|blister(?: pack)?)\b",
             r"\bpoison(?:ed|ing)\b",
         ),
@@ -370,6 +384,7 @@ CATEGORIES: tuple[Category, ...] = (
         _OVERDOSE_LEAD,
         _rx(
             r"\bwith (?:\d+|some|a few|several) (?:of them |pills |tablets )?missing\b",
+            r"\b(?:compartments?|slots?|blisters?|pockets?) (?:are|is|were|was) (?:empty|gone|missing)\b",
             r"\b(?:some|\d+|a few|several|half) (?:of (?:them|the pills|the tablets) )?(?:are|were|is) (?:gone|missing)\b",
         ),
         extra=POISON_LINE,

@@ -13,7 +13,7 @@ MED_NOUN = (
     r"(?:pills?|tablets?|tabs|capsules?|caps|meds|medicines?|medications?|drugs|doses|pill ?box|"
     r"painkillers?|sleeping (?:pills|tablets)|antidepressants?|opioids?|benzos?|cough syrup|syrup|"
     r"antihistamines?|antibiotics?|(?:blood )?thinners?|laxatives?|sedatives?|tranquilli?[sz]ers?|"
-    r"muscle relaxants?|diet pills|cough medicine)"
+    r"muscle relaxants?|diet pills|cough medicine|(?:white|blue|pink|yellow|orange|green|red|little|small|round) ones)"
 )
 MED_NAME = (
     r"(?:xanax|valium|ativan|klonopin|tylenol|panadol|advil|motrin|aleve|aspirin|ibuprofen|calpol|nurofen|"
@@ -34,7 +34,7 @@ POISON = (
     r"dishwasher (?:tablets?|pods?)|(?:button |coin |lithium )?(?:batter(?:y|ies)|cell)|rat poison|"
     r"weed ?killer|pesticides?|insecticides?|lamp oil|kerosene|paraffin|methanol|drain cleaner|"
     r"oven cleaner|toilet cleaner|cleaning products?|(?:e-?cig|vape|vaping) (?:liquid|juice)|"
-    r"e-liquid|nicotine|vapes?|e-cig(?:arette)?s?|fentanyl patch|magnets|(?:wild )?mushrooms|hand sanitizer|"
+    r"e-liquid|(?:eye|nose|nasal) drops|nicotine|vapes?|e-cig(?:arette)?s?|fentanyl patch|magnets|(?:wild )?mushrooms|hand sanitizer|"
     r"nail polish remover|gasoline|petrol|lighter fluid|mouthwash|essential oils?|iron|"
     r"(?:rat |mouse |slug |ant )?(?:bait|pellets)|\w+ cleaner|(?:dishwasher|washing[- ]up|cleaning) "
     r"(?:liquid|fluid|spray|soap)|(?:poisonous|toxic|unknown|wild) (?:\w+ )?(?:plants?|berries|leaves|"
@@ -87,6 +87,8 @@ BREATHING = (
     r"\b(?:can't|cannot|couldn't) get (?:enough )?(?:air|oxygen)\b",
     r"\bbreathing (?:really |very |so )?(?:fast|rapidly|quickly)\b",
     r"\b(?:ribs?|skin|neck|chest|tummy|belly)\b[^.,]{0,25}\b(?:sucking|pulling|caving) in\b",
+    r"\b(?:sucking|pulling|caving) in (?:under|between|below) (?:his|her|the|my) ribs\b",
+    r"\btoo (?:breathless|short of breath|out of breath) to (?:talk|speak|walk|move)\b",
     r"\bgrunting (?:with|on|at) (?:each|every) breath\b",
     r"\b(?:can|could) barely (?:speak|talk)\b",
     r"\bcan't finish (?:a |his |her |my )?sentences?\b",
