@@ -7,7 +7,7 @@ from pathlib import Path
 from medref.ingest.pipeline import ingest_paths
 from medref.monograph import build_monograph
 from medref.monograph.identity import codes, drug_class
-from medref.monograph.names import DrugMatch
+from medref.monograph.names import DrugMatch, _drug_concepts
 from medref.retrieve.lexicon import Concept, Lexicon
 from medref.retrieve.lexicon_build import build_default
 from medref.retrieve.salts import CURATED_SOURCE
@@ -57,6 +57,23 @@ def test_an_own_descriptor_class_is_not_called_a_salt_form() -> None:
     assert not any("salt form" in q.text for q in codes(_match(HALOPERIDOL), None, lx, None).quotes)
 
 
+def test_a_salt_named_drug_cites_its_parent_descriptor() -> None:
+    c = Concept(
+        id="DB00588",
+        kind="drug",
+        preferred="Fluticasone propionate",
+        drugbank_id="DB00588",
+        classes=("Anti-Inflammatory Agents",),
+        class_sources=("D000068298 Fluticasone",),
+    )
+    lx = Lexicon([c], source="built")
+    source = drug_class(_match(c), lx).quotes[0].source
+    assert source and "D000068298" in source and "parent" in source and "salt form" not in source
+    assert "MeSH (parent drug Fluticasone): D000068298" in [
+        q.text for q in codes(_match(c), None, lx, None).quotes
+    ]
+
+
 def test_a_curated_class_is_not_called_mesh() -> None:
     c = Concept(
         id="DB06681",
@@ -94,3 +111,11 @@ def test_a_salt_form_label_gets_the_salt_class(shared_data: Path, tmp_path: Path
     assert cls is not None and "Phosphodiesterase 5 Inhibitors" in [v.text for v in cls.values]
     for v in cls.values:
         assert v.source and "D000068677" in v.source and "DB00203" in v.source
+
+
+def test_a_salt_named_drug_is_not_joined_by_its_parent() -> None:
+    salt = Concept(id="DB00588", kind="drug", preferred="Fluticasone propionate", drugbank_id="DB00588")
+    parent = Concept(id="DB13867", kind="drug", preferred="Fluticasone", drugbank_id="DB13867")
+    lx = Lexicon([salt, parent], source="built")
+    assert [c.id for c in _drug_concepts(lx, "fluticasone propionate")] == ["DB00588"]
+    assert [c.id for c in _drug_concepts(lx, "fluticasone furoate")] == ["DB13867"]  # by the parent name

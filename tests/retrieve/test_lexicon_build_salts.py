@@ -13,7 +13,7 @@ import pytest
 from medref.retrieve.lexicon import Concept, Lexicon
 from medref.retrieve.lexicon_build import build_default, build_lexicon
 from medref.retrieve.lexnorm import norm_key
-from medref.retrieve.salts import CURATED_SOURCE, salt_base, salt_links
+from medref.retrieve.salts import CURATED_SOURCE, parent_links, salt_base, salt_links
 
 DRUGBANK = """DrugBank ID,Accession Numbers,Common name,CAS,UNII,Synonyms,Standard InChI Key
 DB00203,APRD00556,Sildenafil,139755-83-2,3M7OB98Y7H,Sildenafil | Sildenafilo,
@@ -23,6 +23,8 @@ DB09130,,Copper,7440-50-8,789U1901C5,Copper | Cu,
 DB01281,,Abatacept,332348-12-6,7D0YB67S97,Abatacept | Orencia,
 DB06681,,Belatacept,706808-37-9,F7G3W4Y4RZ,Belatacept | LEA29Y,
 DB01076,,Atorvastatin,134523-00-5,A0JWA85V8F,Atorvastatin | atorvastatin calcium,
+DB00588,,Fluticasone propionate,80474-14-2,O2GMZ0LF5W,Fluticasone propionate,
+DB13867,,Fluticasone,90566-53-3,CUT2W21N7U,Fluticasone,
 """
 THESAURUS_HEAD = (
     "DescriptorUI\tDescriptorName\tConceptUI\tTermUI\tTermName\tConceptPreferredTermYN"
@@ -43,6 +45,7 @@ TERMS = [
     ("D000069594", "Abatacept", "M0498621", "LEA29Y", "N"),
     ("D000069059", "Atorvastatin", "M0000003", "Atorvastatin", "Y"),
     ("D000069059", "Atorvastatin", "M0000003", "Atorvastatin Calcium", "N"),
+    ("D000068298", "Fluticasone", "M0000004", "Fluticasone", "Y"),
 ]
 TREES = [
     ("D000068677", "Sildenafil Citrate", "D03.383.606.854"),
@@ -51,6 +54,7 @@ TREES = [
     ("D019327", "Copper Sulfate", "D01.875.800.800.850.150"),
     ("D000069594", "Abatacept", "D12.776.124.790.651.114.580.225"),
     ("D000069059", "Atorvastatin", "D03.383.129.578.075"),
+    ("D000068298", "Fluticasone", "D04.210.500.745.432.769.450"),
 ]
 ACTIONS = [
     ("D000068677", "Sildenafil Citrate", "D058986", "Phosphodiesterase 5 Inhibitors"),
@@ -59,6 +63,7 @@ ACTIONS = [
     ("D019327", "Copper Sulfate", "D004639", "Emetics"),
     ("D000069594", "Abatacept", "D007166", "Immunosuppressive Agents"),
     ("D000069059", "Atorvastatin", "D019161", "Hydroxymethylglutaryl-CoA Reductase Inhibitors"),
+    ("D000068298", "Fluticasone", "D000893", "Anti-Inflammatory Agents"),
 ]
 
 
@@ -137,6 +142,26 @@ def test_a_drug_with_its_own_descriptor_keeps_it_as_the_source(salted: Lexicon) 
     assert c.class_sources == ("D000069059 Atorvastatin",)
 
 
+def test_a_salt_named_drug_takes_the_classes_of_its_parent(salted: Lexicon) -> None:
+    salt, parent = _drug(salted, "Fluticasone propionate"), _drug(salted, "fluticasone")
+    assert salt.id == "DB00588" != parent.id  # two DrugBank drugs, kept apart
+    assert parent.mesh_id == "D000068298" and salt.mesh_id is None
+    assert salt.classes == parent.classes == ("Anti-Inflammatory Agents",)
+    assert salt.class_sources == ("D000068298 Fluticasone",)
+
+
+def test_parent_links_on_plain_tables() -> None:
+    names = {"D1": "Estradiol", "D2": "Adenosine"}
+    trees = {"D1": ["D04.1"], "D2": ["D03.1"]}
+    drugs: dict[str, tuple[str, list[str]]] = {
+        "DB1": ("Estradiol valerate", []),
+        "DB2": ("Adenosine phosphate", []),
+        "DB3": ("Estradiol", []),
+    }
+    own = {"DB2": "D9", "DB3": "D1"}  # adenosine phosphate has a descriptor of its own
+    assert parent_links(names, trees, ["D1", "D2"], drugs, own) == {"DB1": ["D1"]}
+
+
 def test_salt_links_on_plain_tables() -> None:
     names = {"D1": "Tadalafil Citrate", "D2": "Tadalafil Phosphate", "D3": "Zinc Acetate"}
     trees = {"D1": ["D03.1"], "D2": ["D01.1"], "D3": ["D02.1"]}
@@ -158,6 +183,8 @@ def test_full_build_links_real_salts(shared_data: Path, tmp_path: Path) -> None:
     assert pde5.startswith("D000068677 ")
     assert "Phosphodiesterase 5 Inhibitors" in _drug(lx, "tadalafil").classes
     assert "Hydroxymethylglutaryl-CoA Reductase Inhibitors" in _drug(lx, "atorvastatin").classes
+    acetate = _drug(lx, "hydrocortisone acetate")  # a DrugBank drug of its own, classed by its parent
+    assert acetate.classes and set(acetate.class_sources) == {"D006854 Hydrocortisone"}
     belatacept, abatacept = _drug(lx, "belatacept"), _drug(lx, "abatacept")
     assert belatacept.id != abatacept.id and _drug(lx, "LEA29Y").id == belatacept.id
     # every class source is the drug's own descriptor or a descriptor named after the drug plus salt words
@@ -168,5 +195,9 @@ def test_full_build_links_real_salts(shared_data: Path, tmp_path: Path) -> None:
         own = {norm_key(n) for n in c.names()}
         for src in c.class_sources:
             ui, _, name = src.partition(" ")
-            assert src == CURATED_SOURCE or ui == c.mesh_id or salt_base(name) in own, (c.preferred, src)
+            parent = salt_base(c.preferred) == norm_key(name)
+            assert src == CURATED_SOURCE or ui == c.mesh_id or parent or salt_base(name) in own, (
+                c.preferred,
+                src,
+            )
     assert belatacept.class_sources == (CURATED_SOURCE,) * len(belatacept.classes)  # hand-picked, not MeSH

@@ -23,7 +23,7 @@ from medref.monograph.evidence import Draft, Quote, structured
 from medref.monograph.label import LabelView
 from medref.monograph.names import DrugMatch, fold
 from medref.retrieve.lexicon import Concept, Lexicon
-from medref.retrieve.salts import CURATED_SOURCE
+from medref.retrieve.salts import CURATED_SOURCE, salt_base
 
 MAX_SYNONYMS = 20
 
@@ -127,10 +127,9 @@ def codes(
             v.add(f"{who}MeSH: {c.mesh_id}", mesh_source(lexicon, c).split(":")[0])
         for descriptor in dict.fromkeys(c.class_sources):
             ui, _, name = descriptor.partition(" ")
-            if ui and ui != c.mesh_id and not lexicon.is_builtin:
-                v.add(
-                    f"{who}MeSH (salt form {name}): {ui}", class_source(lexicon, c, descriptor).split(":")[0]
-                )
+            if ui and ui != c.mesh_id and not lexicon.is_builtin and descriptor != CURATED_SOURCE:
+                kind = "parent drug" if _is_parent(c, name) else "salt form"
+                v.add(f"{who}MeSH ({kind} {name}): {ui}", class_source(lexicon, c, descriptor).split(":")[0])
     if view is not None:
         ndc = sorted({str(n) for p in view.meta.get("products") or [] for n in (p.get("ndc") or [])})
         if ndc:
@@ -153,7 +152,14 @@ def class_source(lexicon: Lexicon, c: Concept, descriptor: str) -> str:
     drug = f"{c.preferred}, DrugBank {c.drugbank_id}" if c.drugbank_id else c.preferred
     if ui == c.mesh_id:
         return f"MeSH {ui} ({name}, linked to {drug}): pharmacological actions"
+    if _is_parent(c, name):
+        return f"MeSH {ui} ({name}, parent of the salt or ester {drug}): pharmacological actions"
     return f"MeSH {ui} ({name}, a salt form of {drug}): pharmacological actions"
+
+
+def _is_parent(c: Concept, descriptor_name: str) -> bool:
+    """Whether the descriptor names the parent of a salt-named drug ('Fluticasone' for 'Fluticasone propionate')."""
+    return salt_base(c.preferred) == fold(descriptor_name)
 
 
 def drug_class(match: DrugMatch, lexicon: Lexicon, registrations: list[Quote] | None = None) -> Draft:

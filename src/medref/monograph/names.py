@@ -167,12 +167,16 @@ def _label_level(row: LabelRow, forms: set[str], concept_forms: set[str]) -> int
 
 
 def _drug_concepts(lexicon: Lexicon, name: str) -> list[Concept]:
-    seen: dict[str, Concept] = {}
+    """The drugs a name means: by the name itself, else by the name without its salt words (a drug
+    DrugBank lists as a salt, "Fluticasone propionate", is not joined by its parent "Fluticasone")."""
     for term in (name, strip_salts(name)):
+        seen: dict[str, Concept] = {}
         for c in lexicon.lookup(term):
             if c.kind == "drug":
                 seen.setdefault(c.id, c)
-    return list(seen.values())
+        if seen:
+            return list(seen.values())
+    return []
 
 
 def resolve(drug: str, *, store: Store, lexicon: Lexicon) -> DrugMatch:

@@ -19,9 +19,11 @@ Rules (each one keeps two different drugs from being merged):
    order ("Rheumatoid Arthritis").
 5. **Classes** are the MeSH pharmacological actions; a drug's ``classes`` name the actions of
    its linked descriptor and of the descriptors of its salt forms (:mod:`medref.retrieve.salts`:
-   "Sildenafil Citrate" for Sildenafil), which makes it an explicit member of that class. Each
-   class records the descriptor it came from (``Concept.class_sources``). A salt descriptor only
-   adds classes: its terms are not added and it never links a second drug.
+   "Sildenafil Citrate" for Sildenafil) or, for a salt-named drug with no descriptor of its own,
+   of its parent's descriptor ("Fluticasone" for Fluticasone propionate), which makes it an
+   explicit member of that class. Each class records the descriptor it came from
+   (``Concept.class_sources``). A salt or parent descriptor only adds classes: its terms are not
+   added and it never links a second drug.
 6. The curated built-in concepts are merged in (by DrugBank id, else MeSH id). A curated
    surface form wins: the same form is removed from every non-curated concept. Among drugs,
    a form claimed by several drugs stays only with the drug whose common name it is (or with
@@ -42,7 +44,7 @@ from typing import IO
 
 from medref.errors import InputError, ParseError
 from medref.retrieve.lexicon import Concept, Kind, LexiconStats, norm_key, write_concepts
-from medref.retrieve.salts import CURATED_SOURCE, salt_links
+from medref.retrieve.salts import CURATED_SOURCE, parent_links, salt_links
 
 MAX_SYNONYM_CHARS = 60
 CURATED, PREFERRED, DRUGBANK, MESH = 0, 1, 2, 3  # claim priority of a surface form, best first
@@ -285,13 +287,16 @@ def build_lexicon(
 
     links = _link(drugs, mesh, trees, curated)
     stats.drugs_linked_to_mesh = len(links)
-    salts = salt_links(
+    tables = (
         {ui: desc.name for ui, desc in mesh.items()},
         trees,
         actions,
         {did: (d.preferred, list(d.surfaces)) for did, d in drugs.items()},
         links,
     )
+    salts = salt_links(*tables)
+    for did, uis in parent_links(*tables).items():
+        salts.setdefault(did, []).extend(uis)
     for did, ui in links.items():
         d, desc = drugs[did], mesh[ui]
         d.mesh_id = ui

@@ -19,6 +19,11 @@ A descriptor is a salt form of drug X when
    chemical ("Copper Sulfate" is an emetic, copper is not; "Magnesium Sulfate" is not magnesium);
 3. it lists at least one pharmacological action (the link exists only to carry classes), and it
    is not already X's own descriptor.
+
+The other way round, :func:`parent_links`: DrugBank also lists salts and esters as drugs of their
+own ("Fluticasone propionate", "Estradiol valerate", "Hydrocortisone acetate") that MeSH files
+under the parent's descriptor ("Fluticasone"). Such a drug, when it has no descriptor of its own,
+takes the actions of the one descriptor named after its parent (same conditions 2 and 3).
 """
 
 from __future__ import annotations
@@ -35,7 +40,8 @@ SALT_WORDS = frozenset(
     chloride iodide lactate decanoate dihydrate monohydrate trihydrate hemihydrate sesquihydrate
     hexahydrate hydrate anhydrous hyclate tosylate nitrate oxalate malate palmitate propionate dipropionate
     valerate benzoate gluconate pamoate xinafoate furoate edisylate napsylate estolate stearate cypionate
-    cipionate enanthate undecanoate axetil pivoxil proxetil medoxomil etabonate acetonide ethylsuccinate
+    cipionate enanthate undecanoate axetil pivoxil proxetil medoxomil disoproxil etabonate acetonide
+    ethylsuccinate
     meglumine tromethamine trometamol
     """.split()
 )
@@ -62,6 +68,12 @@ def _inorganic(trees: Iterable[str]) -> bool:
     return any(t.startswith(INORGANIC) for t in trees)
 
 
+def _eligible(ui: str, trees: Mapping[str, list[str]]) -> bool:
+    """In the D tree, and not only under Inorganic Chemicals."""
+    tns = trees.get(ui, [])
+    return any(t.startswith("D") for t in tns) and not all(t.startswith(INORGANIC) for t in tns)
+
+
 def salt_links(
     descriptor_names: Mapping[str, str],
     trees: Mapping[str, list[str]],
@@ -83,10 +95,8 @@ def salt_links(
             by_any.setdefault(norm_key(s), set()).add(did)
     out: dict[str, list[str]] = {}
     for ui in sorted(set(with_actions)):
-        name, tns = descriptor_names.get(ui), trees.get(ui, [])
-        if name is None or not any(t.startswith("D") for t in tns):
-            continue
-        if all(t.startswith(INORGANIC) for t in tns):
+        name = descriptor_names.get(ui)
+        if name is None or not _eligible(ui, trees):
             continue
         base = salt_base(name)
         if base is None:
@@ -99,4 +109,29 @@ def salt_links(
         if mine == ui or (mine is not None and _inorganic(trees.get(mine, []))):
             continue
         out.setdefault(did, []).append(ui)
+    return out
+
+
+def parent_links(
+    descriptor_names: Mapping[str, str],
+    trees: Mapping[str, list[str]],
+    with_actions: Iterable[str],
+    drug_names: Mapping[str, tuple[str, Iterable[str]]],
+    own: Mapping[str, str],
+) -> dict[str, list[str]]:
+    """Drug id -> [the descriptor of its parent] for salt-named drugs with no descriptor of their own.
+
+    'Fluticasone propionate' -> the descriptor 'Fluticasone'; the arguments as for :func:`salt_links`.
+    """
+    by_name: dict[str, list[str]] = {}
+    for ui in sorted(set(with_actions)):
+        name = descriptor_names.get(ui)
+        if name is not None and _eligible(ui, trees):
+            by_name.setdefault(norm_key(name), []).append(ui)
+    out: dict[str, list[str]] = {}
+    for did, (common, _) in drug_names.items():
+        base = salt_base(common)
+        found = by_name.get(base or "", [])
+        if did not in own and len(found) == 1:
+            out[did] = found
     return out
