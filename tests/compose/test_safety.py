@@ -78,6 +78,27 @@ POSITIVE: list[tuple[str, str]] = [
     ("breathing is very hard, oxygen level 84", "breathing"),
     ("my father fainted and we can't bring him round", "unresponsive"),
     ("my epileptic brother has been fitting for 10 minutes", "seizure"),
+    # long messages and non-native wording
+    (
+        "Hello, I am writing for my uncle. He is 70 and he has taken yesterday night maybe 20 of his sleeping "
+        "tablets because he was confused, today he is very sleepy and not eating. What we do?",
+        "overdose",
+    ),
+    (
+        "Sorry for bad english. My small son, 3 years, he drink from the bottle of my medicine for cough, "
+        "almost everything. He is sleeping now very deep.",
+        "overdose",
+    ),
+    (
+        "Not sure if this is anything but my mother (82) was eating dinner and suddenly her fork fell out of her "
+        "hand, she couldn't pick it up again and her speech sounded drunk. She insists she's fine.",
+        "stroke",
+    ),
+    (
+        "Long story short, I lost my job, my partner left, and I just don't think I can keep going. I've been "
+        "giving my stuff away this week.",
+        "suicide",
+    ),
 ]
 
 NEGATIVE: list[str] = [
@@ -143,6 +164,10 @@ NEGATIVE: list[str] = [
     "i'm choking on all the information about statins",
     "this paperwork is killing me, how long does the prior authorization for humira take",
     "Clinical scenario: teenager with a paracetamol overdose 4 hours ago. When to check levels?",
+    "My sister is a paramedic and she told me about a patient who overdosed on insulin. How is that treated?",
+    "I'm a pharmacy student and I'm writing an essay about acetaminophen overdose. What is the mechanism?",
+    "can humira make my throat swell",
+    "I have a lot of pills to take every morning, about 9 of them, including my lipitor. Can I take them all at once?",
 ]
 
 

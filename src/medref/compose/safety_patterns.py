@@ -13,17 +13,9 @@ from dataclasses import dataclass
 from medref.compose.safety_words import (
     BLEED_SIGNS,
     BREATHING,
-    BULK,
-    CHILD,
-    CHILD_MED,
-    HEDGE,
-    INGEST,
     MED,
-    MED_NOUN,
-    NUM,
-    POISON,
+    OVERDOSE,
     SEVERE_REACTION,
-    UNIT,
 )
 
 CALL = (
@@ -320,61 +312,7 @@ CATEGORIES: tuple[Category, ...] = (
     Category(
         "overdose",
         _OVERDOSE_LEAD,
-        _rx(
-            r"\boverdos(?:e|ed|ing)\b",
-            r"\bod(?:'d|ed|d)?\b",
-            rf"\boverd(?:id|one) it with (?:the |my |his |her )?{MED}",
-            r"\b(?:took|taken|take|taking|swallowed|given|gave|injected|snorted|used|popped)\s+"
-            r"(?:way |far |a bit |a little )?too (?:many|much)\b",
-            rf"\b(?:ate|eaten|drank|drunk|drinking)\s+(?:way |far )?too (?:many|much)(?:\s+\w+){{0,3}}?\s+(?:of\s+)?"
-            rf"(?:(?:my|his|her|the)\s+)?{MED}",
-            rf"\b(?:took|taken|tooked|swallowed|downed|ingested|popped)\s+(?:(?!(?:my|his|her|their)\b)\S+\s+){{0,3}}?"
-            rf"{HEDGE}(?:(?:\d+|a few|three|four) (?:or|to) )?{NUM}(?:\s+or\s+\d+)?\s+(?!{UNIT})\w",
-            r"\b(?:realised|realized|found out|noticed|discovered)\b[^.]{0,40}\btaking\b[^.]{0,30}\b(?:twice|two times|"
-            r"three times|double|too much|too many)\b",
-            rf"\b(?:took|taken|swallowed|downed|ingested|popped|ate|eaten|eat|drank|drunk|drinking|had)\s+"
-            rf"(?:\w+\s+){{0,2}}?{BULK}\s+(?:\S+\s+){{0,4}}?{MED}\b",
-            rf"\b(?:ate|eaten|drank|drunk|drinking|chewed|swallowed)\s+{HEDGE}{NUM}\s+(?:\S+\s+){{0,3}}?{MED}\b",
-            r"\b(?:took|taken|given|gave|injected|had|swallowed)\b(?:\s+\S+){0,4}?\s+(?:\d+|two|three|four|five|ten)"
-            r"\s*(?:x|times)\s+(?:my|his|her|their|the)\s+(?:\w+\s+){0,2}?(?:dose|doses|amount|dosage)\b",
-            r"\b(?:took|taken|given|gave|injected)\s+(?:a\s+|my\s+|his\s+|her\s+)?(?:double|triple)\s+"
-            r"(?:dose|doses|the dose|amount)\b",
-            r"\b(?:took|taken|given)\s+(?:two|2|three|3)\s+doses\s+by\s+mistake\b",
-            r"\b(?:took|taken|given|gave|had|injected)\s+(?:my|his|her|their|the)\s+(?:\w+\s+){0,3}?"
-            r"(?:twice|two times|three times|2 times|3 times)\b",
-            r"\b(?:took|taken|swallowed|ate|drank|downed)\s+(?:\d+|two|three|four|several) (?:bottles|packs|boxes|"
-            r"strips|packets|sheets|blisters)\b",
-            rf"\bafter (?:taking|swallowing|eating|drinking) (?:\S+\s+){{0,2}}?{BULK}\s+(?:\S+\s+){{0,4}}?{MED}\b",
-            r"\b(?:took|taken|swallowed|had)\s+(?:\S+\s+){0,3}?(?:days?|weeks?)'?s?(?: worth)? of\b[^.]{0,30}\b"
-            r"(?:in one day|in a day|at once|together|today)\b",
-            rf"\b{MED_NOUN}\s+(?:by mistake|by accident)\b",
-            rf"\b{CHILD}\b[^.]{{0,20}}\b{INGEST}\s+(?:half|most|all|the rest) (?:of )?(?:a|the) bottle\b"
-            r"(?! of (?:water|milk|juice|formula|soda))",
-            r"\b(?:button|coin|lithium) batter(?:y|ies)\b[^.]{0,40}\b(?:mouth|swallow\w*|missing|can't find)",
-            rf"\b(?:took|taken|swallowed|ate|had|given|gave)\s+(?:\w+\s+){{0,3}}?\w+'s\s+(?:\w+\s+){{0,2}}?{MED_NOUN}",
-            r"\b(?:took|taken|had|used|swallowed|injected|given|gave)\s+(?:\S+\s+){0,3}?(?:way |far |a lot |much )?"
-            r"more\b[^.]{0,30}\bthan (?:\w+ )?(?:should|prescribed|supposed|allowed|recommended)",
-            r"\b(?:took|taken|given|gave|had|injected)\s+(?:\w+\s+){0,6}?instead of (?:one|1|a single|the usual|"
-            r"the normal)\b(?!\s+of)",
-            r"\b(?:spiked|drugged) (?:my|his|her|their|our) drinks?\b",
-            r"\b(?:was|were|got|been|being) drugged\b",
-            rf"\b{MED_NOUN} of (?:my|his|her|their) (?:father|mother|husband|wife|dad|mom|mum|grandfather|grandmother)\b",
-            r"\b(?:gave|given|took|taken|had)\s+(?:\S+\s+){0,3}?(?:the )?wrong (?:medicine|medication|pills?|"
-            r"tablets?|meds|dose|drug|syrup)\b",
-            r"\b(?:took|taken|swallowed|ate|had)\s+(?:\S+\s+){0,3}?(?:days?|weeks?|months?)'?s? worth\b",
-            r"\bmixed up (?:the|my|his|her|our) (?:bottles|pills|tablets|meds|medicines|medications)\b",
-            r"\bgave (?:my|the|our) (?:baby|child|son|daughter|toddler|kid|infant)\b[^.]{0,30}\badult\b",
-            rf"\b{INGEST}\s+(?:\S+\s+){{0,5}}?{POISON}\b",
-            rf"\b{CHILD}\b(?:\s*\([^)]*\))?,?\s+(?:\S+\s+){{0,4}}?(?:{INGEST}|got into|got (?:a )?hold of|found)\s+"
-            rf"(?:\S+\s+){{0,6}}?(?:{CHILD_MED}|{POISON})\b",
-            rf"\b(?:i've|i have|he's|she's|he has|she has) (?:had|taken)\s+{HEDGE}{NUM}\s+(?:of (?:them|those|my|his|her)\b|"
-            r"today|tonight|this morning|in (?:the last|a day|one day))",
-            r"\b(?:drank|drinking|alcohol|wine|vodka|beer)\b[^.]{0,60}\b(?:took|taken|taking)\b[^.]{0,30}\b(?:sleeping "
-            r"(?:pills|tablets)|benzos?|xanax|valium|diazepam|lorazepam|oxy\w*|opioids?|painkillers?|zolpidem|ambien|"
-            r"zopiclone)",
-            r"\b(?:an |the )?empty (?:pill )?(?:bottle|pack|box|packet|blister(?: pack)?)\b",
-            r"\bpoison(?:ed|ing)\b",
-        ),
+        _rx(*OVERDOSE),
         extra=POISON_LINE,
         evident=_rx(r"\b(?:carbon monoxide|co) (?:alarm|detector)\b"),
         asking_guard=True,
