@@ -299,3 +299,27 @@ def test_layout_only_differences_read_the_same_but_a_decimal_point_does_not(tmp_
         assert_cited(d, store)
     finally:
         store.close()
+
+
+def test_a_name_shared_by_several_label_sets_and_a_lexicon_synonym(tmp_path: Path) -> None:
+    """Of two sets named belatacept the one with two stored versions is compared, the other named in
+    a note; a synonym known only to the lexicon (a brand name not on the label) finds the label."""
+    from medref.retrieve.lexicon import Lexicon
+
+    other_setid = "11111111-2222-4333-8444-555555555555"
+    other = tmp_path / "other.xml"
+    other.write_text(DEMO_V2.read_text().replace(SETID, other_setid))
+    store = store_with(tmp_path, DEMO_V1, DEMO_V2, other)
+    try:
+        d = label_diff(store, "belatacept")
+        assert d.setid == SETID and any(other_setid in n for n in d.notes)
+        with pytest.raises(NotFoundError, match=ONE_VERSION):
+            label_diff(store, other_setid)
+        lexicon = Lexicon.load(None)
+        synonyms = [s for c in lexicon.lookup("belatacept") for s in c.synonyms]
+        brand = next(s for s in synonyms if s.isalpha() and s.casefold() != "belatacept")
+        with pytest.raises(NoLabelError):
+            label_diff(store, brand)  # not a name on any stored label
+        assert label_diff(store, brand, lexicon=lexicon).setid == SETID
+    finally:
+        store.close()
