@@ -131,7 +131,7 @@ def test_short_values_of_one_structured_source_share_a_line() -> None:
                 text="Quelta", citations=[1], source="label product data"
             ),  # cites: a line of its own
             SourcedValue(text="QX-12 antibody", source=drugbank),
-            SourcedValue(text="Q" * 70, source=drugbank),  # too long to share
+            SourcedValue(text="Q" * 90, source=drugbank),  # too long to share
         ],
     )
     shown = shown_values(names)
@@ -139,7 +139,7 @@ def test_short_values_of_one_structured_source_share_a_line() -> None:
         ("QX-12; quelta-abcd", drugbank),
         ("Quelta", "label product data"),
         ("QX-12 antibody", drugbank),
-        ("Q" * 70, drugbank),
+        ("Q" * 90, drugbank),
     ]
     text = to_text(_monograph(MonographSection(key="n", title="Names", fields=[names])))
     assert f"    - QX-12; quelta-abcd (source: {drugbank})" in text

@@ -46,7 +46,7 @@ def prose_values(f: MonographField) -> list[SourcedValue]:
     return [v for v in values if v is not heading]
 
 
-SHORT = 60
+SHORT = 80
 """Values from one structured source up to this long share a line (synonyms, codes)."""
 
 
@@ -61,6 +61,10 @@ class Shown:
 
     @property
     def text(self) -> str:
+        """The texts joined by '; ', a label they all open with ("Diphenhydramine: ") said once."""
+        head = self.texts[0].split(": ", 1)[0] + ": "
+        if len(self.texts) > 1 and ": " in self.texts[0] and all(t.startswith(head) for t in self.texts):
+            return head + "; ".join(t[len(head) :] for t in self.texts)
         return "; ".join(self.texts)
 
 
