@@ -16,7 +16,7 @@ from medref.monograph import fields as fs
 from medref.monograph.adverse import common_reactions
 from medref.monograph.boxed import boxed_title
 from medref.monograph.dosing import HEADER, dosing_rows
-from medref.monograph.evidence import Draft, Quote, cands, pick
+from medref.monograph.evidence import Draft, Quote, pick
 from medref.monograph.label import PACKAGE, Node
 from medref.monograph.label_mapped import MappedFields
 from medref.monograph.mapping import MAPPING, REGIONS, source_nodes
@@ -43,7 +43,7 @@ class LabelFields(MappedFields):
     ) -> list[Quote]:
         plist = self._region(key)
         return self._pick(
-            cands(self.view.ref, plist), limit=limit, keep=keep, min_words=min_words, per_passage=per_passage
+            self._cands(plist), limit=limit, keep=keep, min_words=min_words, per_passage=per_passage
         )
 
     def _per_section(
@@ -69,7 +69,7 @@ class LabelFields(MappedFields):
             own = self.view.node_passages([node], own=True)
             out.extend(
                 pick(
-                    cands(self.view.ref, own),
+                    self._cands(own),
                     limit=min(per, limit - len(out)),
                     keep=None if node.loinc in keep_all else keep,
                     min_words=min_words,
@@ -84,7 +84,7 @@ class LabelFields(MappedFields):
                 c
                 for n in nodes
                 if n.loinc not in PACKAGE
-                for c in cands(self.view.ref, self.view.node_passages([n], own=True, highlights=highlights))
+                for c in self._cands(self.view.node_passages([n], own=True, highlights=highlights))
                 if keep is None or n.loinc in keep_all or keep(c.text)
             ]
             out = pick(
@@ -103,7 +103,7 @@ class LabelFields(MappedFields):
                 plist = self.view.node_passages(nodes) or self.view.node_passages(nodes, highlights=True)
             # the overview repeats what later fields quote in full, so it does not claim sentences
             d.quotes += pick(
-                cands(self.view.ref, plist),
+                self._cands(plist),
                 limit=1,
                 min_words=1 if src.region == "otc_purpose" else 4,
                 seen=own,
@@ -190,7 +190,7 @@ class LabelFields(MappedFields):
             )
         else:
             common.quotes = self._pick(
-                cands(self.view.ref, self._region("common_adverse_reactions")),
+                self._cands(self._region("common_adverse_reactions")),
                 limit=3,
                 keep=KEEPS["most common"],
             )
@@ -256,7 +256,5 @@ class LabelFields(MappedFields):
         ]
         plist = self.view.node_passages(nodes, own=True, highlights=None)
         d = Draft("dos_and_donts", "Do's and don'ts")
-        d.quotes = self._pick(
-            cands(self.view.ref, plist), limit=12, keep=DO_DONT.search, min_words=3, per_passage=2
-        )
+        d.quotes = self._pick(self._cands(plist), limit=12, keep=DO_DONT.search, min_words=3, per_passage=2)
         return d

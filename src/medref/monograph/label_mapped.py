@@ -11,7 +11,7 @@ study text). :class:`~medref.monograph.label_fields.LabelFields` adds the other 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from medref.compose.sentences import Entity, is_recommendation
 from medref.models import Passage
@@ -52,6 +52,17 @@ class MappedFields:
         self.drug = drug
         self.lexicon = lexicon
         self.seen: set[str] = set()
+        self._split: dict[int, list[Cand]] = {}  # candidate statements per passage ordinal
+
+    def _cands(self, passages: Iterable[Passage]) -> list[Cand]:
+        """:func:`cands` with each passage cut into statements once per label (fields re-read sections)."""
+        out: list[Cand] = []
+        for p in passages:
+            got = self._split.get(p.ordinal)
+            if got is None:
+                got = self._split[p.ordinal] = cands(self.view.ref, [p])
+            out.extend(got)
+        return out
 
     # ------------------------------------------------------------------ helpers
     def _codes(self, key: str) -> fs.LabelCodes:
@@ -90,7 +101,7 @@ class MappedFields:
         nodes = [n for n in source_nodes(self.view, src) if n.loinc not in PACKAGE]
         plist = self.view.node_passages(nodes, own=src.own, highlights=highlights)
         keep = self._keep(key, src)
-        return [c for c in cands(self.view.ref, plist) if keep is None or keep(c.text)]
+        return [c for c in self._cands(plist) if keep is None or keep(c.text)]
 
     def mapped(
         self, key: str, *, limit: int, per_tier: int | None = None, fill: bool = False, claim: bool = True
@@ -166,12 +177,8 @@ class MappedFields:
                         if len(d.quotes) >= POPULATION_LIMIT:
                             return d
                         plist = self.view.node_passages([node], own=src.own, highlights=highlights)
-                        d.quotes += pick(
-                            cands(self.view.ref, plist),
-                            limit=min(per, POPULATION_LIMIT - len(d.quotes)),
-                            keep=keep,
-                            seen=shown,
-                        )
+                        pool = [c for c in self._cands(plist) if keep is None or keep(c.text)]
+                        d.quotes += pick(pool, limit=min(per, POPULATION_LIMIT - len(d.quotes)), seen=shown)
                     if len(d.quotes) > before:
                         break
         return d
@@ -207,12 +214,12 @@ class MappedFields:
                 and n.loinc not in POPULATION_CODES
             ]
             if not subs:  # an older label's plain Warnings section: its serious statements
-                own = cands(self.view.ref, self.view.node_passages([top], own=True))
+                own = self._cands(self.view.node_passages([top], own=True))
                 add(own, SERIOUS_LIMITS[1], _serious_finding, None)
             for sub in subs:  # each sub-section's lead statement of harm (not advice, not a study)
                 if len(d.quotes) >= sum(SERIOUS_LIMITS[:2]):
                     break
-                pool = cands(self.view.ref, self.view.node_passages([sub], own=True))
+                pool = self._cands(self.view.node_passages([sub], own=True))
                 before = len(d.quotes)
                 add(pool, 1, _event_not_advice, None)
                 if len(d.quotes) == before:
