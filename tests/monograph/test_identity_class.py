@@ -15,24 +15,25 @@ from medref.settings import load_settings
 from medref.store.repository import Store
 from tests.monograph.conftest import FIXTURES
 
-# a concept as the full build writes it (ids as in DrugBank and MeSH)
-SILDENAFIL = Concept(
-    id="DB00203",
-    kind="drug",
-    preferred="Sildenafil",
-    drugbank_id="DB00203",
-    classes=("Phosphodiesterase 5 Inhibitors", "Vasodilator Agents"),
-    class_sources=("D000068677 Sildenafil Citrate", "D000068677 Sildenafil Citrate"),
+
+def _drug(ident: str, name: str, sources: dict[str, str], mesh_id: str | None = None) -> Concept:
+    """A drug concept as the full build writes it: class -> the descriptor (or "curated") listing it."""
+    return Concept(
+        id=ident,
+        kind="drug",
+        preferred=name,
+        drugbank_id=ident,
+        mesh_id=mesh_id,
+        classes=tuple(sources),
+        class_sources=tuple(sources.values()),
+    )
+
+
+SALT = "D000068677 Sildenafil Citrate"  # ids as in DrugBank and MeSH
+SILDENAFIL = _drug(
+    "DB00203", "Sildenafil", {"Phosphodiesterase 5 Inhibitors": SALT, "Vasodilator Agents": SALT}
 )
-HALOPERIDOL = Concept(
-    id="DB00502",
-    kind="drug",
-    preferred="Haloperidol",
-    drugbank_id="DB00502",
-    mesh_id="D006220",
-    classes=("Antipsychotic Agents",),
-    class_sources=("D006220 Haloperidol",),
-)
+HALOPERIDOL = _drug("DB00502", "Haloperidol", {"Antipsychotic Agents": "D006220 Haloperidol"}, "D006220")
 
 
 def _match(c: Concept) -> DrugMatch:
@@ -58,14 +59,7 @@ def test_an_own_descriptor_class_is_not_called_a_salt_form() -> None:
 
 
 def test_a_salt_named_drug_cites_its_parent_descriptor() -> None:
-    c = Concept(
-        id="DB00588",
-        kind="drug",
-        preferred="Fluticasone propionate",
-        drugbank_id="DB00588",
-        classes=("Anti-Inflammatory Agents",),
-        class_sources=("D000068298 Fluticasone",),
-    )
+    c = _drug("DB00588", "Fluticasone propionate", {"Anti-Inflammatory Agents": "D000068298 Fluticasone"})
     lx = Lexicon([c], source="built")
     source = drug_class(_match(c), lx).quotes[0].source
     assert source and "D000068298" in source and "parent" in source and "salt form" not in source
@@ -75,14 +69,7 @@ def test_a_salt_named_drug_cites_its_parent_descriptor() -> None:
 
 
 def test_a_curated_class_is_not_called_mesh() -> None:
-    c = Concept(
-        id="DB06681",
-        kind="drug",
-        preferred="Belatacept",
-        drugbank_id="DB06681",
-        classes=("Immunosuppressive Agents",),
-        class_sources=(CURATED_SOURCE,),
-    )
+    c = _drug("DB06681", "Belatacept", {"Immunosuppressive Agents": CURATED_SOURCE})
     d = drug_class(_match(c), Lexicon([c], source="built"))
     assert d.quotes[0].source and "curated" in d.quotes[0].source and "MeSH" not in d.quotes[0].source
 

@@ -13,7 +13,7 @@ import pytest
 from medref.retrieve.lexicon import Concept, Lexicon
 from medref.retrieve.lexicon_build import build_default, build_lexicon
 from medref.retrieve.lexnorm import norm_key
-from medref.retrieve.salts import CURATED_SOURCE, parent_links, salt_base, salt_links
+from medref.retrieve.salts import CURATED_SOURCE, Tables, parent_links, salt_base, salt_links
 
 DRUGBANK = """DrugBank ID,Accession Numbers,Common name,CAS,UNII,Synonyms,Standard InChI Key
 DB00203,APRD00556,Sildenafil,139755-83-2,3M7OB98Y7H,Sildenafil | Sildenafilo,
@@ -159,18 +159,18 @@ def test_parent_links_on_plain_tables() -> None:
         "DB3": ("Estradiol", []),
     }
     own = {"DB2": "D9", "DB3": "D1"}  # adenosine phosphate has a descriptor of its own
-    assert parent_links(names, trees, ["D1", "D2"], drugs, own) == {"DB1": ["D1"]}
+    assert parent_links(Tables(names, trees, ["D1", "D2"], drugs, own)) == {"DB1": ["D1"]}
 
 
 def test_salt_links_on_plain_tables() -> None:
     names = {"D1": "Tadalafil Citrate", "D2": "Tadalafil Phosphate", "D3": "Zinc Acetate"}
     trees = {"D1": ["D03.1"], "D2": ["D01.1"], "D3": ["D02.1"]}
     drugs: dict[str, tuple[str, list[str]]] = {"DB1": ("Tadalafil", ["Cialis"]), "DB2": ("Zinc", [])}
-    links = salt_links(names, trees, ["D1", "D2", "D3"], drugs, {})
+    links = salt_links(Tables(names, trees, ["D1", "D2", "D3"], drugs, {}))
     assert links == {"DB1": ["D1"]}  # D2 only inorganic, D3 only salt words
-    assert salt_links(names, trees, ["D1"], drugs, {"DB1": "D1"}) == {}  # already its own descriptor
+    assert salt_links(Tables(names, trees, ["D1"], drugs, {"DB1": "D1"})) == {}  # already its own descriptor
     two: dict[str, tuple[str, list[str]]] = {"DB1": ("Tadalafil", []), "DB3": ("Tadalafil", [])}
-    assert salt_links(names, trees, ["D1"], two, {}) == {}  # ambiguous name: no link
+    assert salt_links(Tables(names, trees, ["D1"], two, {})) == {}  # ambiguous name: no link
 
 
 def test_full_build_links_real_salts(shared_data: Path, tmp_path: Path) -> None:

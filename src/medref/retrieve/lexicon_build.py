@@ -44,7 +44,7 @@ from typing import IO
 
 from medref.errors import InputError, ParseError
 from medref.retrieve.lexicon import Concept, Kind, LexiconStats, norm_key, write_concepts
-from medref.retrieve.salts import CURATED_SOURCE, parent_links, salt_links
+from medref.retrieve.salts import CURATED_SOURCE, Tables, parent_links, salt_links
 
 MAX_SYNONYM_CHARS = 60
 CURATED, PREFERRED, DRUGBANK, MESH = 0, 1, 2, 3  # claim priority of a surface form, best first
@@ -287,15 +287,15 @@ def build_lexicon(
 
     links = _link(drugs, mesh, trees, curated)
     stats.drugs_linked_to_mesh = len(links)
-    tables = (
+    tables = Tables(
         {ui: desc.name for ui, desc in mesh.items()},
         trees,
         actions,
         {did: (d.preferred, list(d.surfaces)) for did, d in drugs.items()},
         links,
     )
-    salts = salt_links(*tables)
-    for did, uis in parent_links(*tables).items():
+    salts = salt_links(tables)
+    for did, uis in parent_links(tables).items():
         salts.setdefault(did, []).extend(uis)
     for did, ui in links.items():
         d, desc = drugs[did], mesh[ui]

@@ -28,7 +28,8 @@ takes the actions of the one descriptor named after its parent (same conditions 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 
 from medref.retrieve.lexnorm import norm_key
 
@@ -68,70 +69,64 @@ def _inorganic(trees: Iterable[str]) -> bool:
     return any(t.startswith(INORGANIC) for t in trees)
 
 
-def _eligible(ui: str, trees: Mapping[str, list[str]]) -> bool:
-    """In the D tree, and not only under Inorganic Chemicals."""
-    tns = trees.get(ui, [])
-    return any(t.startswith("D") for t in tns) and not all(t.startswith(INORGANIC) for t in tns)
-
-
-def salt_links(
-    descriptor_names: Mapping[str, str],
-    trees: Mapping[str, list[str]],
-    with_actions: Iterable[str],
-    drug_names: Mapping[str, tuple[str, Iterable[str]]],
-    own: Mapping[str, str],
-) -> dict[str, list[str]]:
-    """Drug id -> the descriptor UIs of its salt forms (see the module docstring).
+@dataclass(frozen=True)
+class Tables:
+    """What the links are made from.
 
     ``descriptor_names``: UI -> descriptor name; ``trees``: UI -> tree numbers; ``with_actions``:
     UIs that list pharmacological actions; ``drug_names``: drug id -> (common name, synonyms);
     ``own``: drug id -> the UI of the drug's own linked descriptor.
     """
+
+    descriptor_names: Mapping[str, str]
+    trees: Mapping[str, list[str]]
+    with_actions: Iterable[str]
+    drug_names: Mapping[str, tuple[str, Iterable[str]]]
+    own: Mapping[str, str]
+
+    def candidates(self) -> Iterator[tuple[str, str]]:
+        """(UI, name) of the descriptors with actions, in the D tree and not only under D01."""
+        for ui in sorted(set(self.with_actions)):
+            name, tns = self.descriptor_names.get(ui), self.trees.get(ui, [])
+            if (
+                name is not None
+                and any(t.startswith("D") for t in tns)
+                and not all(t.startswith(INORGANIC) for t in tns)
+            ):
+                yield ui, name
+
+
+def salt_links(t: Tables) -> dict[str, list[str]]:
+    """Drug id -> the descriptor UIs of its salt forms (see the module docstring)."""
     by_common: dict[str, set[str]] = {}
     by_any: dict[str, set[str]] = {}
-    for did, (common, synonyms) in drug_names.items():
+    for did, (common, synonyms) in t.drug_names.items():
         by_common.setdefault(norm_key(common), set()).add(did)
         for s in (common, *synonyms):
             by_any.setdefault(norm_key(s), set()).add(did)
     out: dict[str, list[str]] = {}
-    for ui in sorted(set(with_actions)):
-        name = descriptor_names.get(ui)
-        if name is None or not _eligible(ui, trees):
-            continue
+    for ui, name in t.candidates():
         base = salt_base(name)
-        if base is None:
-            continue
-        ids = by_common.get(base) or by_any.get(base) or set()
+        ids = (by_common.get(base) or by_any.get(base) or set()) if base else set()
         if len(ids) != 1:
             continue
         did = next(iter(ids))
-        mine = own.get(did)
-        if mine == ui or (mine is not None and _inorganic(trees.get(mine, []))):
+        mine = t.own.get(did)
+        if mine == ui or (mine is not None and _inorganic(t.trees.get(mine, []))):
             continue
         out.setdefault(did, []).append(ui)
     return out
 
 
-def parent_links(
-    descriptor_names: Mapping[str, str],
-    trees: Mapping[str, list[str]],
-    with_actions: Iterable[str],
-    drug_names: Mapping[str, tuple[str, Iterable[str]]],
-    own: Mapping[str, str],
-) -> dict[str, list[str]]:
-    """Drug id -> [the descriptor of its parent] for salt-named drugs with no descriptor of their own.
-
-    'Fluticasone propionate' -> the descriptor 'Fluticasone'; the arguments as for :func:`salt_links`.
-    """
+def parent_links(t: Tables) -> dict[str, list[str]]:
+    """Drug id -> [the descriptor of its parent] for salt-named drugs with no descriptor of their own
+    ('Fluticasone propionate' -> 'Fluticasone')."""
     by_name: dict[str, list[str]] = {}
-    for ui in sorted(set(with_actions)):
-        name = descriptor_names.get(ui)
-        if name is not None and _eligible(ui, trees):
-            by_name.setdefault(norm_key(name), []).append(ui)
+    for ui, name in t.candidates():
+        by_name.setdefault(norm_key(name), []).append(ui)
     out: dict[str, list[str]] = {}
-    for did, (common, _) in drug_names.items():
-        base = salt_base(common)
-        found = by_name.get(base or "", [])
-        if did not in own and len(found) == 1:
+    for did, (common, _) in t.drug_names.items():
+        found = by_name.get(salt_base(common) or "", [])
+        if did not in t.own and len(found) == 1:
             out[did] = found
     return out
