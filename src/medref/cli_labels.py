@@ -86,7 +86,9 @@ def print_diff(d: LabelDiff, console: Console) -> None:
 
 @label_app.command("diff")
 def diff(
-    drug: Annotated[str, typer.Argument(help="a drug name (generic or brand) or a label set id")],
+    drug: Annotated[
+        str, typer.Argument(metavar="DRUG_OR_SETID", help="a drug name (generic or brand) or a label set id")
+    ],
     from_version: Annotated[
         int | None, typer.Option("--from", min=0, help="the older version (default: the one before --to)")
     ] = None,
