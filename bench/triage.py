@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ REQUIRED_LINE = {"overdose": POISON_LINE, "suicide": CRISIS_LINE}
 class Item:
     id: str
     split: str
+    round: int  # 1: written and split first; 2+: dev items written later, each before tuning on it
     label: str
     category: str
     text: str
@@ -141,8 +143,37 @@ def _list(rows: list[dict[str, str]]) -> str:
     return "; ".join(f'`{r["id"]}` "{r["text"]}"' for r in rows) or "none"
 
 
+def _history_table(history: list[dict[str, Any]]) -> str:
+    if not history:
+        return ""
+    rows = [
+        [
+            f"{h['round']}"
+            + (" (the set first written; the detector before this work)" if h["round"] == 1 else ""),
+            h["commit"],
+            f"{h['detected']}/{h['emergency']} = {h['detected'] / max(1, h['emergency']):.0%}",
+            f"{h['false_alarms']}/{h['not']} = {h['false_alarms'] / max(1, h['not']):.0%}",
+        ]
+        for h in history
+    ]
+    later = [h for h in history if h["round"] > 1]
+    detected, total = sum(h["detected"] for h in later), sum(h["emergency"] for h in later)
+    return (
+        "\n\nFirst sight: each round of the set, scored by the detector as committed before it was "
+        "tuned on that round (`python -m bench.triage_history` replays them from git). Over rounds 2+ the "
+        f"detector caught {detected}/{total} = {detected / max(1, total):.0%} of emergencies it had never seen. "
+        "Those rounds were written on purpose in wordings the patterns did not yet cover (long and "
+        "non-native messages, slang, capitals), so they are harder than the held-out half, which was written "
+        "together with the first dev half: expect real-world recall between the two.\n\n"
+        + md_table(["round", "commit", "recall at first sight", "false alarms at first sight"], rows)
+    )
+
+
 def _body(
-    results: dict[str, dict[str, Any]], external: dict[str, dict[str, Any]], ms_per_question: float
+    results: dict[str, dict[str, Any]],
+    external: dict[str, dict[str, Any]],
+    history: list[dict[str, Any]],
+    ms_per_question: float,
 ) -> str:
     rows = []
     for split in SPLITS:
@@ -164,14 +195,17 @@ def _body(
         "trouble breathing, unresponsiveness, seizures. Non-emergencies share their words: dose "
         "and overdose information, side effects, how conditions are treated, exam vignettes, past "
         "history, hypotheticals, negated and mild symptoms, everyday medicine questions, "
-        "figures of speech. The set was written in full and split before tuning, half of each "
-        "label x category group each way: the patterns were tuned on **dev**; **held-out** was "
-        "only scored.\n\n"
+        "figures of speech. Round 1 of the set (332 emergencies, 333 not) was written in full and split "
+        "before any tuning, half of each label x category group each way. The patterns were tuned on "
+        "**dev** only; **held-out** (the other round-1 half) was only scored, its failures never read "
+        "while tuning. Dev also holds rounds 2-7: new wordings written after a tuning pass and committed "
+        "before the next, so dev figures are tuning figures and held-out is the honest one.\n\n"
         + md_table(
             ["split", "recall (goal >= 98%)", "false alarms (goal <= 3%)", "poison / crisis line present"],
             rows,
         )
         + f"\n\nMean triage time {ms_per_question:.2f} ms per question."
+        + _history_table(history)
     )
     if external:
         text += "\n\nFalse alarms on real research questions (none is an emergency): " + "; ".join(
@@ -204,9 +238,23 @@ def main() -> None:
         print(f"{name}: false alarms {len(r['flagged'])}/{r['questions']}")
         for f in r["flagged"]:
             print(f"  false_alarm: [{f['got']}] {f['text']}")
-    save_json("triage", {"results": results, "external": external, "goals": GOALS, "ms_per_question": ms})
+    history = _history()
+    save_json(
+        "triage",
+        {"results": results, "external": external, "history": history, "goals": GOALS, "ms_per_question": ms},
+    )
     if not args.no_write:
-        write_section("triage", _body(results, external, ms), command="python -m bench.triage")
+        write_section("triage", _body(results, external, history, ms), command="python -m bench.triage")
+
+
+def _history() -> list[dict[str, Any]]:
+    """First-sight figures per round, from git; empty where the history is not available."""
+    from bench.triage_history import first_sight  # it imports this module
+
+    try:
+        return first_sight()
+    except (OSError, subprocess.CalledProcessError, KeyError):
+        return []
 
 
 if __name__ == "__main__":

@@ -35,6 +35,12 @@ def test_every_emergency_category_is_in_both_halves(items: list[Item]) -> None:
     } <= by_split["dev"]
 
 
+def test_held_out_is_the_first_round_only(items: list[Item]) -> None:
+    assert {i.round for i in items if i.split == "held_out"} == {1}
+    first = Counter(i.split for i in items if i.round == 1)
+    assert abs(first["dev"] - first["held_out"]) <= 1  # round 1 was split in halves
+
+
 def test_texts_are_unique(items: list[Item]) -> None:
     texts = [i.text.lower() for i in items]
     assert len(set(texts)) == len(texts)
@@ -49,12 +55,12 @@ def test_dev_half_meets_the_goals(items: list[Item]) -> None:
 
 def test_evaluate_reports_misses_false_alarms_and_missing_lines() -> None:
     sample = [
-        Item("e-overdose-1", "dev", "emergency", "overdose", "I swallowed 60 Lipitor tablets an hour ago"),
+        Item("e-overdose-1", "dev", 1, "emergency", "overdose", "I swallowed 60 Lipitor tablets an hour ago"),
         Item(
-            "e-stroke-1", "dev", "emergency", "stroke", "what is the dose of atorvastatin"
-        ),  # mislabelled: a miss
-        Item("n-x-1", "dev", "not", "x", "I can't breathe"),  # mislabelled: a false alarm
-        Item("n-x-2", "dev", "not", "x", "How is anaphylaxis treated?"),
+            "e-stroke-1", "dev", 1, "emergency", "stroke", "what is the dose of atorvastatin"
+        ),  # wrong label: a miss
+        Item("n-x-1", "dev", 1, "not", "x", "I can't breathe"),  # wrong label: a false alarm
+        Item("n-x-2", "dev", 1, "not", "x", "How is anaphylaxis treated?"),
     ]
     result = evaluate(sample)
     assert result["recall"] == 0.5 and [m["id"] for m in result["misses"]] == ["e-stroke-1"]
