@@ -88,3 +88,15 @@ def test_a_folder_that_cannot_be_written_is_not_an_error(
     fda = ap.load_drugsatfda(path)
     assert fda is not None and isinstance(fda.apps, dict)
     assert not list(tmp_path.glob("*.compiled*"))
+
+
+def test_registering_an_export_writes_its_compiled_copy(tmp_path: Path) -> None:
+    export = drugsatfda_zip(tmp_path / "export.zip", product=PRODUCT)
+    data = tmp_path / "data"
+    registered, rest, refused = ap.register_drugsatfda([str(export), "label.xml"], data)
+    assert registered == [export] and rest == ["label.xml"] and not refused
+    assert dc.cache_path(data / "drugsatfda.zip").is_file()
+    dc.clear_drugsatfda_cache()
+    fda = ap.load_drugsatfda(data / "drugsatfda.zip")
+    assert fda is not None and isinstance(fda.apps, dc.LazyApplications)
+    assert _state(fda) == _state(DrugsAtFDA(data / "drugsatfda.zip"))

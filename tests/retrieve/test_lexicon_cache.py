@@ -10,7 +10,7 @@ import pytest
 from medref import compiled
 from medref.retrieve import lexicon_cache
 from medref.retrieve.builtin_lexicon import builtin_concepts
-from medref.retrieve.lexicon import Concept, Lexicon, write_concepts
+from medref.retrieve.lexicon import Concept, Lexicon, build_lexicon, write_concepts
 
 TEXT = (
     "Belatacept (LEA29Y) and abatacept are CTLA4-Ig fusion proteins; CD40 ligand blockers and "
@@ -99,3 +99,22 @@ def test_write_failure_is_not_an_error(lexicon_file: Path, monkeypatch: pytest.M
     assert lexicon_cache.write(lexicon_file, lx._state()) is None
     assert not lexicon_cache.cache_path(lexicon_file).exists()
     assert not list(lexicon_file.parent.glob("*.part"))
+
+
+def test_building_a_lexicon_writes_its_compiled_copy(tmp_path: Path) -> None:
+    from tests.conftest import FIXTURES
+
+    lex = FIXTURES / "lexicon"
+    out = tmp_path / "lexicon.jsonl.gz"
+    build_lexicon(
+        lex / "drugbank_vocabulary.csv",
+        lex / "mesh_thesaurus.tsv",
+        lex / "mesh_trees.tsv",
+        lex / "pharm_action.tsv",
+        out,
+        include_builtin=False,
+    )
+    assert lexicon_cache.cache_path(out).is_file()
+    loaded = Lexicon.load(out)
+    assert isinstance(loaded.concepts, lexicon_cache.LazyConcepts)
+    assert _snapshot(loaded) == _snapshot(Lexicon._read(out))

@@ -22,7 +22,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from medref.errors import ParseError
+from medref.ingest.compressed import Limits
 from medref.models import Document, DocumentRef
 from medref.monograph.drugsatfda import (
     Application,
@@ -31,8 +34,8 @@ from medref.monograph.drugsatfda import (
     check_drugsatfda,
     ingredient_keys,
     is_drugsatfda_zip,
-    register_drugsatfda,
 )
+from medref.monograph.drugsatfda import register_drugsatfda as _register
 from medref.monograph.drugsatfda_cache import clear_drugsatfda_cache, load_drugsatfda
 from medref.monograph.evidence import Quote, structured
 from medref.monograph.names import fold
@@ -53,6 +56,19 @@ __all__ = [
 ]
 
 APPROVED = "approved"
+
+
+def register_drugsatfda(
+    paths: Iterable[str], data_dir: Path, *, limits: Limits | None = None
+) -> tuple[list[Path], list[str], list[ParseError]]:
+    """:func:`medref.monograph.drugsatfda.register_drugsatfda`, then the compiled copy of the newly
+    registered export written at once, so the first monograph after ``medref ingest`` is fast too."""
+    registered, rest, refused = _register(paths, data_dir, limits=limits)
+    if registered:
+        load_drugsatfda(data_dir / "drugsatfda.zip")
+    return registered, rest, refused
+
+
 INVESTIGATIONAL = "investigational"
 UNKNOWN = "unknown"
 

@@ -424,7 +424,7 @@ def build_lexicon(
     """Build the DrugBank + MeSH lexicon file; see :mod:`medref.retrieve.lexicon_build`."""
     from medref.retrieve.lexicon_build import build_lexicon as _build
 
-    return _build(
+    stats = _build(
         drugbank_csv,
         mesh_thesaurus_tsv_gz,
         mesh_trees_tsv_gz,
@@ -432,10 +432,14 @@ def build_lexicon(
         out_path,
         include_builtin=include_builtin,
     )
+    Lexicon.load(out_path)  # writes the compiled copy now, so the first search after a build is fast too
+    return stats
 
 
 def build_default(shared_data_dir: Path, out: Path) -> LexiconStats:
     """Build from the standard layout of the shared data folder (drugbank/ and mesh/)."""
     from medref.retrieve.lexicon_build import build_default as _build_default
 
-    return _build_default(shared_data_dir, out)
+    stats = _build_default(shared_data_dir, out)
+    Lexicon.load(out)  # writes the compiled copy (see build_lexicon)
+    return stats
