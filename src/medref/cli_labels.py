@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from medref.monograph.labeldiff import DiffSpan, LabelDiff, LabelVersion
+    from medref.monograph.labeldiff_model import DiffSpan, LabelDiff, LabelVersion
     from medref.retrieve.lexicon import Lexicon
     from medref.settings import Settings
 

@@ -13,7 +13,8 @@ from medref.deps import demo_files
 from medref.errors import InputError, NotFoundError
 from medref.ingest.pipeline import ingest_paths
 from medref.models import Document
-from medref.monograph.labeldiff import ONE_VERSION, LabelDiff, label_diff
+from medref.monograph.labeldiff import ONE_VERSION, label_diff
+from medref.monograph.labeldiff_model import LabelDiff
 from medref.monograph.labelfind import NoLabelError
 from medref.monograph.labelsections import units
 from medref.store.repository import Store

@@ -14,7 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from medref.monograph.labeldiff import LabelDiff, label_diff
+from medref.monograph.labeldiff import label_diff
+from medref.monograph.labeldiff_model import LabelDiff
 from medref.monograph.labelfind import NoLabelError
 from medref.web.deps import app_lexicon
 from medref.web.render import page
