@@ -324,3 +324,35 @@ def test_a_name_shared_by_several_label_sets_and_a_lexicon_synonym(tmp_path: Pat
         assert label_diff(store, brand, lexicon=lexicon).setid == SETID
     finally:
         store.close()
+
+
+def _plain_label(version: int, sections: list[tuple[str, str]]) -> Document:
+    """A label stored without a section list (older stores): passages named by their sections."""
+    from medref.models import Passage, SourceKind
+
+    text, passages = "", []
+    for i, (name, body) in enumerate(sections):
+        start = len(text)
+        text += body + "\n\n"
+        passages.append(Passage(ordinal=i, section=name, text=body, start=start, end=start + len(body)))
+    return Document(
+        uid=f"spl:plain:v{version}",
+        kind=SourceKind.DRUG_LABEL,
+        title="Plain label",
+        text=text,
+        passages=passages,
+        spl_setid="plain",
+        spl_version=version,
+    )
+
+
+def test_labels_stored_without_a_section_list_compare_by_section_name() -> None:
+    from medref.monograph.labeldiff import diff_documents
+
+    old = _plain_label(
+        1, [("Uses", "Relieves cough."), ("Warnings", "Do not use with other cough medicines.")]
+    )
+    new = _plain_label(2, [("Uses", "Relieves cough."), ("Directions", "Take 10 mL every 6 hours.")])
+    sections, unchanged = diff_documents(old, new)
+    assert unchanged == 1
+    assert [(s.status, s.path) for s in sections] == [("added", "Directions"), ("removed", "Warnings")]
