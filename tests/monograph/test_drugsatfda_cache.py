@@ -37,7 +37,7 @@ def test_a_fresh_process_reads_the_compiled_copy(tmp_path: Path) -> None:
     assert second is not None and second is not first
     assert isinstance(second.apps, dc.LazyApplications)
     assert _state(second) == _state(first) == _state(DrugsAtFDA(path))
-    (app,) = _state(second)[4]  # type: ignore[misc]
+    (app,) = second.find(ingredient_sets=[frozenset({"prurilimab"})], brands=set(), sponsor=None)
     assert app.number == "NDA888001" and app.statuses == ["Prescription"]
     assert app.products[0].ingredient_keys == frozenset({"prurilimab"})
 
