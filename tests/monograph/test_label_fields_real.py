@@ -108,3 +108,15 @@ def test_haloperidol_unclassified_population_sections_found_by_title(
     assert any("nursed" in t for t in texts(m.field("dose_lactation")))
     geriatric = texts(m.field("dose_geriatric"))
     assert any("0.5 mg" in t and "Geriatric" in t for t in geriatric)  # the dosage text for older patients
+
+
+def test_serious_events_stand_alone_and_otc_cautions_are_not_serious_events(
+    shared_data: Path, real_monographs: dict[str, Monograph]
+) -> None:
+    for key in ("humira", "lipitor", "no-title"):
+        got = texts(real_monographs[key].field("serious_adverse_events"))
+        assert got, key
+        assert not [t for t in got if t.split()[0].lower() in {"these", "this", "it", "they"}], key
+        assert len(got) == len({t.casefold() for t in got}), key
+    serious = real_monographs["cough"].field("serious_adverse_events")
+    assert serious is not None and not serious.found  # Drug Facts warnings are cautions, not events

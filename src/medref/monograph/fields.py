@@ -62,9 +62,10 @@ class LabelCodes:
     codes: tuple[str, ...]
     top_only: bool = False
     otc: tuple[str, ...] = ()  # further codes used on OTC "Drug Facts" labels
+    rx: tuple[str, ...] = ()  # further codes used on prescription labels only
 
     def for_label(self, *, otc: bool) -> tuple[str, ...]:
-        return (*self.codes, *self.otc) if otc else self.codes
+        return (*self.codes, *self.otc) if otc else (*self.codes, *self.rx)
 
 
 LABEL_CODES: dict[str, LabelCodes] = {
@@ -81,8 +82,10 @@ LABEL_CODES: dict[str, LabelCodes] = {
     "clinical_efficacy": LabelCodes((CLINICAL_STUDIES,)),
     "boxed_warning": LabelCodes((BOXED,), top_only=True),
     "common_adverse_reactions": LabelCodes((ADVERSE, ADVERSE_TRIALS)),
+    # a Drug Facts "Warnings" section holds cautions for the buyer, not serious adverse events; a
+    # boxed text nested in another section (a tamper-evident notice) is not the boxed warning
     "serious_adverse_events": LabelCodes(
-        (BOXED, WARNINGS_PRECAUTIONS, WARNINGS, PRECAUTIONS, ADVERSE, ADVERSE_TRIALS)
+        (BOXED, ADVERSE, ADVERSE_TRIALS), top_only=True, rx=(WARNINGS_PRECAUTIONS, WARNINGS, PRECAUTIONS)
     ),
     "contraindications": LabelCodes((CONTRAINDICATIONS, DO_NOT_USE)),
     "warnings_precautions": LabelCodes((WARNINGS_PRECAUTIONS, WARNINGS, PRECAUTIONS)),

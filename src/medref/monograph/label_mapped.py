@@ -31,9 +31,13 @@ POPULATION_CODES = frozenset(
 )  # boxed warning, warnings and precautions, postmarketing / adverse lead
 
 
+# a sentence opening with a pronoun ("These cases have been fatal") needs the one before it
+_DEPENDENT = re.compile(r"^\W*(?:these|this|it|they|such|those)\b", re.I)
+
+
 def _event(text: str) -> bool:
     """A statement of harm (risk, cases reported, may cause ...), not a study description."""
-    return bool(EVENT.search(text)) and not STUDY.search(text)
+    return bool(EVENT.search(text)) and not STUDY.search(text) and not _DEPENDENT.match(text)
 
 
 def _event_not_advice(text: str) -> bool:
@@ -41,7 +45,7 @@ def _event_not_advice(text: str) -> bool:
 
 
 def _serious_finding(text: str) -> bool:
-    return bool(SERIOUS.search(text)) and not STUDY.search(text)
+    return bool(SERIOUS.search(text)) and not STUDY.search(text) and not _DEPENDENT.match(text)
 
 
 class MappedFields:
@@ -193,19 +197,21 @@ class MappedFields:
     def serious(self) -> Draft:
         """Boxed warning statements, the lead sentence of each warnings-and-precautions sub-section
         (a study description is passed over), postmarketing and adverse-reaction lead statements
-        with serious wording. Sentences other fields quote are quoted here too, not taken from them."""
+        with serious wording (on an OTC Drug Facts label only the boxed and adverse-reaction text).
+        Sentences other fields quote are quoted here too, not taken from them."""
         d = Draft("serious_adverse_events", "Serious adverse events")
         tiers = sources("serious_adverse_events")
         shown: set[str] = set()
 
         def add(pool: list[Cand], limit: int, keep: Callable[[str], object] | None, per: int | None) -> None:
-            got = pick(pool, limit=limit, keep=keep, per_passage=per, seen=set(shown))
-            shown.update(q.text for q in got)
+            got = pick(pool, limit=limit, keep=keep, per_passage=per, seen=shown)  # pick adds to shown
             d.quotes.extend(got)
 
         boxed = [c for src in tiers[0] for c in self._source_cands("serious_adverse_events", src)]
         add(boxed, SERIOUS_LIMITS[0], lambda t: _serious_finding(t) and not is_recommendation(t), None)
-        for top in [n for src in tiers[1] for n in source_nodes(self.view, src)]:
+        # Drug Facts warnings are cautions for the buyer ("marked drowsiness may occur"), not serious events
+        leads = [] if self.view.is_otc else [n for src in tiers[1] for n in source_nodes(self.view, src)]
+        for top in leads:
             subs = [
                 n
                 for n in self.view.nodes
