@@ -120,3 +120,14 @@ def test_serious_events_stand_alone_and_otc_cautions_are_not_serious_events(
         assert len(got) == len({t.casefold() for t in got}), key
     serious = real_monographs["cough"].field("serious_adverse_events")
     assert serious is not None and not serious.found  # Drug Facts warnings are cautions, not events
+
+
+def test_humira_paediatric_doses_from_the_dosing_table_headed_for_children(
+    shared_data: Path, real_store: Store, real_monographs: dict[str, Monograph]
+) -> None:
+    f = real_monographs["humira"].field("dose_pediatric")
+    assert f is not None
+    rows = [v for v in f.values if "20 mg every other week" in v.text and " | " in v.text]
+    assert rows
+    _, p = passage(real_store, rows[0].spans[0].passage_id)
+    assert p.kind == "table" and p.table is not None and "Pediatric" in p.table[0][0]

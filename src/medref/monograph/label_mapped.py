@@ -13,13 +13,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from medref.compose.patient import DOSE_AMOUNT
 from medref.compose.sentences import Entity, is_recommendation
 from medref.models import Passage
 from medref.monograph import fields as fs
-from medref.monograph.evidence import Cand, Draft, Quote, cands, pick
+from medref.monograph.evidence import Cand, Draft, Quote, cands, pick, row_spans
 from medref.monograph.label import PACKAGE, LabelView, Node
 from medref.monograph.mapping import MAPPING, Source, source_nodes, sources
-from medref.monograph.patterns import EVENT, KEEPS, POPULATION_DOSE, SERIOUS, STUDY
+from medref.monograph.patterns import (
+    EVENT,
+    KEEPS,
+    POPULATION_DOSE,
+    POPULATION_HEADER,
+    SERIOUS,
+    STUDY,
+    TABLE_HEADER_KEEPS,
+)
 from medref.retrieve.lexicon import Lexicon
 
 SERIOUS_LIMITS = (3, 10, 4)
@@ -182,10 +191,28 @@ class MappedFields:
                             return d
                         plist = self.view.node_passages([node], own=src.own, highlights=highlights)
                         pool = [c for c in self._cands(plist) if keep is None or keep(c.text)]
+                        pool += self._table_rows(key, src, plist)
                         d.quotes += pick(pool, limit=min(per, POPULATION_LIMIT - len(d.quotes)), seen=shown)
                     if len(d.quotes) > before:
                         break
         return d
+
+    def _table_rows(self, key: str, src: Source, plist: list[Passage]) -> list[Cand]:
+        """Rows stating a dose of the dosing tables whose header row names the population
+        ("Pediatric Patients (4 to 17 years) | Dose"), for a source read by a dose filter."""
+        header = (
+            POPULATION_HEADER.get(key)
+            if src.keep == "names the population and states a dose"
+            else TABLE_HEADER_KEEPS.get(src.keep)
+        )
+        if header is None:
+            return []
+        out: list[Cand] = []
+        for p in plist:
+            spans = row_spans(p) if p.kind == "table" else []
+            if len(spans) > 1 and header.search(spans[0].text):
+                out += [Cand(self.view.ref, p, sp) for sp in spans[1:] if DOSE_AMOUNT.search(sp.text)]
+        return out
 
     def dose_interactions(self) -> Draft:
         d = Draft("dose_interactions", fs.DOSE_INTERACTIONS_TITLE)

@@ -186,6 +186,15 @@ KEEPS: dict[str, Callable[[str], bool]] = {
     "serious wording": lambda t: bool(SERIOUS.search(t)),
     "most common": lambda t: bool(COMMON.search(t)),
 }
+# a dosing table whose header row names the population: its rows with a dose are that population's
+TABLE_HEADER_KEEPS: dict[str, re.Pattern[str]] = {
+    "names renal impairment and states a dose": RENAL_TEXT,
+    "names hepatic impairment and states a dose": HEPATIC_TEXT,
+}
+POPULATION_HEADER: dict[str, re.Pattern[str]] = {
+    "dose_geriatric": GERIATRIC_TEXT,
+    "dose_pediatric": PEDIATRIC_TEXT,
+}
 # "names the population and states a dose", per population field
 POPULATION_DOSE: dict[str, Callable[[str], bool]] = {
     "dose_geriatric": lambda t: bool(GERIATRIC_TEXT.search(t)) and _dose(t),
