@@ -368,17 +368,20 @@ def allowed_ordinals(view: LabelView, key: str) -> frozenset[int]:
     return frozenset(out)
 
 
-_VIEWS: dict[str, tuple[Document, LabelView]] = {}
+_VIEWS: dict[str, tuple[Document, LabelView, dict[str, frozenset[int]]]] = {}
 
 
 def section_allowed(doc: Document, key: str, ordinal: int) -> bool:
     """Whether passage ``ordinal`` of label ``doc`` sits in a section field ``key``'s mapping allows.
 
-    Fields without a label mapping (names, codes, class, route, approval, research areas) allow none.
+    Fields without a label mapping (names, codes, route, approval, research areas) allow none.
     """
     cached = _VIEWS.get(doc.uid)
     if cached is None or cached[0] is not doc:
         if len(_VIEWS) > 16:
             _VIEWS.clear()
-        cached = _VIEWS[doc.uid] = (doc, LabelView(doc))
-    return ordinal in allowed_ordinals(cached[1], key)
+        cached = _VIEWS[doc.uid] = (doc, LabelView(doc), {})
+    _, view, by_key = cached
+    if key not in by_key:
+        by_key[key] = allowed_ordinals(view, key)
+    return ordinal in by_key[key]
