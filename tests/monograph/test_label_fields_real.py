@@ -45,7 +45,7 @@ def test_lipitor_adverse_table_read_across_every_dose_column(
     # the any-dose column is below 10% for all three; single dose columns are above it
     assert {"Nasopharyngitis", "Arthralgia", "Diarrhea"} <= set(rows)
     assert rows["Diarrhea"][1:3] == ["14.1", "40 mg N=604"]
-    for row, v in zip(f.table[1:], f.values, strict=True):
+    for row, v in zip(f.table[1:], f.values, strict=False):  # rows first, then stated incidences
         for figure in row[1].split("; "):
             assert figure in v.text.split(" | ")
             assert float(figure.rstrip("%")) > 10
@@ -131,3 +131,16 @@ def test_humira_paediatric_doses_from_the_dosing_table_headed_for_children(
     assert rows
     _, p = passage(real_store, rows[0].spans[0].passage_id)
     assert p.kind == "table" and p.table is not None and "Pediatric" in p.table[0][0]
+
+
+def test_humira_incidences_stated_in_the_text_join_the_table(
+    shared_data: Path, real_store: Store, real_monographs: dict[str, Monograph]
+) -> None:
+    f = real_monographs["humira"].field("common_adverse_reactions")
+    assert f is not None and f.table is not None
+    stated = [v.text for v in f.values[len(f.table) - 1 :]]
+    assert any("20% of patients treated with HUMIRA developed injection site reactions" in t for t in stated)
+    assert not [t for t in stated if "antibod" in t.lower()]
+    for v in f.values[len(f.table) - 1 :]:
+        _, p = passage(real_store, v.spans[0].passage_id)
+        assert p.kind != "table" and "Postmarketing" not in p.section

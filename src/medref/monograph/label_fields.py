@@ -19,11 +19,14 @@ from medref.monograph.dosing import HEADER, dosing_rows
 from medref.monograph.evidence import Draft, Quote, pick
 from medref.monograph.label import PACKAGE, Node
 from medref.monograph.label_mapped import MappedFields
-from medref.monograph.mapping import MAPPING, REGIONS, source_nodes
+from medref.monograph.mapping import MAPPING, POSTMARKETING_TITLE, REGIONS, Source, source_nodes
 from medref.monograph.patterns import (
     DO_DONT,
     KEEPS,
+    NOT_A_REACTION,
     OVERDOSE,
+    TREATED,
+    above_ten_percent,
     is_management,
     is_result,
 )
@@ -121,7 +124,7 @@ class LabelFields(MappedFields):
     def indications(self) -> tuple[Draft, Draft]:
         onc = Draft("indications_oncological", "Oncological indications")
         other = Draft("indications_non_oncological", "Non-oncological indications")
-        quotes = self._from_region("indications", limit=16, min_words=2)
+        quotes = self._from_region("indications", limit=40, min_words=2)
         neoplasms: list[str] = []
         for q in quotes:
             found = [m.concept for m in self.lexicon.find_mentions(q.text) if m.concept.kind == "condition"]
@@ -181,6 +184,7 @@ class LabelFields(MappedFields):
         codes = self._codes("common_adverse_reactions").codes
         plist = self.view.node_passages(nodes) if nodes else self.view.passages(codes)
         table, quotes, tables = common_reactions(self.view.ref, plist)
+        stated = self._stated_incidences(nodes, quotes)
         if table:
             common.table, common.row_quotes, common.quotes = table, quotes, list(quotes)
             common.note = (
@@ -188,6 +192,12 @@ class LabelFields(MappedFields):
                 "(every dose and arm; placebo and comparator columns are not counted); the column each "
                 "figure comes from is named."
             )
+            if stated:
+                common.quotes += stated
+                common.note += " The sentences give incidences above 10% stated in the section's text."
+        elif stated:
+            common.quotes = stated
+            common.note = "Incidences above 10% stated in the text of the label's adverse reactions section."
         else:
             common.quotes = self._pick(
                 self._cands(self._region("common_adverse_reactions")),
@@ -202,6 +212,23 @@ class LabelFields(MappedFields):
                     else "The label has no adverse reaction table; its own statements on the most frequent reactions are quoted."
                 )
         return common, self.serious()
+
+    def _stated_incidences(self, nodes: list[Node], rows: list[Quote]) -> list[Quote]:
+        """Adverse-reaction sentences (not postmarketing) giving an incidence above 10% in patients
+        treated with the drug ("20% of patients treated with X developed injection site reactions")."""
+        late = {n.index for n in source_nodes(self.view, Source("adverse", POSTMARKETING_TITLE))}
+        keep = [n for n in nodes if n.index not in late and not late.intersection(n.ancestors)]
+        shown = {q.text for q in rows}
+
+        def incidence(t: str) -> bool:
+            return (
+                above_ten_percent(t)
+                and bool(TREATED.search(t) or self.drug.mentioned_in(t))
+                and not NOT_A_REACTION.search(t)
+            )
+
+        pool = [c for c in self._cands(self.view.node_passages(keep, own=True)) if c.text not in shown]
+        return pick(pool, limit=8, keep=incidence, seen=set())
 
     def contraindications(self) -> Draft:
         nodes = self._nodes("contraindications") or self.view.sub_nodes(
@@ -218,12 +245,16 @@ class LabelFields(MappedFields):
             "warnings_precautions",
             "Warnings and precautions",
             # Drug Facts warnings are lists of short items: a few per heading
-            self._per_section(nodes, per=3 if self.view.is_otc else 1, limit=14, min_words=2),
+            self._per_section(nodes, per=3 if self.view.is_otc else 2, limit=28, min_words=2),
         )
 
     def interactions(self) -> Draft:
         nodes = self._nodes("interactions") or self.view.sub_nodes(self._codes("interactions").codes)
-        return Draft("interactions", "Interactions", self._per_section(nodes, per=2, limit=12, min_words=2))
+        quotes = self._per_section(nodes, per=2, limit=32, min_words=2)
+        if not quotes and not self.view.is_otc:  # an older label without the section: its warnings text
+            pool = self._cands(self.view.node_passages(self._nodes("interactions", tier=1)))
+            quotes = self._pick(pool, limit=8, keep=KEEPS["names another drug it is given with"])
+        return Draft("interactions", "Interactions", quotes)
 
     def overdosage(self) -> Draft:
         nodes = self._nodes("overdosage") or self.view.sub_nodes((fs.OVERDOSAGE,))

@@ -31,8 +31,8 @@ from medref.monograph.patterns import (
 )
 from medref.retrieve.lexicon import Lexicon
 
-SERIOUS_LIMITS = (3, 10, 4)
-POPULATION_LIMIT = 6
+SERIOUS_LIMITS = (3, 10, 6)
+POPULATION_LIMIT = 8
 # sub-sections of Warnings / Precautions that belong to the population fields, not serious events
 POPULATION_SECTION = re.compile(r"pregnan|nursing|lactat|breast|pediatric|paediatric|geriatric use", re.I)
 POPULATION_CODES = frozenset(
@@ -168,21 +168,20 @@ class MappedFields:
     def population(self, key: str, title: str) -> Draft:
         """Pregnancy, lactation, paediatric, geriatric, renal and hepatic fields from their mapping.
 
-        Every tier but the last adds its quotes (dose fields: Dosage and Administration first, then
-        Use in Specific Populations); the last tier is a fallback for an empty field. Each section
-        gives up to two sentences (dose sentences: three), breadth first. A sentence other fields
+        Every tier adds its quotes in order (dose fields: Dosage and Administration first, then Use
+        in Specific Populations, then sentences naming the population elsewhere), up to
+        :data:`POPULATION_LIMIT`. Each section gives up to two sentences (Dosage and
+        Administration and filtered sentences: three), breadth first. A sentence other fields
         quote is quoted here too (one starting-dose sentence may name older patients and renal
         and hepatic impairment).
         """
         d = Draft(key, title)
         tiers = sources(key, otc=self.view.is_otc)
         shown: set[str] = set()
-        for i, tier in enumerate(tiers):
-            if i == len(tiers) - 1 and i > 0 and d.quotes:
-                break
+        for tier in tiers:
             for src in tier:
                 keep = self._keep(key, src)
-                per = 2 if keep is None else 3
+                per = 2 if keep is None and src.region != "dosage" else 3
                 # a dose statement only in the Highlights (full text words it otherwise) still counts
                 for highlights in (False, True) if keep is not None else (False,):
                     before = len(d.quotes)
@@ -263,5 +262,5 @@ class MappedFields:
 
     def pretreatment(self) -> Draft:
         d = Draft("pretreatment_tests", "Pre-treatment tests")
-        d.quotes = self.mapped("pretreatment_tests", limit=6, claim=False)
+        d.quotes = self.mapped("pretreatment_tests", limit=8, claim=False)
         return d

@@ -256,7 +256,12 @@ MAPPING: dict[str, FieldMap] = {
         ),
         FieldMap("contraindications", ((_s("contraindications"),),), otc=(_s("otc_do_not_use"),)),
         FieldMap("warnings_precautions", ((_s("warnings"),),)),
-        FieldMap("interactions", ((_s("interactions"),),), otc=(_s("otc_ask_pharmacist"),)),
+        FieldMap(
+            "interactions",
+            ((_s("interactions"),), (_s("warnings", keep="names another drug it is given with"),)),
+            "a label without a Drug Interactions section: only its warnings sentences on drugs given together",
+            otc=(_s("otc_ask_pharmacist"),),
+        ),
         FieldMap("overdosage", ((_s("overdosage"),), (_s("otc_keep_away", keep="overdose"),))),
         FieldMap(
             "management",

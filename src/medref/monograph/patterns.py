@@ -59,6 +59,26 @@ EVENT = re.compile(
     r"|\blife-threatening\b|\bhospitali\w*|\bexacerbat\w*|\boccurred\b|\bincidence\b",
     re.I,
 )
+# reactions that are serious by nature, named in postmarketing lists without the word "serious"
+GRAVE_EVENT = re.compile(
+    r"\b(?:\w+ )?failure\b|\banaphyla\w*|\binfarction\b|\bstroke\b|\barrhythmi\w*|\bh(?:a)?emorrhag\w*"
+    r"|\bnecrolysis\b|\bstevens-johnson\b|\bseizures?\b|\bpancreatitis\b|\bhepatitis\b|\brhabdomyolysis\b"
+    r"|\bsepsis\b|\blymphoma\b|\btorsade\w*|\bsudden (?:cardiac )?death\b",
+    re.I,
+)
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+# figures about antibodies, laboratory titres, drug levels or discontinuation are not reaction incidences
+NOT_A_REACTION = re.compile(
+    r"\bantibod\w*|\bANA\b|\btit(?:er|re)s?\b|\blevels?\b|\bconcentrations?\b|\bdiscontinu\w*", re.I
+)
+TREATED = re.compile(r"\bpatients? (?:treated|receiving|taking|given|on)\b", re.I)
+
+
+def above_ten_percent(text: str) -> bool:
+    """Any figure in the text is a percentage above 10 (an incidence stated in running text)."""
+    return any(float(m.group(1)) > 10 for m in _PERCENT.finditer(text))
+
+
 COMMON = re.compile(
     r"\bmost (?:common(?:ly)?|frequent(?:ly)?)\b|\bcommon(?:ly)? reported\b|\breported frequently\b", re.I
 )
@@ -70,7 +90,7 @@ PRETREATMENT = re.compile(
 # present-tense instructions and test nouns ("tested negative" describes a patient, not a test to do)
 TESTING = re.compile(
     r"\b(?:test(?:s|ing)?|screen(?:s|ing)?|evaluat(?:e|es|ion)|assess(?:es|ment)?|check|confirm|measure(?:ment)?s?|"
-    r"obtain|examin(?:e|ation)|serolog\w*|serostatus|seropositiv\w*|laboratory|enzymes?|status)\b",
+    r"obtain|examin(?:e|ation)|serolog\w*|serostatus|seropositiv\w*|laboratory|enzymes?|status|up to date)\b",
     re.I,
 )
 # a sentence about a study (design, observational data, participants) is not an instruction
@@ -163,6 +183,14 @@ INTERACTING_TEXT = re.compile(
 )
 
 
+# older labels state interactions in their Precautions text: drugs given together
+GIVEN_WITH = re.compile(
+    r"\bco-?administ\w*|\bconcomitant\w*|\bconcurrent\w*|\bin combination with\b|\bcombined (?:use|therapy|with)\b"
+    r"|\bpotentiat\w*|\binteract\w*|\bplus\b|\bwhen (?:given|used|taken) with\b",
+    re.I,
+)
+
+
 def _dose(text: str) -> bool:
     return DOSE_AMOUNT.search(text) is not None
 
@@ -181,9 +209,10 @@ KEEPS: dict[str, Callable[[str], bool]] = {
         INTERACTING_TEXT.search(t) and (DOSE_CHANGE.search(t) or _dose(t))
     ),
     "states a dose change": lambda t: bool(DOSE_CHANGE.search(t)),
+    "names another drug it is given with": lambda t: bool(GIVEN_WITH.search(t)),
     "mechanism wording": lambda t: bool(MECHANISM_WORDS.search(t)),
     "a test before starting": is_pretreatment,
-    "serious wording": lambda t: bool(SERIOUS.search(t)),
+    "serious wording": lambda t: bool(SERIOUS.search(t) or GRAVE_EVENT.search(t)),
     "most common": lambda t: bool(COMMON.search(t)),
 }
 # a dosing table whose header row names the population: its rows with a dose are that population's
