@@ -314,46 +314,51 @@ def monograph(
     as_json: Annotated[bool, typer.Option("--json", help="the whole Monograph as JSON")] = False,
 ) -> None:
     """A drug monograph in which every statement cites its source."""
-    from medref.deps import get_settings, open_store
-    from medref.errors import IndexNotReadyError
-    from medref.models import Audience
-    from medref.monograph import build_monograph
-    from medref.monograph.render import to_text
-    from medref.retrieve.lexicon import Lexicon
-    from medref.retrieve.query_vectors import remember_queries
-    from medref.retrieve.retriever import Retriever
+    from medref.compiled import no_gc
 
-    try:
-        aud = Audience(audience)
-    except ValueError:
-        raise typer.BadParameter(f"audience must be one of: {', '.join(a.value for a in Audience)}") from None
-    settings = get_settings()
-    store = open_store(settings)
-    retriever: Retriever | None
-    try:
-        retriever = Retriever.open(settings, store=store)
-        remember_queries(retriever.indexes, settings.data_dir)  # a drug looked up before: no model start
-        lexicon = retriever.lexicon
-    except IndexNotReadyError:
-        retriever = None
-        path = settings.retrieval.lexicon_path or settings.data_dir / "lexicon.jsonl.gz"
-        lexicon = Lexicon.load(path if path.exists() else None)
-    try:
-        mono = build_monograph(
-            drug,
-            store=store,
-            retriever=retriever,
-            lexicon=lexicon,
-            audience=aud,
-            drugsatfda=settings.drugsatfda_path,
-        )
-    finally:
-        if retriever is not None:
-            retriever.close()
-    if as_json:
-        _emit_json(mono.model_dump(mode="json"))
-    else:
-        sys.stdout.write(to_text(mono) + "\n")
+    with no_gc():  # one short build: the cyclic collector would only slow its imports and allocations
+        from medref.deps import get_settings, open_store
+        from medref.errors import IndexNotReadyError
+        from medref.models import Audience
+        from medref.monograph import build_monograph
+        from medref.monograph.render import to_text
+        from medref.retrieve.lexicon import Lexicon
+        from medref.retrieve.query_vectors import remember_queries
+        from medref.retrieve.retriever import Retriever
+
+        try:
+            aud = Audience(audience)
+        except ValueError:
+            raise typer.BadParameter(
+                f"audience must be one of: {', '.join(a.value for a in Audience)}"
+            ) from None
+        settings = get_settings()
+        store = open_store(settings)
+        retriever: Retriever | None
+        try:
+            retriever = Retriever.open(settings, store=store)
+            remember_queries(retriever.indexes, settings.data_dir)  # a drug seen before: no model start
+            lexicon = retriever.lexicon
+        except IndexNotReadyError:
+            retriever = None
+            path = settings.retrieval.lexicon_path or settings.data_dir / "lexicon.jsonl.gz"
+            lexicon = Lexicon.load(path if path.exists() else None)
+        try:
+            mono = build_monograph(
+                drug,
+                store=store,
+                retriever=retriever,
+                lexicon=lexicon,
+                audience=aud,
+                drugsatfda=settings.drugsatfda_path,
+            )
+        finally:
+            if retriever is not None:
+                retriever.close()
+        if as_json:
+            _emit_json(mono.model_dump(mode="json"))
+        else:
+            sys.stdout.write(to_text(mono) + "\n")
 
 
 app.command("interactions")(_interactions)
