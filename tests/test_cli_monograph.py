@@ -10,16 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from medref.cli import app
+from tests.test_cli import demo  # noqa: F401  (the demo store fixture)
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def demo(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MEDREF_INDEX__DENSE", "numpy")
-    monkeypatch.setenv("MEDREF_INDEX__EMBEDDER", "hashing")
-    result = runner.invoke(app, ["demo", "build"])
-    assert result.exit_code == 0, result.output
 
 
 def _api_json(drug: str) -> dict[str, Any]:
@@ -47,7 +40,8 @@ def _without_stamp(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "created_at"}
 
 
-def test_the_command_prints_what_the_api_builds(demo: None) -> None:
+@pytest.mark.usefixtures("demo")
+def test_the_command_prints_what_the_api_builds() -> None:
     assert gc.isenabled()
     result = runner.invoke(app, ["monograph", "belatacept", "--json"])
     assert result.exit_code == 0, result.output
@@ -60,7 +54,8 @@ def test_the_command_prints_what_the_api_builds(demo: None) -> None:
     assert text.exit_code == 0 and "belatacept" in text.stdout.lower() and "References" in text.stdout
 
 
-def test_a_bad_audience_is_refused_and_the_collector_is_back_on(demo: None) -> None:
+@pytest.mark.usefixtures("demo")
+def test_a_bad_audience_is_refused_and_the_collector_is_back_on() -> None:
     result = runner.invoke(app, ["monograph", "belatacept", "--audience", "nobody"])
     assert result.exit_code != 0
     assert gc.isenabled()
