@@ -144,3 +144,12 @@ def test_humira_incidences_stated_in_the_text_join_the_table(
     for v in f.values[len(f.table) - 1 :]:
         _, p = passage(real_store, v.spans[0].passage_id)
         assert p.kind != "table" and "Postmarketing" not in p.section
+
+
+def test_dosing_conditions_follow_the_table(shared_data: Path, real_monographs: dict[str, Monograph]) -> None:
+    for key, wanted in (("humira", "(Day 57)"), ("lipitor", "within 2 to 4 weeks")):
+        f = real_monographs[key].field("dosing")
+        assert f is not None and f.table is not None
+        after = [v.text for v in f.values[len(f.table) - 1 :]]
+        assert any(wanted in t for t in after), key
+        assert not set(after) & {v.text for v in f.values[: len(f.table) - 1]}

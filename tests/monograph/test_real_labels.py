@@ -134,7 +134,7 @@ def test_lipitor_dosing_table(
     header, *rows = f.table
     assert header[:5] == ["Dose", "Frequency", "Route", "Duration", "Population"]
     assert ["10 or 20 mg", "once daily"] in [r[:2] for r in rows]
-    for row, v in zip(rows, f.values, strict=True):
+    for row, v in zip(rows, f.values[: len(rows)], strict=True):  # rows first, then condition sentences
         _, p = passage(real_store, v.spans[0].passage_id)
         for cell in row[:4]:  # dose, frequency, route, duration: read from the quoted text itself
             assert cell in v.text

@@ -22,6 +22,7 @@ from medref.monograph.label_mapped import MappedFields
 from medref.monograph.mapping import MAPPING, POSTMARKETING_TITLE, REGIONS, Source, source_nodes
 from medref.monograph.patterns import (
     DO_DONT,
+    DOSING_CONDITION,
     KEEPS,
     NOT_A_REACTION,
     OVERDOSE,
@@ -58,10 +59,11 @@ class LabelFields(MappedFields):
         keep: Callable[[str], object] | None = None,
         min_words: int = 3,
         keep_all: frozenset[str] = frozenset(),
+        per_passage: int | None = None,
     ) -> list[Quote]:
-        """Up to ``per`` quotes from each section's own text, in document order, breadth first.
-
-        Sections coded in ``keep_all`` are quoted without the ``keep`` filter.
+        """Up to ``per`` quotes from each section's own text (``per_passage`` from each paragraph),
+        in document order, breadth first. Sections coded in ``keep_all`` are quoted without the
+        ``keep`` filter.
         """
         out: list[Quote] = []
         for node in nodes:
@@ -76,6 +78,7 @@ class LabelFields(MappedFields):
                     limit=min(per, limit - len(out)),
                     keep=None if node.loinc in keep_all else keep,
                     min_words=min_words,
+                    per_passage=per_passage,
                     seen=self.seen,
                 )
             )
@@ -161,6 +164,12 @@ class LabelFields(MappedFields):
                 "One row per label sentence or table row that states a dose; cells are taken from that text "
                 "(population may be the label sub-heading above it); empty cells are not stated there."
             )
+            shown = {q.text for q in d.row_quotes}
+            pool = [c for c in self._cands(self.view.node_passages(nodes)) if c.text not in shown]
+            conditions = pick(pool, limit=6, keep=DOSING_CONDITION.search, seen=set())
+            if conditions:
+                d.quotes += conditions
+                d.note += " The sentences after the table give the label's conditions for continuing, checking or limiting the dose."
         else:  # a dosage section without amounts (e.g. 'individualise the dose'): quote it
             d.quotes = self._from_region("dosing", limit=4)
             if d.quotes:
@@ -234,7 +243,8 @@ class LabelFields(MappedFields):
         nodes = self._nodes("contraindications") or self.view.sub_nodes(
             self._codes("contraindications").codes
         )
-        quotes = self._per_section(nodes, per=2, limit=12, min_words=1)
+        # Drug Facts "Do not use" items are short: all of them
+        quotes = self._per_section(nodes, per=8 if self.view.is_otc else 2, limit=16, min_words=1)
         return Draft("contraindications", "Contraindications", quotes)
 
     def warnings(self) -> Draft:
@@ -244,16 +254,19 @@ class LabelFields(MappedFields):
         return Draft(
             "warnings_precautions",
             "Warnings and precautions",
-            # Drug Facts warnings are lists of short items: a few per heading
-            self._per_section(nodes, per=3 if self.view.is_otc else 2, limit=28, min_words=2),
+            # Drug Facts warnings are lists of short items: a few per heading; a prescription label's
+            # sub-section: the lead sentence of each of its first paragraphs
+            self._per_section(nodes, per=3, limit=28, min_words=2)
+            if self.view.is_otc
+            else self._per_section(nodes, per=5, limit=40, min_words=2, per_passage=1),
         )
 
     def interactions(self) -> Draft:
         nodes = self._nodes("interactions") or self.view.sub_nodes(self._codes("interactions").codes)
-        quotes = self._per_section(nodes, per=2, limit=32, min_words=2)
+        quotes = self._per_section(nodes, per=3, limit=32, min_words=2)
         if not quotes and not self.view.is_otc:  # an older label without the section: its warnings text
             pool = self._cands(self.view.node_passages(self._nodes("interactions", tier=1)))
-            quotes = self._pick(pool, limit=8, keep=KEEPS["names another drug it is given with"])
+            quotes = pick(pool, limit=8, keep=KEEPS["names another drug it is given with"], seen=set())
         return Draft("interactions", "Interactions", quotes)
 
     def overdosage(self) -> Draft:
@@ -268,7 +281,12 @@ class LabelFields(MappedFields):
         d = Draft("management", "Management of adverse effects")
         nodes = self._nodes("management") or self.view.sub_nodes(self._codes("management").codes)
         d.quotes = self._per_section(
-            nodes, per=1, limit=10, keep=is_management, min_words=2, keep_all=frozenset({fs.STOP_USE})
+            nodes,
+            per=6 if self.view.is_otc else 1,  # Drug Facts "Stop use and ask a doctor if" items: all
+            limit=12,
+            keep=is_management,
+            min_words=2,
+            keep_all=frozenset({fs.STOP_USE}),
         )
         return d
 

@@ -191,6 +191,15 @@ GIVEN_WITH = re.compile(
 )
 
 
+# a dosing instruction without an amount: when to continue, stop, check or the most to take
+DOSING_CONDITION = re.compile(
+    r"(?:\b(?:continu\w*|discontinu\w*|stop\w*|titrat\w*|analy[sz]ed|monitor\w*|measur\w*|check\w*|re-?evaluat\w*)\b"
+    r"[^.;]{0,120}?\b(?:within|after|by|every)\b[^.;]{0,40}?\b(?:weeks?|days?|months?|hours?|Day \d+)\b)"
+    r"|\b(?:no|not) more than \d+ (?:doses?|times)\b|\bin (?:any )?24[- ]hours?\b",
+    re.I,
+)
+
+
 def _dose(text: str) -> bool:
     return DOSE_AMOUNT.search(text) is not None
 
