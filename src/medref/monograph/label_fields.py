@@ -60,12 +60,14 @@ class LabelFields(MappedFields):
         min_words: int = 3,
         keep_all: frozenset[str] = frozenset(),
         per_passage: int | None = None,
+        claim: bool = True,
     ) -> list[Quote]:
         """Up to ``per`` quotes from each section's own text (``per_passage`` from each paragraph),
         in document order, breadth first. Sections coded in ``keep_all`` are quoted without the
-        ``keep`` filter.
+        ``keep`` filter. ``claim=False``: sentences earlier fields quoted are quoted here too.
         """
         out: list[Quote] = []
+        seen = self.seen if claim else set()
         for node in nodes:
             if len(out) >= limit:
                 break
@@ -79,7 +81,7 @@ class LabelFields(MappedFields):
                     keep=None if node.loinc in keep_all else keep,
                     min_words=min_words,
                     per_passage=per_passage,
-                    seen=self.seen,
+                    seen=seen,
                 )
             )
         # everything here was quoted by an earlier field: quote it again; then try the Highlights
@@ -127,7 +129,8 @@ class LabelFields(MappedFields):
     def indications(self) -> tuple[Draft, Draft]:
         onc = Draft("indications_oncological", "Oncological indications")
         other = Draft("indications_non_oncological", "Non-oncological indications")
-        quotes = self._from_region("indications", limit=40, min_words=2)
+        # Drug Facts "Uses" are one- or two-word items ("sneezing")
+        quotes = self._from_region("indications", limit=40, min_words=1 if self.view.is_otc else 2)
         neoplasms: list[str] = []
         for q in quotes:
             found = [m.concept for m in self.lexicon.find_mentions(q.text) if m.concept.kind == "condition"]
@@ -280,13 +283,15 @@ class LabelFields(MappedFields):
     def management(self) -> Draft:
         d = Draft("management", "Management of adverse effects")
         nodes = self._nodes("management") or self.view.sub_nodes(self._codes("management").codes)
+        otc = self.view.is_otc  # Drug Facts "Stop use and ask a doctor if" items: all, also if quoted above
         d.quotes = self._per_section(
             nodes,
-            per=6 if self.view.is_otc else 1,  # Drug Facts "Stop use and ask a doctor if" items: all
+            per=6 if otc else 1,
             limit=12,
             keep=is_management,
             min_words=2,
             keep_all=frozenset({fs.STOP_USE}),
+            claim=not otc,
         )
         return d
 
@@ -294,9 +299,11 @@ class LabelFields(MappedFields):
         nodes = self._nodes("patient_precautions") or self.view.sub_nodes(
             self._codes("patient_precautions").codes
         )
-        return Draft(
-            "patient_precautions", "Precautions", self._per_section(nodes, per=2, limit=10, min_words=2)
+        otc = self.view.is_otc  # Drug Facts "Ask a doctor" / "When using" items: all, also if quoted above
+        quotes = self._per_section(
+            nodes, per=8 if otc else 2, limit=16, min_words=1 if otc else 2, claim=not otc
         )
+        return Draft("patient_precautions", "Precautions", quotes)
 
     def dos_and_donts(self) -> Draft:
         codes = self._codes("dos_and_donts").for_label(otc=self.view.is_otc)
