@@ -100,3 +100,14 @@ def test_registering_an_export_writes_its_compiled_copy(tmp_path: Path) -> None:
     fda = ap.load_drugsatfda(data / "drugsatfda.zip")
     assert fda is not None and isinstance(fda.apps, dc.LazyApplications)
     assert _state(fda) == _state(DrugsAtFDA(data / "drugsatfda.zip"))
+
+
+@pytest.mark.parametrize("payload", [(10**9, {}, {}), (None, [], {}), ("x", {}, {}, 4)])
+def test_a_compiled_copy_with_a_matching_key_but_odd_contents_is_not_used(
+    tmp_path: Path, payload: tuple[object, ...]
+) -> None:
+    path = drugsatfda_zip(tmp_path / "drugsatfda.zip", product=PRODUCT)
+    expected = _state(DrugsAtFDA(path))
+    compiled.write(path, dc.TAG, dc._code(), payload)
+    fda = ap.load_drugsatfda(path)
+    assert fda is not None and isinstance(fda.apps, dict) and _state(fda) == expected

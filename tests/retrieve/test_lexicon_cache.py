@@ -118,3 +118,14 @@ def test_building_a_lexicon_writes_its_compiled_copy(tmp_path: Path) -> None:
     loaded = Lexicon.load(out)
     assert isinstance(loaded.concepts, lexicon_cache.LazyConcepts)
     assert _snapshot(loaded) == _snapshot(Lexicon._read(out))
+
+
+def test_a_compiled_copy_with_a_matching_key_but_missing_parts_is_not_used(lexicon_file: Path) -> None:
+    expected = _snapshot(Lexicon.load(lexicon_file))
+    state = lexicon_cache.read(lexicon_file)
+    assert state is not None
+    rows = [lexicon_cache._concept_row(c) for c in state.pop("concepts")]
+    del state["index"]
+    compiled.write(lexicon_file, lexicon_cache.TAG, lexicon_cache._code(), {**state, "rows": rows})
+    lx = Lexicon.load(lexicon_file)
+    assert isinstance(lx.concepts, list) and _snapshot(lx) == expected

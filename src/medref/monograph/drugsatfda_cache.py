@@ -83,9 +83,14 @@ def _read(path: Path) -> DrugsAtFDA | None:
     if not isinstance(payload, tuple) or len(payload) != 3:
         return None
     day, rows, by_ingredients = payload
+    if not isinstance(rows, dict) or not isinstance(by_ingredients, dict):
+        return None
     fda = DrugsAtFDA.__new__(DrugsAtFDA)  # the parsed state, without parsing the zip again
     fda.path = path
-    fda.data_date = dt.date.fromordinal(day) if day is not None else None
+    try:
+        fda.data_date = dt.date.fromordinal(day) if day is not None else None
+    except (TypeError, ValueError, OverflowError):
+        return None
     fda.apps = cast("dict[str, Application]", LazyApplications(rows))  # read-only use: find()
     fda.by_ingredients = by_ingredients
     return fda

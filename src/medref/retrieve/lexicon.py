@@ -251,7 +251,10 @@ class Lexicon:
         path = Path(path)
         state = lexicon_cache.read(path)
         if state is not None:
-            return cls._from_state(state, source=str(path))
+            try:
+                return cls._from_state(state, source=str(path))
+            except (KeyError, TypeError):  # not what this code writes: read the file itself
+                pass
         with lexicon_cache.no_gc():
             lex = cls._read(path)
         lexicon_cache.write(path, lex._state())
