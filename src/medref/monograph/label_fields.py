@@ -16,7 +16,7 @@ from medref.monograph import fields as fs
 from medref.monograph.adverse import common_reactions
 from medref.monograph.boxed import boxed_title
 from medref.monograph.dosing import HEADER, dosing_rows
-from medref.monograph.evidence import Draft, Quote, pick
+from medref.monograph.evidence import Cand, Draft, Quote, pick
 from medref.monograph.label import PACKAGE, Node
 from medref.monograph.label_mapped import MappedFields
 from medref.monograph.mapping import MAPPING, POSTMARKETING_TITLE, REGIONS, Source, source_nodes
@@ -31,6 +31,24 @@ from medref.monograph.patterns import (
     is_management,
     is_result,
 )
+
+LIST_ITEMS = 4  # items quoted after a lead sentence that opens a list ("... cautiously to patients:")
+
+
+def _with_items(own: list[Cand], got: list[Quote], seen: set[str]) -> list[Quote]:
+    """``got`` with, after each quote ending in ":", the next items of its passage (a lead that
+    opens a list says nothing without them)."""
+    out: list[Quote] = []
+    for q in got:
+        out.append(q)
+        if not q.text.rstrip().endswith(":"):
+            continue
+        at = next((i for i, c in enumerate(own) if c.text == q.text and c.quote() == q), None)
+        if at is None:
+            continue
+        same = [c for c in own[at + 1 :] if c.passage.id == own[at].passage.id]
+        out += pick(same, limit=LIST_ITEMS, min_words=2, seen=seen)
+    return out
 
 
 class LabelFields(MappedFields):
@@ -73,17 +91,15 @@ class LabelFields(MappedFields):
                 break
             if node.loinc in PACKAGE:
                 continue
-            own = self.view.node_passages([node], own=True)
-            out.extend(
-                pick(
-                    self._cands(own),
-                    limit=min(per, limit - len(out)),
-                    keep=None if node.loinc in keep_all else keep,
-                    min_words=min_words,
-                    per_passage=per_passage,
-                    seen=seen,
-                )
+            own = self._cands(self.view.node_passages([node], own=True))
+            node_keep = None if node.loinc in keep_all else keep
+            room = min(per, limit - len(out))
+            got = pick(
+                own, limit=room, keep=node_keep, min_words=min_words, per_passage=per_passage, seen=seen
             )
+            if per_passage is not None and len(got) < room:  # few paragraphs: their next sentences too
+                got += pick(own, limit=room - len(got), keep=node_keep, min_words=min_words, seen=seen)
+            out.extend(_with_items(own, got, seen))
         # everything here was quoted by an earlier field: quote it again; then try the Highlights
         for highlights in (False, True):
             if out:
@@ -261,7 +277,7 @@ class LabelFields(MappedFields):
             # sub-section: the lead sentence of each of its first paragraphs
             self._per_section(nodes, per=3, limit=28, min_words=2)
             if self.view.is_otc
-            else self._per_section(nodes, per=5, limit=40, min_words=2, per_passage=1),
+            else self._per_section(nodes, per=4, limit=40, min_words=2, per_passage=1),
         )
 
     def interactions(self) -> Draft:

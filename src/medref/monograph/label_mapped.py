@@ -178,16 +178,20 @@ class MappedFields:
         d = Draft(key, title)
         tiers = sources(key, otc=self.view.is_otc)
         shown: set[str] = set()
+        read: set[tuple[int, bool, bool]] = set()  # (section, own only, highlights) already quoted from
         for tier in tiers:
             for src in tier:
                 keep = self._keep(key, src)
-                per = 2 if keep is None and src.region != "dosage" else 3
+                per = 4 if src.region == "dosage" else 2 if keep is None else 3
                 # a dose statement only in the Highlights (full text words it otherwise) still counts
                 for highlights in (False, True) if keep is not None else (False,):
                     before = len(d.quotes)
                     for node in source_nodes(self.view, src):
                         if len(d.quotes) >= POPULATION_LIMIT:
                             return d
+                        if keep is None and (node.index, src.own, highlights) in read:
+                            continue  # one section found by code and by title gives its share once
+                        read.add((node.index, src.own, highlights))
                         plist = self.view.node_passages([node], own=src.own, highlights=highlights)
                         pool = [c for c in self._cands(plist) if keep is None or keep(c.text)]
                         pool += self._table_rows(key, src, plist)
