@@ -153,3 +153,9 @@ def test_dosing_conditions_follow_the_table(shared_data: Path, real_monographs: 
         after = [v.text for v in f.values[len(f.table) - 1 :]]
         assert any(wanted in t for t in after), key
         assert not set(after) & {v.text for v in f.values[: len(f.table) - 1]}
+
+
+def test_a_list_lead_brings_its_items(shared_data: Path, real_monographs: dict[str, Monograph]) -> None:
+    got = texts(real_monographs["no-title"].field("warnings_precautions"))
+    lead = next(i for i, t in enumerate(got) if t.endswith("cautiously to patients:"))
+    assert got[lead + 1].startswith("-with severe cardiovascular disorders")
