@@ -204,3 +204,18 @@ def test_a_dose_statement_only_in_the_highlights_still_leads_the_renal_field() -
 
 def texts_of(quotes: list[Quote]) -> list[str]:
     return [q.text for q in quotes]
+
+
+def test_sentence_patterns_for_label_fields() -> None:
+    from medref.monograph.patterns import above_ten_percent, is_cross_reference, is_pretreatment
+
+    assert is_cross_reference("Warnings and Precautions, Skeletal Muscle (5.1), Clinical Pharmacology (12.3)")
+    assert not is_cross_reference(
+        "Malignancies [see Warnings and Precautions (5.2)]"
+    )  # an item with its pointer
+    assert not is_cross_reference("Fendorin is indicated for leg cramps (1.1).")
+    assert above_ten_percent("Flushing occurred in 19% of patients given Fendorin and 1% on placebo.")
+    assert not above_ten_percent("Flushing occurred in 9% of patients.")
+    assert is_pretreatment("Prior to starting Fendorin, test patients for anaemia.")
+    assert not is_pretreatment("In an observational study, patients were tested before starting treatment.")
+    assert not is_pretreatment("Monitor patients who tested negative before starting treatment.")

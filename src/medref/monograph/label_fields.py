@@ -16,9 +16,9 @@ from medref.monograph import fields as fs
 from medref.monograph.adverse import common_reactions
 from medref.monograph.boxed import boxed_title
 from medref.monograph.dosing import HEADER, dosing_rows
-from medref.monograph.evidence import Cand, Draft, Quote, pick
+from medref.monograph.evidence import Draft, Quote, pick
 from medref.monograph.label import PACKAGE, Node
-from medref.monograph.label_mapped import MappedFields
+from medref.monograph.label_mapped import MappedFields, with_items
 from medref.monograph.mapping import MAPPING, POSTMARKETING_TITLE, REGIONS, Source, source_nodes
 from medref.monograph.patterns import (
     DO_DONT,
@@ -31,24 +31,6 @@ from medref.monograph.patterns import (
     is_management,
     is_result,
 )
-
-LIST_ITEMS = 4  # items quoted after a lead sentence that opens a list ("... cautiously to patients:")
-
-
-def _with_items(own: list[Cand], got: list[Quote], seen: set[str]) -> list[Quote]:
-    """``got`` with, after each quote ending in ":", the next items of its passage (a lead that
-    opens a list says nothing without them)."""
-    out: list[Quote] = []
-    for q in got:
-        out.append(q)
-        if not q.text.rstrip().endswith(":"):
-            continue
-        at = next((i for i, c in enumerate(own) if c.text == q.text and c.quote() == q), None)
-        if at is None:
-            continue
-        same = [c for c in own[at + 1 :] if c.passage.id == own[at].passage.id]
-        out += pick(same, limit=LIST_ITEMS, min_words=2, seen=seen)
-    return out
 
 
 class LabelFields(MappedFields):
@@ -99,7 +81,7 @@ class LabelFields(MappedFields):
             )
             if per_passage is not None and len(got) < room:  # few paragraphs: their next sentences too
                 got += pick(own, limit=room - len(got), keep=node_keep, min_words=min_words, seen=seen)
-            out.extend(_with_items(own, got, seen))
+            out.extend(with_items(own, got, seen))
         # everything here was quoted by an earlier field: quote it again; then try the Highlights
         for highlights in (False, True):
             if out:

@@ -28,6 +28,7 @@ from medref.monograph.patterns import (
     SERIOUS,
     STUDY,
     TABLE_HEADER_KEEPS,
+    is_cross_reference,
 )
 from medref.retrieve.lexicon import Lexicon
 
@@ -57,6 +58,25 @@ def _serious_finding(text: str) -> bool:
     return bool(SERIOUS.search(text)) and not STUDY.search(text) and not _DEPENDENT.match(text)
 
 
+LIST_ITEMS = 4  # items quoted after a lead sentence that opens a list ("... cautiously to patients:")
+
+
+def with_items(own: list[Cand], got: list[Quote], seen: set[str]) -> list[Quote]:
+    """``got`` with, after each quote ending in ":", the next items of its passage (a lead that
+    opens a list says nothing without them)."""
+    out: list[Quote] = []
+    for q in got:
+        out.append(q)
+        if not q.text.rstrip().endswith(":"):
+            continue
+        at = next((i for i, c in enumerate(own) if c.text == q.text and c.quote() == q), None)
+        if at is None:
+            continue
+        same = [c for c in own[at + 1 :] if c.passage.id == own[at].passage.id]
+        out += pick(same, limit=LIST_ITEMS, min_words=2, seen=seen)
+    return out
+
+
 class MappedFields:
     """Section lookups by mapping over one label; ``seen`` keeps a sentence from being quoted twice."""
 
@@ -68,12 +88,15 @@ class MappedFields:
         self._split: dict[int, list[Cand]] = {}  # candidate statements per passage ordinal
 
     def _cands(self, passages: Iterable[Passage]) -> list[Cand]:
-        """:func:`cands` with each passage cut into statements once per label (fields re-read sections)."""
+        """:func:`cands` with each passage cut into statements once per label (fields re-read
+        sections); a bare cross-reference ("Clinical Pharmacology (12.3)") is not a statement."""
         out: list[Cand] = []
         for p in passages:
             got = self._split.get(p.ordinal)
             if got is None:
-                got = self._split[p.ordinal] = cands(self.view.ref, [p])
+                got = self._split[p.ordinal] = [
+                    c for c in cands(self.view.ref, [p]) if not is_cross_reference(c.text)
+                ]
             out.extend(got)
         return out
 
@@ -261,7 +284,15 @@ class MappedFields:
                 if len(d.quotes) == before:
                     add(pool, 1, _event, None)
         late = [c for src in tiers[2] for c in self._source_cands("serious_adverse_events", src)]
+        before = len(d.quotes)
         add(late, SERIOUS_LIMITS[2], None, None)
+        # "... include the following:" lists its reactions as items without the word "serious"
+        items = [
+            c
+            for src in tiers[2]
+            for c in self._cands(self.view.node_passages(source_nodes(self.view, src), own=src.own))
+        ]
+        d.quotes[before:] = with_items(items, d.quotes[before:], shown)
         return d
 
     def pretreatment(self) -> Draft:

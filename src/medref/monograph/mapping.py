@@ -102,6 +102,10 @@ NOT_CLINICAL_CODES = frozenset(
 
 RENAL_TITLE = r"\brenal\b|\bkidney\b"
 HEPATIC_TITLE = r"\bhepatic\b|\bliver\b"
+# outside dosing and specific populations a title must name the impairment, not an organ harm
+# ("Renal Toxicity", "Liver Dysfunction" in warnings are about the drug's harm)
+RENAL_IMPAIRMENT_TITLE = r"\b(?:renal|kidney) (?:impairment|insufficiency|disease|failure)\b"
+HEPATIC_IMPAIRMENT_TITLE = r"\b(?:hepatic|liver) (?:impairment|insufficiency|disease|cirrhosis)\b"
 PREGNANCY_TITLE = r"pregnan"
 LACTATION_TITLE = r"nursing|lactat|breast"
 PEDIATRIC_TITLE = r"pediatric|paediatric|^(?!keep out).*\bchildren\b"
@@ -154,13 +158,13 @@ def _population(title: str, region: str, text_keep: str) -> tuple[tuple[Source, 
     )
 
 
-def _organ(key: str, title: str, organ: str) -> FieldMap:
+def _organ(key: str, title: str, impairment: str, organ: str) -> FieldMap:
     named = f"names {organ} impairment"
     return FieldMap(
         key,
         (
             (_s("dosage", title), _s("dosage", keep=f"{named} and states a dose")),
-            (_s("populations", title), _s("clinical", title)),
+            (_s("populations", title), _s("clinical", impairment)),
             (_s("dosage", keep=named), _s("populations", keep=named)),
         ),
         "pharmacokinetics (section 12.3) and clinical studies",
@@ -195,8 +199,8 @@ MAPPING: dict[str, FieldMap] = {
             ((_s("dosage", keep="states a dose"),), (_s("dosage"),)),
             "product strengths and preparation steps are not doses",
         ),
-        _organ("dose_renal", RENAL_TITLE, "renal"),
-        _organ("dose_hepatic", HEPATIC_TITLE, "hepatic"),
+        _organ("dose_renal", RENAL_TITLE, RENAL_IMPAIRMENT_TITLE, "renal"),
+        _organ("dose_hepatic", HEPATIC_TITLE, HEPATIC_IMPAIRMENT_TITLE, "hepatic"),
         _mother("dose_pregnancy", "pregnancy", PREGNANCY_TITLE, "names pregnancy"),
         _mother("dose_lactation", "lactation", LACTATION_TITLE, "names nursing or breastfeeding"),
         FieldMap(

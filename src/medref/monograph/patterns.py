@@ -200,6 +200,19 @@ DOSING_CONDITION = re.compile(
 )
 
 
+_SECTION_NUMBER = re.compile(r"\(\d+(?:\.\d+)*\)")
+_LINK_WORDS = frozenset({"and", "or", "see", "the", "in", "of"})
+
+
+def is_cross_reference(text: str) -> bool:
+    """Section names with their numbers and nothing else ("Warnings and Precautions (5.1),
+    Clinical Pharmacology (12.3)"): a pointer left by sentence splitting, not a statement."""
+    if not _SECTION_NUMBER.search(text) or re.search(r"\w[^\[(]*[\[(]\s*see\b", text, re.I):
+        return False  # no section number, or an item with its pointer ("Malignancies [see ...]")
+    words = re.findall(r"[A-Za-z][A-Za-z-]{2,}", _SECTION_NUMBER.sub(" ", text))
+    return bool(words) and all(w[0].isupper() or w.lower() in _LINK_WORDS for w in words)
+
+
 def _dose(text: str) -> bool:
     return DOSE_AMOUNT.search(text) is not None
 
