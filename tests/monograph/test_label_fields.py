@@ -219,3 +219,42 @@ def test_sentence_patterns_for_label_fields() -> None:
     assert is_pretreatment("Prior to starting Fendorin, test patients for anaemia.")
     assert not is_pretreatment("In an observational study, patients were tested before starting treatment.")
     assert not is_pretreatment("Monitor patients who tested negative before starting treatment.")
+
+
+def test_a_label_stored_without_its_section_list_is_read_by_passage_codes() -> None:
+    passages = [
+        Passage(
+            ordinal=0,
+            section="PREGNANCY",
+            text="Pregnancy Category C applies here.",
+            start=0,
+            end=34,
+            loinc="42228-7",
+            id="spl:n:v1#0",
+        ),
+        Passage(
+            ordinal=1,
+            section="MECHANISM",
+            text="Examplafil blocks the example enzyme.",
+            start=0,
+            end=37,
+            loinc="43679-0",
+            id="spl:n:v1#1",
+        ),
+    ]
+    doc = Document(
+        uid="spl:n:v1",
+        kind=SourceKind.DRUG_LABEL,
+        title="t",
+        spl_setid="n",
+        spl_version=1,
+        passages=passages,
+        meta={},
+    )
+    drug = Entity(name="Examplafil", names=("Examplafil",), kind="drug", primary=("Examplafil",))
+    lf = LabelFields(LabelView(doc), drug, Lexicon.load(None))
+    assert texts_of(lf.population("dose_pregnancy", "Pregnancy").quotes) == [
+        "Pregnancy Category C applies here."
+    ]
+    assert texts_of(lf.mechanism().quotes) == ["Examplafil blocks the example enzyme."]
+    assert section_allowed(doc, "dose_pregnancy", 0) and not section_allowed(doc, "dose_pregnancy", 1)

@@ -19,7 +19,7 @@ from medref.models import Passage
 from medref.monograph import fields as fs
 from medref.monograph.evidence import Cand, Draft, Quote, cands, pick, row_spans
 from medref.monograph.label import PACKAGE, LabelView, Node
-from medref.monograph.mapping import MAPPING, Source, source_nodes, sources
+from medref.monograph.mapping import MAPPING, REGIONS, Source, source_nodes, sources
 from medref.monograph.patterns import (
     EVENT,
     KEEPS,
@@ -133,9 +133,16 @@ class MappedFields:
         return KEEPS.get(src.keep)
 
     def _source_cands(self, key: str, src: Source, *, highlights: bool = False) -> list[Cand]:
-        """Candidate sentences of one mapped source, its sentence filter applied."""
-        nodes = [n for n in source_nodes(self.view, src) if n.loinc not in PACKAGE]
-        plist = self.view.node_passages(nodes, own=src.own, highlights=highlights)
+        """Candidate sentences of one mapped source, its sentence filter applied (a label stored
+        without its section list: the passages coded with the region's LOINC codes)."""
+        if self.view.has_sections:
+            nodes = [n for n in source_nodes(self.view, src) if n.loinc not in PACKAGE]
+            plist = self.view.node_passages(nodes, own=src.own, highlights=highlights)
+        else:
+            region = REGIONS.get(src.region)
+            plist = (
+                self.view.passages(region.codes, highlights=highlights) if region and not src.title else []
+            )
         keep = self._keep(key, src)
         return [c for c in self._cands(plist) if keep is None or keep(c.text)]
 
@@ -209,6 +216,11 @@ class MappedFields:
                 # a dose statement only in the Highlights (full text words it otherwise) still counts
                 for highlights in (False, True) if keep is not None else (False,):
                     before = len(d.quotes)
+                    if not self.view.has_sections:  # stored without a section list: by LOINC code
+                        pool = self._source_cands(key, src, highlights=highlights)
+                        d.quotes += pick(
+                            pool, limit=max(0, min(per, POPULATION_LIMIT - len(d.quotes))), seen=shown
+                        )
                     for node in source_nodes(self.view, src):
                         if len(d.quotes) >= POPULATION_LIMIT:
                             return d
