@@ -104,6 +104,7 @@ def score_facts(m: Monograph, facts: tuple[Fact, ...]) -> dict[str, Any]:
         "facts": len(facts),
         "present": len(present),
         "recall": round(len(present) / max(1, len(facts)), 4),
+        "page_words": sum(len(t.split()) for t in texts.values()),
         "elsewhere": elsewhere,
         "missing": missing,
     }

@@ -20,9 +20,10 @@ def _pct(a: int, b: int) -> str:
 
 def _facts(labels: dict[str, Any]) -> str:
     rows: list[list[Any]] = []
-    tot = ok = other = 0
+    tot = ok = other = words = 0
     for file, r in labels.items():
         f = r["facts"]
+        words += f.get("page_words", 0)
         tot += f["facts"]
         ok += f["present"]
         other += len(f["elsewhere"])
@@ -34,9 +35,10 @@ def _facts(labels: dict[str, Any]) -> str:
                 _pct(f["present"], f["facts"]),
                 len(f["elsewhere"]),
                 len(f["missing"]),
+                f.get("page_words", ""),
             ]
         )
-    rows.append(["all four", tot, ok, _pct(ok, tot), other, tot - ok - other])
+    rows.append(["all four", tot, ok, _pct(ok, tot), other, tot - ok - other, words])
     lines = []
     for file, r in labels.items():
         f = r["facts"]
@@ -50,7 +52,16 @@ def _facts(labels: dict[str, Any]) -> str:
                 f"- {file} `{e['id']}` ({e['field']}){absent}: {e['description']}. Not on the page [{e['section']}]."
             )
     table = md_table(
-        ["label", "facts", "in the right field", "recall", "only in another field", "not on the page"], rows
+        [
+            "label",
+            "facts",
+            "in the right field",
+            "recall",
+            "only in another field",
+            "not on the page",
+            "page words",
+        ],
+        rows,
     )
     return table + (
         "\n\nFacts not in their field:\n\n" + "\n".join(lines) if lines else "\n\nEvery fact is in its field."
@@ -202,7 +213,8 @@ def render(results: dict[str, Any]) -> str:
         "doses, boxed warning, contraindications, common adverse reactions with figures, serious adverse events, "
         "interactions with their dose changes, pregnancy, lactation, pre-treatment tests, class; Drug Facts items "
         "for the OTC label), written by reading each label's XML, in `bench/data/monograph_facts.json`. A fact "
-        "counts when all its regexes match the text of the field it belongs in (goal >= 95%).\n\n"
+        "counts when all its regexes match the text of the field it belongs in (goal >= 95%). 'Page words' counts the "
+        "words of every field's text, so that recall bought by quoting more of the label shows.\n\n"
         + _facts(labels)
         + "\n\n### Section mapping\n\nEvery label passage a field cites, checked against the sections that field "
         "may be read from (goal 0 violations).\n\n"
