@@ -159,3 +159,17 @@ def test_a_list_lead_brings_its_items(shared_data: Path, real_monographs: dict[s
     got = texts(real_monographs["no-title"].field("warnings_precautions"))
     lead = next(i for i, t in enumerate(got) if t.endswith("cautiously to patients:"))
     assert got[lead + 1].startswith("-with severe cardiovascular disorders")
+
+
+def test_haloperidol_without_an_interactions_section_quotes_its_precautions_on_drugs_given_together(
+    shared_data: Path, real_store: Store, real_monographs: dict[str, Monograph]
+) -> None:
+    m = real_monographs["no-title"]
+    got = texts(m.field("interactions"))
+    assert any("lithium" in t for t in got) and any("rifampin" in t for t in got)
+    assert any("anticoagulant" in t for t in got)
+    doc = label_doc(real_store, m)
+    codes = section_codes(doc)
+    for v in m.field("interactions").values:  # type: ignore[union-attr]
+        _, p = passage(real_store, v.spans[0].passage_id)
+        assert {"34071-1", "42232-9"} & set(codes[p.ordinal])  # WARNINGS or PRECAUTIONS

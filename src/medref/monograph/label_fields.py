@@ -267,7 +267,7 @@ class LabelFields(MappedFields):
         quotes = self._per_section(nodes, per=3, limit=32, min_words=2)
         if not quotes and not self.view.is_otc:  # an older label without the section: its warnings text
             pool = self._cands(self.view.node_passages(self._nodes("interactions", tier=1)))
-            quotes = pick(pool, limit=8, keep=KEEPS["names another drug it is given with"], seen=set())
+            quotes = pick(pool, limit=12, keep=KEEPS["names another drug it is given with"], seen=set())
         return Draft("interactions", "Interactions", quotes)
 
     def overdosage(self) -> Draft:

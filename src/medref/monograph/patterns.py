@@ -186,7 +186,8 @@ INTERACTING_TEXT = re.compile(
 # older labels state interactions in their Precautions text: drugs given together
 GIVEN_WITH = re.compile(
     r"\bco-?administ\w*|\bconcomitant\w*|\bconcurrent\w*|\bin combination with\b|\bcombined (?:use|therapy|with)\b"
-    r"|\bpotentiat\w*|\binteract\w*|\bplus\b|\bwhen (?:given|used|taken) with\b",
+    r"|\bpotentiat\w*|\binteract\w*|\binterfer\w*|\bplus\b|\bwhen (?:given|used|taken) with\b"
+    r"|\breceiving (?:\w+ )?(?:medications?|drugs?|agents?|anticoagulants?|anticonvulsants?|inhibitors?|blockers?)\b",
     re.I,
 )
 
