@@ -110,6 +110,39 @@ def score_facts(m: Monograph, facts: tuple[Fact, ...]) -> dict[str, Any]:
     }
 
 
+_LIST_MARK = re.compile(r"(?:^|(?<=\s))(?:\d{1,2}|[a-z])\)$")  # "1)" / "a)" numbering a list item
+
+
+def broken_text(text: str) -> bool:
+    """A quoted value cut in a bad place: it opens with closing punctuation or leaves a bracket unbalanced."""
+    t = text.strip()
+    if not t or t[0] in ")]},;:.":
+        return True
+    for opening, closing in (("(", ")"), ("[", "]")):
+        depth = 0
+        for i, ch in enumerate(t):
+            if ch == opening:
+                depth += 1
+            elif ch == closing and depth:
+                depth -= 1
+            elif ch == closing and not (closing == ")" and _LIST_MARK.search(t[max(0, i - 3) : i + 1])):
+                return True
+        if depth:
+            return True
+    return False
+
+
+def broken_values(m: Monograph) -> list[str]:
+    """``field: text`` of every quoted (span-cited) value with broken text."""
+    return [
+        f"{f.key}: {v.text[:80]}"
+        for s in m.sections
+        for f in s.fields
+        for v in f.values
+        if v.spans and broken_text(v.text)
+    ]
+
+
 # ------------------------------------------------------------------ section mapping
 def codes_around(doc: Document) -> tuple[dict[int, set[str]], dict[int, tuple[str | None, int]]]:
     """Per passage ordinal: the LOINC codes of its section and every enclosing one; its own (code, depth)."""

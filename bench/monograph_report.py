@@ -73,15 +73,27 @@ def _mapping(labels: dict[str, Any]) -> str:
     rows = []
     for file, r in labels.items():
         mp = r["mapping"]
-        rows.append([file, mp["checked"], mp["unchecked"], len(mp["violations"])])
+        rows.append(
+            [file, mp["checked"], mp["unchecked"], len(mp["violations"]), len(r.get("broken_values", []))]
+        )
     out = f"Checked with `{checker}`"
     if "fallback" in checker:
         out += " (medref.monograph.mapping.section_allowed is missing, so only the fields LABEL_CODES names are checked)"
-    out += ".\n\n" + md_table(["label", "cited passages checked", "not checkable", "violations"], rows)
+    out += ".\n\n" + md_table(
+        ["label", "cited passages checked", "not checkable", "violations", "quoted values with broken text"],
+        rows,
+    )
     bad = [(file, v) for file, r in labels.items() for v in r["mapping"]["violations"]]
     if bad:
-        out += "\n\n" + "\n".join(
+        out += "\n\nViolations:\n\n" + "\n".join(
             f"- {file} {v['field']} cites [{v['section']}]: {v['text']}" for file, v in bad[:30]
+        )
+    broken = [f"- {file} {b}" for file, r in labels.items() for b in r.get("broken_values", [])]
+    if broken:
+        out += (
+            "\n\nQuoted values with broken text (opening with closing punctuation, or a bracket left open):\n\n"
+            + "\n".join(broken[:40])
+            + (f"\n- ... and {len(broken) - 40} more" if len(broken) > 40 else "")
         )
     return out
 
@@ -216,8 +228,8 @@ def render(results: dict[str, Any]) -> str:
         "counts when all its regexes match the text of the field it belongs in (goal >= 95%). 'Page words' counts the "
         "words of every field's text, so that recall bought by quoting more of the label shows.\n\n"
         + _facts(labels)
-        + "\n\n### Section mapping\n\nEvery label passage a field cites, checked against the sections that field "
-        "may be read from (goal 0 violations).\n\n"
+        + "\n\n### Section mapping and clean text\n\nEvery label passage a field cites, checked against the sections "
+        "that field may be read from (goal 0 violations), and quoted values whose text is cut in a bad place.\n\n"
         + _mapping(labels)
         + "\n\n### Field coverage\n\nThe label-driven fields a label supports (it has the field's LOINC section in "
         "`fields.LABEL_CODES`), how many are filled with values whose spans match the cited passage text and lie in "

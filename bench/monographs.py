@@ -39,6 +39,7 @@ from typing import Any
 from bench.monograph_facts import (
     HEADED,
     POPULATION_FIELDS,
+    broken_values,
     codes_around,
     load_facts,
     mapping_function,
@@ -147,6 +148,7 @@ def run_labels(
             "query": lab.query,
             "facts": score_facts(m, lab.facts),
             "mapping": mapping_violations(m, doc, fn),
+            "broken_values": broken_values(m),
             "coverage": coverage(m, store),
         }
         f = out[lab.file]["facts"]

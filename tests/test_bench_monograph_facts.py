@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from bench.monograph_facts import (
     Fact,
+    broken_text,
     field_text,
     load_facts,
     mapping_violations,
@@ -131,6 +132,17 @@ def test_score_facts_separates_right_field_other_field_and_missing() -> None:
         ("b", ["interactions"], False)
     ]
     assert [e["id"] for e in r["missing"]] == ["c"]
+
+
+def test_broken_text_flags_bad_cuts_only() -> None:
+    assert broken_text("] involving 10,305 participants were treated.")
+    assert broken_text("caution should be used when the dose exceeds 20 mg [see")
+    assert broken_text(", and the lowest dose necessary.")
+    assert not broken_text("Avoid live vaccines [see Warnings and Precautions (5.10)].")
+    assert not broken_text("Headache | 12% | 8%")
+    assert not broken_text(
+        "the most prominent of which would be: 1) severe reactions, 2) hypotension, or 3) sedation."
+    )
 
 
 # ---------------------------------------------------------------- mapping
