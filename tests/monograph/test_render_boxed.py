@@ -8,7 +8,7 @@ import pytest
 
 from medref.ingest import spl
 from medref.ingest.spl_sections import HL7_NS
-from medref.monograph.boxed import DEFAULT_TITLE, boxed_title
+from medref.monograph.boxed import DEFAULT_TITLE, boxed_title, is_caps_heading
 from medref.monograph.label import LabelView
 
 _DOC = f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -64,3 +64,47 @@ def test_boxed_title(tmp_path: Path, box: str, title: str) -> None:
     path = tmp_path / "label.xml"
     path.write_text(_DOC.replace("{body}", box), encoding="utf-8")
     assert boxed_title(LabelView(next(spl.parse(path)))) == title
+
+
+@pytest.mark.parametrize(
+    ("line", "heading"),
+    [
+        ("SERIOUS INFECTIONS", True),
+        ("MALIGNANCY", True),
+        ("WARNING: HEPATOTOXICITY", True),
+        ("Serious infections", False),  # not in capitals: may be a list item
+        ("DISCONTINUE IF A RASH APPEARS.", False),  # a sentence, even in capitals
+        ("Test patients for latent TB before use.", False),
+        ("250 MG", True),
+        ("", False),
+    ],
+)
+def test_caps_heading_lines(line: str, heading: bool) -> None:
+    assert is_caps_heading(line) is heading
+
+
+def test_box_statements_leave_out_its_heading_lines(tmp_path: Path) -> None:
+    from medref.compose.sentences import Entity
+    from medref.monograph.label_fields import LabelFields
+    from medref.retrieve.lexicon import Lexicon
+
+    text = (
+        "<paragraph><content styleCode='bold'>SERIOUS INFECTIONS</content></paragraph>"
+        "<paragraph>Patients given the illustrative drug may develop serious infections.</paragraph>"
+        "<paragraph><content styleCode='bold'>LIVER INJURY</content></paragraph>"
+        "<paragraph>Check liver tests before the first dose.</paragraph>"
+    )
+    path = tmp_path / "label.xml"
+    path.write_text(
+        _DOC.format(body=_box("<title>WARNING: SERIOUS INFECTIONS AND LIVER INJURY</title>", text))
+    )
+    doc = next(spl.parse(path))
+    doc = doc.model_copy(
+        update={"passages": [p.model_copy(update={"id": i + 1}) for i, p in enumerate(doc.passages)]}
+    )
+    drug = Entity(name="drug", names=("drug",), kind="drug", primary=("drug",))
+    draft = LabelFields(LabelView(doc), drug, Lexicon.load(None)).boxed()
+    quoted = [q.text for q in draft.quotes]
+    assert draft.title == "WARNING: SERIOUS INFECTIONS AND LIVER INJURY"
+    assert "Check liver tests before the first dose." in quoted
+    assert not [t for t in quoted if t.isupper()], quoted

@@ -25,6 +25,14 @@ def _heading(line: str) -> bool:
     return bool(line) and len(line.split()) <= _MAX_HEADING_WORDS and line[-1] not in ".!?:;,"
 
 
+def is_caps_heading(line: str) -> bool:
+    """A heading line in capitals ("SERIOUS INFECTIONS", "MALIGNANCY"): a label's run-in heading,
+    not a statement."""
+    text = line.strip()
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and _heading(text) and all(c.isupper() for c in letters)
+
+
 def _opening_heading(text: str) -> str | None:
     """'WARNING: ...' or the heading line after a bare 'WARNING' at the start of the box's text."""
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]

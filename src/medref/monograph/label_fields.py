@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from medref.monograph import fields as fs
 from medref.monograph.adverse import common_reactions
-from medref.monograph.boxed import boxed_title
+from medref.monograph.boxed import boxed_title, is_caps_heading
 from medref.monograph.dosing import HEADER, dosing_rows
 from medref.monograph.evidence import Draft, Quote, pick
 from medref.monograph.label import PACKAGE, Node
@@ -184,9 +184,11 @@ class LabelFields(MappedFields):
         return d
 
     def boxed(self) -> Draft:
-        return Draft(
-            "boxed_warning", boxed_title(self.view), self._from_region("boxed_warning", limit=40, min_words=2)
+        """The box's statements; its own heading lines ("SERIOUS INFECTIONS") are not statements."""
+        quotes = self._from_region(
+            "boxed_warning", limit=40, min_words=2, keep=lambda t: not is_caps_heading(t)
         )
+        return Draft("boxed_warning", boxed_title(self.view), quotes)
 
     def adverse(self) -> tuple[Draft, Draft]:
         common = Draft("common_adverse_reactions", "Common adverse reactions (more than 10%)")
