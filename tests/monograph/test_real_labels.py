@@ -150,6 +150,9 @@ def test_lipitor_fields_it_lacks_read_not_found(
     boxed = m.field("boxed_warning")
     assert boxed is not None and not boxed.found and boxed.values == []
     assert boxed.note == "The label has no section for this."
+    # a field read out of a wider section (the indications) is empty, but its section is not missing
+    onc = m.field("indications_oncological")
+    assert onc is not None and not onc.found and onc.note != "The label has no section for this."
     gaps = str(missing_line(m))  # fields with no source: one line under the page head
     assert gaps.startswith(f"{NOT_FOUND}: ") and "boxed warning" in gaps and gaps[:60] in to_text(m)
     renal = " ".join(texts(m.field("dose_renal")))

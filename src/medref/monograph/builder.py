@@ -36,6 +36,7 @@ from medref.monograph import identity, investigational, literature
 from medref.monograph.evidence import Draft, Quote
 from medref.monograph.label import LabelView
 from medref.monograph.label_fields import LabelFields
+from medref.monograph.mapping import MAPPING, has_own_section
 from medref.monograph.names import DrugMatch, ingredients, resolve, strip_salts
 from medref.monograph.patient import adapt_monograph
 from medref.retrieve.lexicon import Lexicon
@@ -57,7 +58,7 @@ def _fmt(day: dt.date | None) -> str:
     return day.isoformat() if day else "date not given"
 
 
-def _choose_label(match: DrugMatch, store: Store) -> tuple[LabelView | None, str | None, list[str]]:
+def choose_label(match: DrugMatch, store: Store) -> tuple[LabelView | None, str | None, list[str]]:
     """The newest current version of the best matching label set, the version note, other notes."""
     if not match.labels:
         return None, None, []
@@ -99,7 +100,7 @@ def build_monograph(
     audience = Audience(audience)
     match = resolve(drug, store=store, lexicon=lexicon)
     entity = Entity(name=match.preferred, names=tuple(match.names), kind="drug", primary=tuple(match.names))
-    view, label_note, notes = _choose_label(match, store)
+    view, label_note, notes = choose_label(match, store)
     lit = literature.gather(
         store=store,
         retriever=retriever,
@@ -246,12 +247,11 @@ def _explain_empty(d: dict[str, Draft], view: LabelView | None) -> None:
             draft = d[key] = Draft(key, "")
         if draft.found or draft.note:
             continue
-        codes_key = "indications" if key in fs.INDICATION_FIELDS else key
-        spec = fs.LABEL_CODES.get(codes_key)
+        if key not in MAPPING or key == "drug_class":  # the class comes mostly from MeSH / DrugBank
+            continue
         if view is None:
-            if spec is not None or key in ("pretreatment_tests", "dose_renal", "dose_hepatic"):
-                draft.note = NO_LABEL
-        elif spec is not None and not view.has(spec.codes, top_only=spec.top_only):
+            draft.note = NO_LABEL
+        elif not has_own_section(view, key):
             draft.note = "The label has no section for this."
 
 

@@ -38,7 +38,7 @@ from medref.errors import NotFoundError, QueryError
 from medref.models import Passage, Reference, SourcedValue
 from medref.monograph import fields as fs
 from medref.monograph import severity as sv
-from medref.monograph.builder import _choose_label
+from medref.monograph.builder import choose_label
 from medref.monograph.evidence import Quote, norm, quote, spans_of, usable
 from medref.monograph.interaction_terms import DrugTerms, Hit, drug_terms
 from medref.monograph.label import LabelView
@@ -171,7 +171,7 @@ class Drug:
 
 def _load(name: str, store: Store, lexicon: Lexicon) -> Drug:
     match = resolve(name, store=store, lexicon=lexicon)
-    view, version_note, _ = _choose_label(match, store)
+    view, version_note, _ = choose_label(match, store)
     if view is None:
         note = f"No label for {match.preferred} is in the store; only the other drugs' labels were searched."
     else:

@@ -377,6 +377,27 @@ def allowed_ordinals(view: LabelView, key: str) -> frozenset[int]:
     return frozenset(out)
 
 
+def has_own_section(view: LabelView, key: str) -> bool:
+    """Whether the label has a section meant for field ``key``: a source of the field's mapping that
+    takes whole sections (not only sentences filtered out of a wider section). A field read only
+    out of wider sections (oncological indications, pre-treatment tests) counts as having one."""
+    if key not in MAPPING:
+        return False
+    if all(src.keep for tier in sources(key, otc=view.is_otc) for src in tier):
+        return True  # the field is read out of wider sections: there is no section of its own to miss
+    for tier in sources(key, otc=view.is_otc):
+        for src in tier:
+            if src.keep:
+                continue
+            if view.has_sections and source_nodes(view, src):
+                return True
+            if not view.has_sections and src.region in REGIONS:
+                codes = set(REGIONS[src.region].codes)
+                if any(p.loinc in codes for p in view.doc.passages):
+                    return True
+    return False
+
+
 _VIEWS: dict[str, tuple[Document, LabelView, dict[str, frozenset[int]]]] = {}
 
 
