@@ -47,6 +47,7 @@ def test_belatacept_uses_the_newest_label_version(
     )
     cited = {c.doc_uid for f in fields(m) for v in f.values for c in v.spans}
     assert BELATACEPT_V2 in cited and BELATACEPT_V1 not in cited
+    assert f"medref label diff {m.label.spl_setid}" in to_text(m)  # the CLI page points to the diff
     assert any("plus or minus 3 days" in t for t in texts(m.field("dosing")))  # version 2's wording
     check_citations(m, store)
 

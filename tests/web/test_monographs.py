@@ -112,6 +112,7 @@ def test_monograph_page_renders_every_part(client: TestClient, fake_builder: lis
     assert '<a class="cite" href="#ref-1"' in html and '<li id="ref-1"' in html
     assert ">Drug label</span>" in html
     assert "Label version 2 used; version 1 is superseded." in html
+    assert 'href="/labels/zorblax-set/diff">See what changed from the previous version</a>' in html
     assert "Investigational" in html and "2 January 2025" in html
     assert "Monograph disclaimer for the test." in html
     assert PENDING_BANNER in html  # nothing approved it

@@ -190,6 +190,8 @@ def to_text(m: Monograph) -> str:
     out = [f"{m.drug} — drug monograph ({m.audience.value})", f"Approval status: {m.approval_status}"]
     if m.label_note:
         out.append(m.label_note)
+        if m.label is not None and m.label.spl_setid and "superseded" in m.label_note:
+            out.append(f"What changed between versions: medref label diff {m.label.spl_setid}")
     if m.data_as_of:
         out.append(f"Data as of: {m.data_as_of.isoformat()}")
     out += _missing(m)
