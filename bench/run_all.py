@@ -16,6 +16,7 @@ BENCHES = [
     ["bench.reliability"],
     ["bench.perturb"],
     ["bench.monographs"],
+    ["bench.triage"],
     ["bench.web_load", "--db", "both"],
 ]
 
