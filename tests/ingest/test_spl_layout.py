@@ -254,3 +254,22 @@ def test_humira_examples(shared_data: Path) -> None:
         "have or have had hepatitis B",
     ]:
         assert whole in sentences, whole
+
+
+def test_the_files_own_line_breaks_inside_running_text_are_spaces(tmp_path: Path) -> None:
+    """Indentation and line breaks of the XML file (not markup) never cut a sentence."""
+    body = """<paragraph>Exposure doubled with the inhibitor [see <content styleCode="italics">
+          <linkHtml href="#S12.3">Clinical Pharmacology (12.3)</linkHtml>
+       </content>]. Limit the dose to
+       20 mg.</paragraph>"""
+    doc = _label(tmp_path, _section("34073-7", "DRUG INTERACTIONS", body))
+    assert _sentences(doc) == [
+        "Exposure doubled with the inhibitor [see Clinical Pharmacology (12.3)].",
+        "Limit the dose to 20 mg.",
+    ]
+
+
+@pytest.mark.parametrize("name", ["humira.xml", "lipitor-orig.xml", "no-title.xml"])
+def test_real_label_sentences_never_end_inside_a_cross_reference(shared_data: Path, name: str) -> None:
+    sentences = _sentences(next(spl.parse(shared_data / "fda_spl" / name)))
+    assert not [s for s in sentences if re.search(r"\[see$", s)]

@@ -218,11 +218,25 @@ def _child_text(child: etree._Element, notes: list[str] | None, lines: bool = Fa
 
 def _rest(par: etree._Element, notes: list[str] | None) -> str:
     """A paragraph's text after its first child (the run-in heading)."""
-    parts = [par[0].tail or ""]
+    parts = [_source(par[0].tail, True)]
     for child in list(par)[1:]:
         parts.append(_child_text(child, notes, True))
-        parts.append(child.tail or "")
+        parts.append(_source(child.tail, True))
     return "".join(parts)
+
+
+_SOURCE_SPACE = re.compile(r"\s+")
+# white space the file's indentation leaves inside brackets: "[see Clinical Pharmacology (12.3) ]"
+_SPACE_BRACKET = re.compile(r"\s+([\])])")
+_BRACKET_SPACE = re.compile(r"([\[(])\s+")
+
+
+def _source(text: str | None, lines: bool) -> str:
+    """Character data of the XML: with ``lines``, its white space (the file's own indentation and
+    line breaks, which a renderer ignores) becomes single spaces, so only the markup starts lines."""
+    if not text:
+        return ""
+    return _SOURCE_SPACE.sub(" ", text) if lines else text
 
 
 def inline(elem: etree._Element, notes: list[str] | None = None, *, lines: bool = False) -> str:
@@ -230,10 +244,10 @@ def inline(elem: etree._Element, notes: list[str] | None = None, *, lines: bool 
 
     ``lines=True`` keeps the layout of running text as line breaks (tidy it with :func:`clean_lines`).
     """
-    parts = [elem.text or ""]
+    parts = [_source(elem.text, lines)]
     for child in elem:
         parts.append(_child_text(child, notes, lines))
-        parts.append(child.tail or "")
+        parts.append(_source(child.tail, lines))
     return "".join(parts)
 
 
@@ -247,7 +261,7 @@ def clean_lines(text: str) -> str:
     out: list[str] = []
     marker = ""
     for raw in _INLINE_BULLET.sub("\n", text).split("\n"):
-        line = clean(raw)
+        line = _BRACKET_SPACE.sub(r"\1", _SPACE_BRACKET.sub(r"\1", clean(raw)))
         if not line:
             continue
         if _BARE_MARKER.fullmatch(line):
@@ -270,7 +284,7 @@ def text_at(elem: etree._Element, path: str) -> str:
 def render(text_el: etree._Element) -> list[Block]:
     """A section's ``<text>`` as blocks: runs of prose (str) and tables."""
     blocks: list[Block] = []
-    buf: list[str] = [text_el.text or ""]
+    buf: list[str] = [_source(text_el.text, True)]
 
     def flush() -> None:
         prose = clean_lines("".join(buf))
@@ -287,6 +301,6 @@ def render(text_el: etree._Element) -> list[Block]:
             blocks.append(Table(caption, _table_rows(child, notes), notes))
         else:
             buf.append(_child_text(child, None, lines=True))
-        buf.append(child.tail or "")
+        buf.append(_source(child.tail, True))
     flush()
     return blocks
