@@ -331,7 +331,6 @@ def monograph(
         from medref.monograph import build_monograph
         from medref.monograph.render import to_text
         from medref.retrieve.lexicon import Lexicon
-        from medref.retrieve.query_vectors import remember_queries
         from medref.retrieve.retriever import Retriever
 
         try:
@@ -345,7 +344,6 @@ def monograph(
         retriever: Retriever | None
         try:
             retriever = Retriever.open(settings, store=store)
-            remember_queries(retriever.indexes, settings.data_dir)  # a drug seen before: no model start
             lexicon = retriever.lexicon
         except IndexNotReadyError:
             retriever = None

@@ -4,7 +4,10 @@
 :mod:`medref.monograph.names`) and the studies about it: retrieved with the
 :class:`~medref.retrieve.retriever.Retriever` (kinds filter: studies and registrations) when one is
 given, else found by a case-insensitive text search of the store; either way a study counts only
-when its title or one of its passages names the drug.
+when its title or one of its passages names the drug. The search is lexical only: the query is the
+drug's name and every kept hit must name it, which the lexical index (with the lexicon's synonyms)
+finds; a dense search would only add neighbours that do not name the drug (and would load the
+embedding model, about a second from a cold start).
 
 The field builders quote those documents' own sentences:
 
@@ -112,7 +115,9 @@ def gather(
     lit = Literature()
     uids: list[str] = []
     if retriever is not None:
-        result = retriever.search(query, k=40, kinds=(*STUDY_KINDS, SourceKind.TRIAL_REGISTRATION))
+        result = retriever.search(
+            query, k=40, kinds=(*STUDY_KINDS, SourceKind.TRIAL_REGISTRATION), dense=False
+        )
         lit.notes += [n for n in result.notes if "behind the store" in n]
         for hit in result.hits:
             if hit.document.uid not in uids and (
