@@ -346,6 +346,11 @@ class CitedSentence(_Model):
     )
     recommendation: bool = Field(default=False, description="should / recommended / monitor / avoid wording")
     direct: bool = True
+    frame: str | None = Field(
+        default=None,
+        description="medref's own words printed before the quotation to say which source speaks "
+        "('In a randomised trial published in 2024:'); not part of the quoted text",
+    )
 
 
 class AnswerSection(_Model):

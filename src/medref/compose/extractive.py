@@ -24,7 +24,11 @@ Rules, in the order they are applied:
    sentences without a verb (dose statements excepted for dosing questions). Table rows are
    used only for dosing questions and only when they state a dose. Sentences longer than
    ``max_sentence_chars`` are trimmed to their ``;`` clauses that name an entity. The same
-   sentence found in several passages is published once, citing all of them.
+   sentence found in several passages is published once, citing all of them. A sentence that
+   opens with a reference to text the page does not show ("Both ...", "These patients ...";
+   :mod:`medref.compose.standalone`) is left out, unless it is the source speaking of itself
+   ("In this study ..."): that one is printed behind a frame of our own words from the
+   document's design and year ("In a randomised trial published in 2024:"), apart from the quote.
    When the question names **no** entity, a sentence qualifies when it shares at least two of
    the question's content words (one when the question has at most two), and the answer's
    notes say it was chosen by word overlap.
@@ -105,6 +109,7 @@ from medref.compose.sentences import (
     split_sentences,
     trim_long,
 )
+from medref.compose.standalone import frame_for, publishable
 from medref.compose.verdict import judge
 from medref.ingest.suspect import is_suspect_text
 from medref.models import (
@@ -149,6 +154,7 @@ class Candidate:
     probability: float = 0.0
     features: list[float] = field(default_factory=list)
     aspect: float = 0.0
+    frame: str | None = None  # our words before the quotation, resolving "This study ..." (standalone)
 
     @property
     def order(self) -> tuple[str, int]:
@@ -186,6 +192,7 @@ class ExtractiveComposer:
         clock: Callable[[], dt.datetime] | None = None,
         model: RelevanceModel | None = None,
         lexical_model: RelevanceModel | None = None,
+        standalone: bool = True,
     ) -> None:
         if not 0.0 <= mmr_lambda <= 1.0:
             raise ValueError("mmr_lambda must be between 0 and 1")
@@ -199,6 +206,7 @@ class ExtractiveComposer:
         self.min_sentence_chars = min_sentence_chars
         self.max_sentence_chars = max_sentence_chars
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.standalone = standalone  # False only to measure the page without the rule (bench)
 
     # ------------------------------------------------------------------ public
 
@@ -414,6 +422,8 @@ class ExtractiveComposer:
                     max_chars=self.max_sentence_chars,
                 ):
                     continue
+                if self.standalone and not publishable(text):
+                    continue  # opens with a reference to text the page does not show ("Both ...")
                 stems = content_stems(text)
                 if entities:
                     named = 1.0 if any(e.mentioned_in(text, primary=True) for e in entities) else 0.0
@@ -437,6 +447,7 @@ class ExtractiveComposer:
                     context = context | content_stems(kept[i + 1].text)
                 rec = is_recommendation(text)
                 cand = Candidate(text, hit, span.start, span.end, stems, 0.0, rec)
+                cand.frame = frame_for(text, doc) if self.standalone else None
                 cand.supports.append(Support(doc, p.id or "", span.start, span.end))
                 made.append(cand)
                 views.append(CandidateView(text, stems, context, hit, named, rec))
@@ -502,7 +513,8 @@ class ExtractiveComposer:
 
     @staticmethod
     def _cite(book: ReferenceBook, c: Candidate) -> CitedSentence:
-        return book.sentence(c.text, c.supports, recommendation=c.recommendation, direct=True)
+        cited = book.sentence(c.text, c.supports, recommendation=c.recommendation, direct=True)
+        return cited.model_copy(update={"frame": c.frame}) if c.frame else cited
 
     @staticmethod
     def _find(book: ReferenceBook, c: Candidate) -> list[int]:

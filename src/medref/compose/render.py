@@ -11,7 +11,8 @@ WIDTH = 88
 
 def cite(sentence: CitedSentence) -> str:
     marks = "".join(f"[{n}]" for n in sentence.citations)
-    return f"{sentence.text} {marks}".strip()
+    frame = f"({sentence.frame}) " if sentence.frame else ""  # our words, outside the quotation
+    return f"{frame}{sentence.text} {marks}".strip()
 
 
 def _wrap(text: str, indent: str = "") -> str:

@@ -1,0 +1,136 @@
+"""Sentences that stand alone: find openings that point back to text the page does not show.
+
+A quoted sentence lifted out of its abstract can open with a reference to what came before it
+("This trial ...", "In these patients ...", "Both ...", "It ...", "Recommendation 5 ...").
+On an answer page the reader cannot resolve it. :func:`dangling` names such an opening by a
+rule list; :func:`frame_for` composes, from the cited document's own metadata only (its design
+and year), a short frame that resolves the one kind of opening a frame can resolve: the study
+speaking of itself ("In this study", "We", "Our results", "These findings"). The frame is our
+wording and is printed apart from the quotation, which stays verbatim. Any other dangling
+opening (a pronoun, "Both", "the latter", a numbered recommendation or table) cannot be
+resolved from metadata, and the sentence is left out.
+
+Rules, applied to the opening after leading connectives ("However,", "Thus,", "In addition,")
+and one leading preposition ("In", "Among", "Compared with", ...) are set aside:
+
+* **self**: a determiner (this / these / that / those / the / our / the present / the current)
+  before a study noun (study, trial, analysis, review, survey, cohort, series, report, paper,
+  article, work, investigation, data, results, findings, observations, experience, guideline);
+  "We", "Our", "Here", "Herein", "The authors".
+* **other**: this / these / that / those / such / both / neither / either before anything else
+  ("Both" with its own "and" soon after, "Both A and B ...", is resolved); the pronouns it
+  (not "It is unclear whether", "It is recommended that", which need no referent), they, them, their, its, he, she, his, her; "the former", "the latter", "the above", "the
+  aforementioned", "the same", "the drug / agent / compound / combination", "the two / three";
+  a numbered item (recommendation, table, figure, section, statement, step, option 5).
+"""
+
+from __future__ import annotations
+
+import re
+
+from medref.models import DocumentRef, SourceKind
+
+SELF = "self"
+OTHER = "other"
+
+_CONNECTIVE = re.compile(
+    r"^(?:however|thus|therefore|hence|moreover|furthermore|additionally|also|similarly|likewise|"
+    r"consequently|accordingly|nevertheless|nonetheless|conversely|in addition|in contrast(?!\s+(?:to|with))|"
+    r"in conclusion|in summary|overall|finally|importantly|notably|of note|taken together|"
+    r"altogether|in particular|specifically|again|still|yet|and|but|so)\b,?\s+",
+    re.IGNORECASE,
+)
+_PREPOSITION = re.compile(
+    r"^(?:compared (?:with|to)|in contrast (?:to|with)|in comparison (?:with|to)|based on|according to|"
+    r"as in|as for|as with|apart from|in|of|for|among|amongst|from|at|during|after|before|with|within|"
+    r"without|on|by|unlike|like|despite|regarding|beyond|besides|across|between|throughout|through|"
+    r"under|using|via)\s+",
+    re.IGNORECASE,
+)
+_NOT_MODIFIER = r"(?:is|was|were|are|be|been|has|have|had|may|might|could|would|will|can|did|does|not|of|in|to|and|or|with|for|on|by|that|which)\b"
+_STUDY_NOUN = (
+    rf"(?:(?!{_NOT_MODIFIER})[\w-]+\s+){{0,3}}?"  # up to three modifiers: "small uncontrolled", "phase 2"
+    r"(?:study|studies|trial|trials|analysis|analyses|meta-analysis|review|survey|cohort|series|"
+    r"report|paper|article|work|investigation|experiment|data|dataset|results?|findings?|"
+    r"observations?|experience|evidence|guideline|guidance|label|labeling|labelling|summary)\b"
+)
+_SELF = re.compile(
+    rf"^(?:(?:this|these|that|those|the|our)\s+(?:(?:present|current)\s+)?{_STUDY_NOUN}"
+    r"|we\b|our\b|here\b|herein\b|the authors\b)",
+    re.IGNORECASE,
+)
+_BOTH = re.compile(r"^(?:both|neither|either)\b", re.IGNORECASE)
+_BOTH_RESOLVED = re.compile(r"^(?:both|neither|either)\s+\S+(?:\s+\S+){0,5}?\s+(?:and|nor|or)\s", re.I)
+_OTHER = re.compile(
+    r"^(?:this|these|that|those|such|it|its|they|them|their|he|she|his|her|"
+    r"the\s+(?:former|latter|above|aforementioned|same|drug|agent|compound|combination|"
+    r"medication|intervention|procedure|technique|two|three|four|remaining|other|others)|"
+    r"(?:recommendations?|tables?|figures?|fig\.|sections?|statements?|steps?|options?|"
+    r"appendix|box)\s+[0-9ivx]+[a-z]?)\b",
+    re.IGNORECASE,
+)
+# "It is unclear whether ...", "It is recommended that ...", "It is important to ...": no referent needed
+_EXPLETIVE_IT = re.compile(
+    r"^it\s+(?:is|was|remains|remained|seems|seemed|appears|appeared|has been|had been|"
+    r"(?:may|might|can|could|should|would|will|must) be)\s+"
+    r"(?:(?:\S+\s+){0,3}?(?:that|whether|if|how|why|when)\b|(?:not\s+)?(?:yet\s+)?"
+    r"(?:important|necessary|possible|impossible|difficult|essential|advisable|reasonable|prudent|"
+    r"useful|crucial|critical|recommended|unclear|unknown|hard|easy|safe|appropriate|preferable|"
+    r"likely|unlikely|to be)\b)",
+    re.IGNORECASE,
+)
+# "that" opening a clause subject ("That X is Y remains unclear") is rare in abstracts; counted.
+
+_DESIGN = {
+    SourceKind.GUIDELINE: "guideline",
+    SourceKind.SYSTEMATIC_REVIEW: "systematic review",
+    SourceKind.RCT: "randomised trial",
+    SourceKind.OBSERVATIONAL: "observational study",
+    SourceKind.NARRATIVE_REVIEW: "review",
+    SourceKind.CASE_REPORT: "case report",
+    SourceKind.DRUG_LABEL: "drug label",
+    SourceKind.TRIAL_REGISTRATION: "registered trial",
+    SourceKind.OTHER: "study",
+}
+
+
+def opening(text: str) -> str:
+    """``text`` with leading connectives and one leading preposition set aside."""
+    s = text.strip().lstrip("\"'(“‘[ ")
+    for _ in range(3):
+        m = _CONNECTIVE.match(s)
+        if not m:
+            break
+        s = s[m.end() :]
+    m = _PREPOSITION.match(s)
+    return s[m.end() :] if m else s
+
+
+def dangling(text: str) -> str | None:
+    """``SELF`` (the source speaks of itself), ``OTHER`` (points back to unseen text) or None."""
+    s = opening(text)
+    if _SELF.match(s):
+        return SELF
+    if _BOTH.match(s):
+        return None if _BOTH_RESOLVED.match(s) else OTHER
+    if _EXPLETIVE_IT.match(s):
+        return None
+    if _OTHER.match(s):
+        return OTHER
+    return None
+
+
+def frame_for(text: str, document: DocumentRef) -> str | None:
+    """The frame printed before ``text`` ("In a randomised trial published in 2024:"), or None when
+    the sentence needs none (or cannot be resolved by one: see :func:`publishable`)."""
+    if dangling(text) != SELF:
+        return None
+    design = _DESIGN[document.kind]
+    article = "an" if design[0] in "aeiou" else "a"
+    when = f" published in {document.year}" if document.year else ""
+    return f"In {article} {design}{when}:"
+
+
+def publishable(text: str) -> bool:
+    """Whether ``text`` may be published, bare or behind a frame from :func:`frame_for`."""
+    return dangling(text) != OTHER
