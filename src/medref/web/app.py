@@ -4,7 +4,10 @@
     >>> app = create_app()                          # settings from MEDREF_* / MEDREF_CONFIG
 
 ``app.state`` carries ``settings``, ``store``, ``answers`` and the lazily opened ``retriever`` /
-``asker`` (see :mod:`medref.web.deps`); start-up never needs the search index. The public pages
+``asker`` (see :mod:`medref.web.deps`); start-up never needs the search index. With
+``preload=True`` (``medref serve``) the lifespan loads them in the background and ``GET /ready``
+says when that is done (:mod:`medref.web.warm`); ``app.state.monograph_cache`` keeps built
+monographs per corpus version (:mod:`medref.web.cache`). The public pages
 live in :mod:`medref.web.routes.pages` and :mod:`medref.web.routes.monographs`; accounts and the
 review workflow (``medref.web.routes.auth`` / ``.review``, ``medref.web.security``) are
 included when installed. Every error is a page with a JSON twin (:class:`ErrorPage`).
@@ -32,6 +35,8 @@ from medref.errors import IndexNotReadyError, InputError, MedrefError, NotFoundE
 from medref.retrieve.retriever import Retriever
 from medref.settings import Settings
 from medref.store.answers import AnswerStore, ConflictError
+from medref.web import warm
+from medref.web.cache import DEFAULT_SIZE, LRUCache
 from medref.web.deps import optional_module
 from medref.web.render import TEMPLATES, page, wants_json
 from medref.web.routes import interactions, labels, monographs, pages
@@ -162,7 +167,10 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    if app.state.preload:
+        warm.start_warm_up(app)
     yield
+    warm.stop_warm_up(app)
     for thing in reversed(app.state.owned):
         try:
             thing.close()
@@ -196,9 +204,18 @@ def _include_optional_routers(app: FastAPI) -> dict[str, str]:
 
 
 def create_app(
-    settings: Settings | None = None, *, retriever: Retriever | None = None, asker: Asker | None = None
+    settings: Settings | None = None,
+    *,
+    retriever: Retriever | None = None,
+    asker: Asker | None = None,
+    preload: bool = False,
+    cache_size: int = DEFAULT_SIZE,
 ) -> FastAPI:
-    """Build the app. ``retriever`` / ``asker`` replace the ones it would open (tests, embedding)."""
+    """Build the app. ``retriever`` / ``asker`` replace the ones it would open (tests, embedding).
+
+    ``preload``: load models and indexes at start-up (in the lifespan, see :mod:`medref.web.warm`);
+    off, the app is ready at once and loads them on first use. ``cache_size``: built monographs kept.
+    """
     from medref.deps import get_settings, open_store
 
     settings = settings or get_settings()
@@ -231,6 +248,11 @@ def create_app(
     app.state.asker = asker
     app.state.lexicon = None  # loaded on first use when there is no retriever (deps.app_lexicon)
     app.state.owned = owned
+    app.state.preload = preload
+    app.state.readiness = warm.Readiness()
+    if not preload:
+        app.state.readiness.finish("ready (loading on first use)")
+    app.state.monograph_cache = LRUCache[Any](cache_size)
 
     install_template_helpers(TEMPLATES.env)
     _install_security(app)
@@ -239,6 +261,7 @@ def create_app(
     app.include_router(monographs.router)
     app.include_router(interactions.router)
     app.include_router(labels.router)
+    app.include_router(warm.router)
     app.state.nav = _include_optional_routers(app)
 
     app.add_exception_handler(StarletteHTTPException, _http_error)

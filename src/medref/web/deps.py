@@ -88,7 +88,11 @@ def get_retriever(request: Request) -> Retriever:
 
 def get_asker(request: Request) -> Asker:
     """The app's Asker (extractive composer), built on the shared retriever and answer store."""
-    app = request.app
+    return open_asker(request.app)
+
+
+def open_asker(app: FastAPI) -> Asker:
+    """The app's Asker, built on first use (raises IndexNotReadyError while there is no index)."""
     asker: Asker | None = app.state.asker
     if asker is not None:
         return asker

@@ -6,10 +6,18 @@ from medref.errors import MissingExtraError
 from medref.settings import Settings
 
 
-def serve(host: str | None = None, port: int | None = None, *, settings: Settings | None = None) -> None:
+def serve(
+    host: str | None = None,
+    port: int | None = None,
+    *,
+    settings: Settings | None = None,
+    preload: bool = True,
+) -> None:
     """Serve the web app until interrupted (``host``/``port`` default to ``settings.web``).
 
-    A missing search index does not stop the server: the pages say how to build it.
+    ``preload``: load models and indexes while starting, so the first question is as fast as the
+    rest (``GET /ready`` turns 200 when done). A missing search index does not stop the server:
+    the pages say how to build it.
     """
     try:
         import fastapi  # noqa: F401
@@ -21,7 +29,7 @@ def serve(host: str | None = None, port: int | None = None, *, settings: Setting
     from medref.web.app import create_app
 
     settings = settings or get_settings()
-    app = create_app(settings)
+    app = create_app(settings, preload=preload)
     uvicorn.run(
         app,
         host=host or settings.web.host,

@@ -64,10 +64,21 @@ class _View(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class HomePage(_View):
-    """The home page: the ask box, the audience choice and the latest questions."""
+class PublishedPage(_View):
+    """A question page that reviewers approved (the only kind a public list shows)."""
 
-    recent_questions: list[str] = Field(default_factory=list)
+    id: str
+    title: str
+    audience: Audience
+
+
+class HomePage(_View):
+    """The home page: the ask box, the audience choice and the latest published (approved) pages.
+
+    Visitors' questions are never listed: only pages whose current version is approved.
+    """
+
+    published: list[PublishedPage] = Field(default_factory=list)
     audiences: list[Audience] = Field(default_factory=lambda: list(Audience))
     index_ready: bool = True
     fix: str | None = Field(default=None, description="the command that builds a missing index")

@@ -4,6 +4,11 @@ The monograph itself is built by ``medref.monograph.builder.build_monograph(drug
 retriever, lexicon, audience, drugsatfda)`` (``drugsatfda``: the registered Drugs@FDA export,
 as the CLI uses it); while that module is not installed the pages answer 404 with
 a message saying so. An unknown drug is a 404 whose message carries the builder's suggestions.
+
+Built monographs are kept in the app's LRU cache (``app.state.monograph_cache``, see
+:mod:`medref.web.cache`) per corpus version, drug, audience and whether the search index was
+open (and the builder itself), so both twins of a page share one build and an ingest makes the next request rebuild. The
+review state is read on every request, never cached.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from medref.errors import IndexNotReadyError, MedrefError, NotFoundError
 from medref.models import Audience, Monograph
 from medref.retrieve.retriever import Retriever
-from medref.web.deps import app_lexicon, item_review, open_retriever, optional_module
+from medref.web.cache import LRUCache, corpus_version
+from medref.web.deps import app_lexicon, index_ready, item_review, open_retriever, optional_module
 from medref.web.render import page
 from medref.web.views import is_approved, path_for
 
@@ -46,10 +52,7 @@ def monographs_available() -> bool:
     return builder() is not None
 
 
-def _build(request: Request, drug: str, audience: Audience) -> Monograph:
-    build = builder()
-    if build is None:
-        raise MonographNotFoundError(UNAVAILABLE)
+def _build(request: Request, drug: str, audience: Audience, build: Callable[..., Monograph]) -> Monograph:
     retriever: Retriever | None
     try:
         retriever = open_retriever(request.app)
@@ -75,8 +78,19 @@ def _build(request: Request, drug: str, audience: Audience) -> Monograph:
         raise
 
 
+def cached_monograph(request: Request, drug: str, audience: Audience) -> Monograph:
+    """The monograph from the app's cache, built on a miss (see the module doc)."""
+    app = request.app
+    build = builder()
+    if build is None:
+        raise MonographNotFoundError(UNAVAILABLE)
+    cache: LRUCache[Monograph] = app.state.monograph_cache
+    key = (corpus_version(app.state.store), drug.strip(), audience.value, index_ready(app), build)
+    return cache.get_or_build(key, lambda: _build(request, drug, audience, build))
+
+
 def _monograph(request: Request, drug: str, audience: Audience) -> Response:
-    mono = _build(request, drug, audience)
+    mono = cached_monograph(request, drug, audience)
     review = item_review(request.app.state.store.engine, mono.id)
     context: dict[str, Any] = {
         "review": review,

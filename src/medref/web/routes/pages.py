@@ -12,14 +12,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 
 from medref.compose.ask import Asker
 from medref.errors import NotFoundError, QueryError
-from medref.models import Answer, Audience, RetrievalResult, SourceKind
-from medref.store.answers import AnswerStore
+from medref.models import Answer, Audience, RetrievalResult, ReviewStatus, SourceKind
+from medref.store.answers import KIND_ANSWER, AnswerStore
+from medref.store.db import read_tx
+from medref.store.schema import answers as answers_table
 from medref.web.deps import answer_review, get_answers, get_asker, index_ready, open_retriever
 from medref.web.render import page, wants_json
-from medref.web.views import INDEX_FIX, HomePage, is_approved, path_for
+from medref.web.views import INDEX_FIX, HomePage, PublishedPage, is_approved, path_for
+from medref.web.warm import readiness
 
 router = APIRouter()
 
@@ -36,6 +40,37 @@ AudienceQ = Annotated[Audience, Query(description="who the answer is written for
 
 
 # ----------------------------------------------------------------------------- home
+# Privacy: the home page never lists what visitors asked. It lists published pages only: question
+# pages whose current version reviewers approved (checked as the question page itself checks it).
+
+CANDIDATES = 5  # approved rows read per page listed (some may fail the approval check)
+
+
+def published_pages(answers: AnswerStore, limit: int = RECENT) -> list[PublishedPage]:
+    """The newest approved question pages (never a draft, a pending or an unverified approval)."""
+    query = (
+        select(
+            answers_table.c.id,
+            answers_table.c.question,
+            answers_table.c.resolved_question,
+            answers_table.c.audience,
+        )
+        .where(answers_table.c.kind == KIND_ANSWER, answers_table.c.status == ReviewStatus.APPROVED.value)
+        .order_by(answers_table.c.updated_at.desc(), answers_table.c.id)
+        .limit(limit * CANDIDATES)
+    )
+    with read_tx(answers.engine) as conn:
+        rows = conn.execute(query).all()
+    out: list[PublishedPage] = []
+    for row in rows:
+        review = answer_review(answers, str(row.id))
+        if not is_approved(review, review.version):
+            continue
+        title = row.resolved_question or row.question
+        out.append(PublishedPage(id=str(row.id), title=title, audience=row.audience))
+        if len(out) >= limit:
+            break
+    return out
 
 
 def _home(request: Request, answers: AnswerStore) -> Response:
@@ -43,12 +78,13 @@ def _home(request: Request, answers: AnswerStore) -> Response:
 
     ready = index_ready(request.app)
     data = HomePage(
-        recent_questions=answers.recent_questions(RECENT),
+        published=published_pages(answers),
         index_ready=ready,
         fix=None if ready else INDEX_FIX,
         monographs=monographs_available(),
     )
-    return page(request, "home.html", data=data)
+    loading = readiness(request.app)
+    return page(request, "home.html", data=data, loading=None if loading.done.is_set() else loading.stage)
 
 
 @router.get("/index.json", response_model=HomePage, name="home_json", summary="Home page data")
