@@ -28,6 +28,8 @@ from medref.retrieve.retriever import Retriever
         ("The latter was associated with fewer events.", OTHER),
         ("In contrast to the former, it lowered LDL.", OTHER),
         ("This was the first report of the reaction.", OTHER),
+        ("All these results were statistically significant.", OTHER),
+        ("Two of them developed a rash.", OTHER),
         ("Adalimumab reduced the signs of rheumatoid arthritis.", None),
         ("Both adalimumab and infliximab reduced pain.", None),
         ("Neither the Fc-silent antibody nor the Fab' fragment activated platelets.", None),

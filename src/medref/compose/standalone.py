@@ -21,7 +21,8 @@ and one leading preposition ("In", "Among", "Compared with", ...) are set aside:
   ("Both" with its own "and" soon after, "Both A and B ...", is resolved); the pronouns it
   (not "It is unclear whether", "It is recommended that", which need no referent), they, them, their, its, he, she, his, her; "the former", "the latter", "the above", "the
   aforementioned", "the same", "the drug / agent / compound / combination", "the two / three";
-  a numbered item (recommendation, table, figure, section, statement, step, option 5).
+  a numbered item (recommendation, table, figure, section, statement, step, option 5); a
+  quantifier over them ("All these results", "Each of them", "Two of these").
 """
 
 from __future__ import annotations
@@ -62,7 +63,9 @@ _SELF = re.compile(
 _BOTH = re.compile(r"^(?:both|neither|either)\b", re.IGNORECASE)
 _BOTH_RESOLVED = re.compile(r"^(?:both|neither|either)\s+\S+(?:\s+\S+){0,5}?\s+(?:and|nor|or)\s", re.I)
 _OTHER = re.compile(
-    r"^(?:this|these|that|those|such|it|its|they|them|their|he|she|his|her|"
+    r"^(?:(?:all|each|both|some|many|most|none|one|two|three|several|half|either|neither)\s+"
+    r"(?:of\s+)?(?:these|those|them|this|the above)|"  # "All these results", "Each of them"
+    r"this|these|that|those|such|it|its|they|them|their|he|she|his|her|"
     r"the\s+(?:former|latter|above|aforementioned|same|drug|agent|compound|combination|"
     r"medication|intervention|procedure|technique|two|three|four|remaining|other|others)|"
     r"(?:recommendations?|tables?|figures?|fig\.|sections?|statements?|steps?|options?|"
