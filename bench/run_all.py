@@ -17,6 +17,7 @@ BENCHES = [
     ["bench.perturb"],
     ["bench.monographs"],
     ["bench.triage"],
+    ["bench.standalone"],
     ["bench.web_load", "--db", "both"],
 ]
 
