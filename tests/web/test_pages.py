@@ -24,9 +24,11 @@ from medref.models import (
 )
 from medref.store.answers import AnswerStore
 from medref.web.app import create_app
+from medref.web.routes import pages
 from medref.web.views import PENDING_BANNER
 
 from .conftest import indexed_settings
+from .test_privacy import approve
 
 ROLE_Q = "What is the role of CD40 ligand blockers?"
 XSS = "<script>alert(1)</script>"
@@ -175,8 +177,9 @@ def test_follow_up_form_keeps_the_thread(client: TestClient) -> None:
     assert f'href="/questions/{first["id"]}"' in page
 
 
-def test_related_questions_link_to_ask(client: TestClient) -> None:
-    ask(client, "Is belatacept used after kidney transplantation?")
+def test_related_questions_link_to_ask(client: TestClient, demo_app: FastAPI) -> None:
+    kidney = ask(client, "Is belatacept used after kidney transplantation?")
+    approve(demo_app, kidney["id"])  # related questions are published pages only (test_privacy.py)
     third = ask(client, "Is belatacept used after liver transplantation?")
     assert third["related_questions"]
     html = client.get(f"/questions/{third['id']}").text
@@ -212,7 +215,7 @@ def test_older_versions_are_shown_with_the_version_param(client: TestClient, dem
     body = ask(client, ROLE_Q)
     store = answers_of(demo_app)
     v1 = store.get(body["id"])
-    edited = v1.model_copy(update={"related_questions": ["An edited related question?"]})
+    edited = v1.model_copy(update={"notes": [*v1.notes, "An edited related question?"]})
     store.add_version(body["id"], edited, expected_version=1, created_by="editor", note="edit")
     current = client.get(f"/questions/{body['id']}").text
     assert "An edited related question?" in current
@@ -320,7 +323,10 @@ def _hostile_answer() -> Answer:
     )
 
 
-def test_answer_text_is_escaped(client: TestClient, demo_app: FastAPI) -> None:
+def test_answer_text_is_escaped(
+    client: TestClient, demo_app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pages, "published_only", lambda _answers, questions: questions)  # show them all
     stored = answers_of(demo_app).save_new(_hostile_answer())
     html = client.get(f"/questions/{stored.id}").text
     assert "<script" not in html

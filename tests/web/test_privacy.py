@@ -30,7 +30,7 @@ def _answers(app: FastAPI) -> AnswerStore:
     return store
 
 
-def _approve(app: FastAPI, answer_id: str) -> None:
+def approve(app: FastAPI, answer_id: str) -> None:
     for actor, action in ((EDITOR, "submit"), (REVIEWER, "start"), (REVIEWER, "approve")):
         transition(_answers(app).engine, answer_id, action, actor=actor, expected_version=1)
 
@@ -46,7 +46,7 @@ def test_visitors_questions_never_appear_and_approved_pages_do(client: TestClien
     assert VISITOR_Q in _answers(demo_app).recent_questions(50)  # it was stored: the check below can fail
     approved_id = _ask(client, APPROVED_Q)
     pending_id = _ask(client, PENDING_Q)
-    _approve(demo_app, approved_id)
+    approve(demo_app, approved_id)
     transition(_answers(demo_app).engine, pending_id, "submit", actor=EDITOR, expected_version=1)
 
     html, data = _home(client)
@@ -65,9 +65,28 @@ def test_an_approved_page_with_a_newer_unapproved_version_is_not_listed(
     client: TestClient, demo_app: FastAPI
 ) -> None:
     answer_id = _ask(client, "Does abatacept block costimulation?")
-    _approve(demo_app, answer_id)
+    approve(demo_app, answer_id)
     assert answer_id in {p["id"] for p in _home(client)[1]["published"]}
     edit(_answers(demo_app).engine, answer_id, actor=EDITOR, expected_version=1, note="reword")
     html, data = _home(client)
     assert answer_id not in {p["id"] for p in data["published"]}
     assert f"/questions/{answer_id}" not in html
+
+
+def test_related_questions_show_published_pages_only(client: TestClient, demo_app: FastAPI) -> None:
+    approved = "Is belatacept safe after a kidney transplant in older adults?"
+    hidden = ("Can belatacept be given after a kidney transplant in children?", VISITOR_Q)
+    for q in hidden:
+        _ask(client, q)
+    approve(demo_app, _ask(client, approved))
+    r = client.get("/ask.json", params={"q": "Is belatacept safe after a kidney transplant?"})
+    answer_id = r.json()["id"]
+    stored = _answers(demo_app).get(answer_id).related_questions
+    published = {p["title"] for p in client.get("/index.json").json()["published"]}
+    assert approved in stored and set(stored) - published  # an unpublished one offered: the check can fail
+    expected = [q for q in stored if q in published]
+    for body in (r.json(), client.get(f"/questions/{answer_id}.json").json()):
+        assert body["related_questions"] == expected
+    html = client.get(f"/questions/{answer_id}").text
+    assert approved in html
+    assert not [q for q in set(stored) - published if q in html]

@@ -73,6 +73,29 @@ def published_pages(answers: AnswerStore, limit: int = RECENT) -> list[Published
     return out
 
 
+def published_only(answers: AnswerStore, questions: list[str]) -> list[str]:
+    """Those of ``questions`` that are the title of an approved question page (in their order)."""
+    if not questions:
+        return []
+    t = answers_table.c
+    query = select(t.question, t.resolved_question).where(
+        t.kind == KIND_ANSWER,
+        t.status == ReviewStatus.APPROVED.value,
+        (t.question.in_(questions)) | (t.resolved_question.in_(questions)),
+    )
+    with read_tx(answers.engine) as conn:
+        titles = {str(r.resolved_question or r.question) for r in conn.execute(query).all()}
+    return [q for q in questions if q in titles]
+
+
+def public_answer(answers: AnswerStore | None, answer: Answer) -> Answer:
+    """``answer`` as the public may see it: related questions (other visitors') only when published."""
+    if not answer.related_questions:
+        return answer
+    shown = published_only(answers, answer.related_questions) if answers is not None else []
+    return answer.model_copy(update={"related_questions": shown})
+
+
 def _home(request: Request, answers: AnswerStore) -> Response:
     from medref.web.routes.monographs import monographs_available
 
@@ -109,7 +132,7 @@ def _ask(request: Request, q: str, audience: Audience, thread: str | None, *, as
     if not q.strip():
         raise QueryError("Type a question to ask.")
     asker: Asker = get_asker(request)
-    answer = asker.ask(q, audience=audience, thread_id=thread or None)
+    answer = public_answer(asker.answers, asker.ask(q, audience=audience, thread_id=thread or None))
     if answer.id is None:  # an Asker that does not store answers: show the page directly
         return page(request, "question.html", data=answer, **_question_context(request, answer, None))
     location = path_for(request, "question_page", answer_id=answer.id)
@@ -184,7 +207,7 @@ def _question_context(request: Request, answer: Answer, answers: AnswerStore | N
 
 
 def _question(request: Request, answer_id: str, version: int | None, answers: AnswerStore) -> Response:
-    answer = answers.get(answer_id, version)
+    answer = public_answer(answers, answers.get(answer_id, version))
     return page(request, "question.html", data=answer, **_question_context(request, answer, answers))
 
 
