@@ -2,16 +2,17 @@
 
     python -m bench.web_start [--repeats 30] [--lexicon PATH]
 
-A fresh store with the illustrative demo corpus (default index settings) and, when the shared
-data is present, the real Humira label and the lexicon built from it (or ``--lexicon``). The
-server runs as ``medref serve`` does (``medref.web.serve.serve``, uvicorn, 127.0.0.1, a free
-port) in its own process, twice on copies of that store: with preload (the default) and
-without (models load on first use). For each run, from the moment the process is started: when it answers ``/healthz`` (listening), when
-``/ready`` turns 200, how long the first question takes after that, and the median of the
-following questions (each a different question, none asked before in that store). Then each
-monograph page: its first request (built), and ``--repeats`` requests of the HTML page and of its
-JSON twin (served from the cache): p50 and p95. Goals: first question under 1 s after readiness;
-cached monograph page p50 under 50 ms. The client shares the machine's cores with the server.
+A fresh store with the illustrative demo corpus (default index settings) and, when the shared data
+is present, the real Humira label and the lexicon built from it (or ``--lexicon``). The server
+runs as ``medref serve`` does (``medref.web.serve.serve``, uvicorn, 127.0.0.1, a free port) in its
+own process, twice on copies of that store: with preload (the default) and without (models load on
+first use). For each run, from the moment the process is started: when it answers ``/healthz``
+(listening), when ``/ready`` turns 200, how long the first question takes after that, and the
+median of the following questions (each a different question, none asked before in that store).
+Then each monograph page: its first request (built), and ``--repeats`` requests of the HTML page
+and of its JSON twin (served from the cache): p50 and p95. Goals: first question under 1 s after
+readiness; cached monograph page p50 under 50 ms. The client shares the machine's cores with the
+server.
 """
 
 from __future__ import annotations
