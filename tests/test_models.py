@@ -50,3 +50,17 @@ def test_content_hash_ignores_source_path_but_not_text() -> None:
     b = a.model_copy(update={"source_path": "/b"})
     c = a.model_copy(update={"text": "y"})
     assert a.content_hash() == b.content_hash() != c.content_hash()
+
+
+def test_illustrative_records_get_no_outbound_link() -> None:
+    """Invented demo identifiers must never become links to real sites (PubMed, DailyMed, ...)."""
+    from medref.models import Document, SourceKind, illustrative_ids
+
+    demo = Document(uid="pmid:90000005", kind=SourceKind.RCT, title="An invented abstract", pmid="90000005")
+    real = Document(uid="pmid:31978945", kind=SourceKind.RCT, title="A real abstract", pmid="31978945")
+    assert demo.illustrative and demo.url is None
+    assert not real.illustrative and real.url == "https://pubmed.ncbi.nlm.nih.gov/31978945/"
+    assert illustrative_ids(doi="10.99999/medref-demo.1")
+    assert illustrative_ids(nct_id="NCT99000001") and not illustrative_ids(nct_id="NCT04280705")
+    assert illustrative_ids(spl_setid="00000000-4d3e-4000-8000-00000000be1a")
+    assert not illustrative_ids(spl_setid="608d4f0d-b19f-46d3-749a-7159aa5f933d")

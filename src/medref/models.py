@@ -161,8 +161,16 @@ class Document(_Model):
         return evidence_level(self.kind, self.publication_types)
 
     @property
+    def illustrative(self) -> bool:
+        """Whether the record uses an identifier reserved for invented records (see
+        :func:`illustrative_ids`): such records get no outbound link."""
+        return illustrative_ids(pmid=self.pmid, doi=self.doi, spl_setid=self.spl_setid, nct_id=self.nct_id)
+
+    @property
     def url(self) -> str | None:
-        """A link built from the strongest identifier."""
+        """A link built from the strongest identifier; none for an illustrative record."""
+        if self.illustrative:
+            return None
         if self.pmid:
             return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
         if self.doi:
@@ -179,6 +187,26 @@ class Document(_Model):
             exclude={"source_path": True, "is_current": True, "passages": {"__all__": {"id"}}}
         )
         return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def illustrative_ids(
+    *,
+    pmid: str | None = None,
+    doi: str | None = None,
+    spl_setid: str | None = None,
+    nct_id: str | None = None,
+) -> bool:
+    """Whether any identifier is in a range reserved for invented records, as the bundled demo corpus
+    uses them (PMIDs 90,000,000-90,999,999, the unassigned DOI prefix 10.99999, NCT numbers starting
+    NCT99, SPL set ids starting with eight zeros). A link built from such an id would lead to a real
+    site's page for a record that does not exist, so none is built."""
+    if pmid and pmid.isdigit() and 90_000_000 <= int(pmid) < 91_000_000:
+        return True
+    if doi and doi.lower().startswith("10.99999/"):
+        return True
+    if nct_id and nct_id.upper().startswith("NCT99"):
+        return True
+    return bool(spl_setid and spl_setid.startswith("00000000-"))
 
 
 class Deletion(_Model):
