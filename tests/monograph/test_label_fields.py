@@ -221,6 +221,17 @@ def test_sentence_patterns_for_label_fields() -> None:
     assert not is_pretreatment("Monitor patients who tested negative before starting treatment.")
 
 
+def test_paediatric_sentences_are_about_treating_children() -> None:
+    from medref.monograph.patterns import KEEPS, POPULATION_DOSE
+
+    children = KEEPS["names children"]
+    assert children("Safety in children younger than 6 years has not been established.")
+    assert not children("Women taking Fendorin should not breastfeed because of risks to nursing infants.")
+    assert not children("In rats given 50 mg/kg/day, fewer pups survived to weaning.")
+    assert POPULATION_DOSE["dose_pediatric"]("Children 6 to 11 years: 5 mg once daily.")
+    assert not POPULATION_DOSE["dose_pediatric"]("Juvenile rats given 5 mg/kg showed no effect on growth.")
+
+
 def test_a_label_stored_without_its_section_list_is_read_by_passage_codes() -> None:
     passages = [
         Passage(

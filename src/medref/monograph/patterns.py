@@ -161,6 +161,8 @@ GERIATRIC_TEXT = re.compile(
 PEDIATRIC_TEXT = re.compile(
     r"\bpa?ediatric\b|\bchild(?:ren)?\b|\badolescents?\b|\binfants?\b|\bneonates?\b", re.I
 )
+# animal studies ("rats given 20 mg/kg/day ... pups") and nursing infants are not paediatric use
+ANIMAL_TEXT = re.compile(r"\b(?:rats?|mice|mouse|rabbits?|dogs?|monkeys?|pups|animals?)\b", re.I)
 PREGNANCY_TEXT = re.compile(r"\bpregnan\w*", re.I)
 LACTATION_TEXT = re.compile(
     r"\bnursing (?:mothers?|women|woman|infants?)\b|\bbe nursed\b|\bbreast[- ]?(?:fe\w*|milk)\b|\blactat\w*"
@@ -218,6 +220,14 @@ def _dose(text: str) -> bool:
     return DOSE_AMOUNT.search(text) is not None
 
 
+def _children(text: str) -> bool:
+    """A sentence about treating children: names them, and is not about nursing infants (lactation)
+    or an animal study."""
+    return bool(
+        PEDIATRIC_TEXT.search(text) and not LACTATION_TEXT.search(text) and not ANIMAL_TEXT.search(text)
+    )
+
+
 KEEPS: dict[str, Callable[[str], bool]] = {
     "names renal impairment and states a dose": lambda t: bool(RENAL_TEXT.search(t)) and _dose(t),
     "names hepatic impairment and states a dose": lambda t: bool(HEPATIC_TEXT.search(t)) and _dose(t),
@@ -226,7 +236,7 @@ KEEPS: dict[str, Callable[[str], bool]] = {
     "a dose statement": lambda t: bool(DOSE_CHANGE.search(t) or _dose(t) or AVOID.search(t)),
     "names pregnancy": lambda t: bool(PREGNANCY_TEXT.search(t)),
     "names nursing or breastfeeding": lambda t: bool(LACTATION_TEXT.search(t)),
-    "names children": lambda t: bool(PEDIATRIC_TEXT.search(t)),
+    "names children": lambda t: _children(t),
     "names older patients": lambda t: bool(GERIATRIC_TEXT.search(t)),
     "names another drug and a dose change": lambda t: bool(
         INTERACTING_TEXT.search(t) and (DOSE_CHANGE.search(t) or _dose(t))
@@ -250,5 +260,5 @@ POPULATION_HEADER: dict[str, re.Pattern[str]] = {
 # "names the population and states a dose", per population field
 POPULATION_DOSE: dict[str, Callable[[str], bool]] = {
     "dose_geriatric": lambda t: bool(GERIATRIC_TEXT.search(t)) and _dose(t),
-    "dose_pediatric": lambda t: bool(PEDIATRIC_TEXT.search(t)) and _dose(t),
+    "dose_pediatric": lambda t: _children(t) and _dose(t),
 }
