@@ -14,7 +14,6 @@ are left out unless asked for, or used when a section has nothing else.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -102,15 +101,6 @@ class LabelView:
         found = [n for n in self.nodes if n.loinc in wanted and (n.depth == 0 or not top_only)]
         chosen = {n.index for n in found}
         return [n for n in found if not chosen.intersection(n.ancestors)]
-
-    def titled(self, pattern: re.Pattern[str], *, within: Iterable[str]) -> list[Node]:
-        """Sections whose title matches ``pattern`` inside sections coded ``within``."""
-        inside = {n.index for n in self.nodes_for(within)}
-        return [
-            n
-            for n in self.nodes
-            if pattern.search(n.title) and (n.index in inside or inside.intersection(n.ancestors))
-        ]
 
     def node_passages(
         self, nodes: Iterable[Node], *, own: bool = False, highlights: bool | None = False

@@ -127,12 +127,6 @@ HEPATIC_TEXT = re.compile(
     r"\bhepatic (?:impairment|insufficiency|dysfunction|disease)\b|\bliver (?:impairment|disease|dysfunction)\b|\bchild-pugh\b",
     re.I,
 )
-POPULATION_TITLES = {
-    "dose_pregnancy": re.compile(r"pregnan", re.I),
-    "dose_lactation": re.compile(r"nursing|lactat|breast", re.I),
-    "dose_pediatric": re.compile(r"pediatric|paediatric|^(?!keep out).*\bchildren\b", re.I),
-    "dose_geriatric": re.compile(r"geriatric|elderly", re.I),
-}
 
 
 # "Prior to initiating X, evaluate patients ...": the instruction after a leading clause
