@@ -254,6 +254,24 @@ class IngestReport(_Model):
         return sum(int(getattr(f, attr)) for f in self.files)
 
 
+class PublicationFlag(StrEnum):
+    """Publication notices read from MEDLINE (CommentsCorrections and publication types)."""
+
+    RETRACTED = "retracted"  # RetractionIn, or publication type "Retracted Publication"
+    RETRACTION_NOTICE = "retraction_notice"  # the notice itself ("Retraction of Publication")
+    ERRATUM = "erratum"  # ErratumIn
+    EXPRESSION_OF_CONCERN = "expression_of_concern"  # ExpressionOfConcernIn
+
+    @property
+    def label(self) -> str:
+        return {
+            "retracted": "Retracted",
+            "retraction_notice": "Retraction notice",
+            "erratum": "Erratum published",
+            "expression_of_concern": "Expression of concern",
+        }[self.value]
+
+
 class DocumentRef(_Model):
     """The citation-facing summary of a document (what a References list shows)."""
 
@@ -271,10 +289,21 @@ class DocumentRef(_Model):
     spl_setid: str | None = None
     spl_version: int | None = None
     nct_id: str | None = None
+    flags: list[str] = Field(
+        default_factory=list,
+        description="publication notices from MEDLINE: 'retracted', 'retraction_notice', 'erratum', "
+        "'expression_of_concern' (see PublicationFlag)",
+    )
+    sample_size: int | None = Field(default=None, description="participants, when the abstract states it")
 
     @property
     def label(self) -> str:
         return self.kind.label
+
+    @property
+    def retracted(self) -> bool:
+        """A retracted article (or the retraction notice itself): never cited as evidence."""
+        return PublicationFlag.RETRACTED in self.flags or PublicationFlag.RETRACTION_NOTICE in self.flags
 
     @classmethod
     def of(cls, doc: Document) -> DocumentRef:
@@ -293,7 +322,16 @@ class DocumentRef(_Model):
             spl_setid=doc.spl_setid,
             spl_version=doc.spl_version,
             nct_id=doc.nct_id,
+            flags=[str(f) for f in doc.meta.get("flags", []) if isinstance(f, str)],
+            sample_size=_int_or_none(doc.meta.get("sample_size")),
         )
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 class ScoreParts(_Model):
@@ -379,6 +417,9 @@ class CitedSentence(_Model):
         description="medref's own words printed before the quotation to say which source speaks "
         "('In a randomised trial published in 2024:'); not part of the quoted text",
     )
+    theme: str | None = Field(
+        default=None, description="research sentences: the heading they are grouped under ('Safety')"
+    )
 
 
 class AnswerSection(_Model):
@@ -387,6 +428,10 @@ class AnswerSection(_Model):
     key_points: list[CitedSentence] = Field(default_factory=list)
     notice: str | None = Field(
         default=None, description="plain statement when evidence is missing or indirect"
+    )
+    withheld: list[DocumentRef] = Field(
+        default_factory=list,
+        description="sources that matched but are never cited (retracted articles), flagged here",
     )
 
 
@@ -420,11 +465,25 @@ class Verdict(_Model):
     )
 
 
+class Quote(_Model):
+    """A cited passage as it read when the page was composed (so a reader can check the span)."""
+
+    passage_id: str
+    section: str
+    text: str
+
+
 class Reference(_Model):
     number: int = Field(ge=1)
     label: str = Field(description="Guideline / Research / Drug label / Trial")
     document: DocumentRef
     passage_ids: list[str] = Field(default_factory=list)
+    quotes: list[Quote] = Field(
+        default_factory=list, description="the cited passages' text, in passage_ids order"
+    )
+
+    def quote(self, passage_id: str) -> Quote | None:
+        return next((q for q in self.quotes if q.passage_id == passage_id), None)
 
 
 class Answer(_Model):
@@ -453,6 +512,11 @@ class Answer(_Model):
         description="the closest sources when none answers the question directly (not cited as claims)",
     )
     related_questions: list[str] = Field(default_factory=list)
+    drugs: list[str] = Field(
+        default_factory=list,
+        description="drugs the question names that have a label in the corpus (the pharmacist view "
+        "links their dosing, interactions and label sections)",
+    )
     disclaimer: str
     composer: str = "extractive"
     reading_grade: float | None = None
