@@ -8,7 +8,11 @@ from medref.compose.ask import Asker
 from medref.compose.base import make_composer
 from medref.models import Audience, EvidenceStatus
 from medref.retrieve.retriever import Retriever
+from medref.review.users import User
+from medref.review.workflow import transition
 from medref.store.answers import AnswerStore
+
+EDITOR, REVIEWER = User("erin", "editor"), User("rui", "reviewer")
 
 
 def make_asker(r: Retriever) -> Asker:
@@ -38,8 +42,14 @@ def test_follow_up_is_resolved_against_the_thread(demo_retriever: Retriever) -> 
     assert follow.thread_id == first.thread_id
     assert follow.resolved_question and "belatacept" in follow.resolved_question.lower()
     assert "Belatacept" in follow.key_entities
-    # the second answer sees the first as a related question
-    third = asker.ask("Is belatacept used after liver transplantation?")
+    # a visitor's question is never suggested to others: not while it is unreviewed ...
+    second = asker.ask("Is belatacept used after liver transplantation?")
+    assert "Is belatacept used after kidney transplantation?" not in second.related_questions
+    # ... and once reviewers approve its page, other answers see it as a related question
+    assert asker.answers is not None and first.id is not None
+    for actor, action in ((EDITOR, "submit"), (REVIEWER, "start"), (REVIEWER, "approve")):
+        transition(asker.answers.engine, first.id, action, actor=actor, expected_version=1)
+    third = asker.ask("Is belatacept used after heart transplantation?")
     assert "Is belatacept used after kidney transplantation?" in third.related_questions
 
 

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from medref.review.users import User
 from medref.review.workflow import edit, transition
 from medref.store.answers import AnswerStore
+from medref.web.routes.pages import public_answer
 
 VISITOR_Q = "My father has crushing chest pain after his infusion"
 APPROVED_Q = "Is belatacept used after kidney transplantation?"
@@ -83,10 +84,13 @@ def test_related_questions_show_published_pages_only(client: TestClient, demo_ap
     answer_id = r.json()["id"]
     stored = _answers(demo_app).get(answer_id).related_questions
     published = {p["title"] for p in client.get("/index.json").json()["published"]}
-    assert approved in stored and set(stored) - published  # an unpublished one offered: the check can fail
-    expected = [q for q in stored if q in published]
+    # the composer only ever offers published pages: the visitors' questions are not even stored
+    assert approved in stored and not set(hidden) & set(stored)
     for body in (r.json(), client.get(f"/questions/{answer_id}.json").json()):
-        assert body["related_questions"] == expected
+        assert body["related_questions"] == stored
     html = client.get(f"/questions/{answer_id}").text
-    assert approved in html
-    assert not [q for q in set(stored) - published if q in html]
+    assert approved in html and not [q for q in hidden if q in html]
+    # and the page filters again when shown (a stored list from before, or a page no longer approved)
+    old = _answers(demo_app).get(answer_id).model_copy(update={"related_questions": [*stored, *hidden]})
+    shown = public_answer(_answers(demo_app), old).related_questions
+    assert shown == [q for q in stored if q in published] and approved in shown

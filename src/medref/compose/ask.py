@@ -86,7 +86,9 @@ class Asker:
             answer = keep_readable(answer, reading_grade)
             answer = answer.model_copy(update={"reading_grade": reading_grade(published_text(answer))})
         if self.answers is not None:
-            pool = [q for q in self.answers.recent_questions(RELATED_POOL) if q != question]
+            # Related questions come from published pages only: never another visitor's question.
+            published = self.answers.recent_questions(RELATED_POOL, published_only=True)
+            pool = [q for q in published if q != question]
             answer = answer.model_copy(
                 update={
                     "related_questions": related_questions(resolved, pool, lexicon=self.retriever.lexicon)

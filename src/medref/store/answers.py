@@ -375,8 +375,12 @@ class AnswerStore:
             updated_at=_aware(row["updated_at"]),
         )
 
-    def recent_questions(self, limit: int = 100) -> list[str]:
-        """Distinct answered questions, newest first (a follow-up as resolved, so it stands alone)."""
+    def recent_questions(self, limit: int = 100, *, published_only: bool = False) -> list[str]:
+        """Distinct answered questions, newest first (a follow-up as resolved, so it stands alone).
+
+        ``published_only``: only questions whose page reviewers approved (what the public may see;
+        visitors' own questions are never suggested to other visitors).
+        """
         out: list[str] = []
         seen: set[str] = set()
         offset = 0
@@ -385,6 +389,8 @@ class AnswerStore:
             .where(answers.c.kind == KIND_ANSWER)
             .order_by(answers.c.created_at.desc(), answers.c.id)
         )
+        if published_only:
+            q = q.where(answers.c.status == "approved")
         with read_tx(self.engine) as conn:
             while len(out) < limit:
                 rows = conn.execute(q.limit(_PAGE).offset(offset)).all()
