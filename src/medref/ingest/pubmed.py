@@ -8,6 +8,11 @@ by the abstract: one passage per ``AbstractText``, sectioned by its ``Label`` wh
 is structured (``BACKGROUND``, ``METHODS`` ...) and ``Abstract`` otherwise. Each PMID listed in a
 ``DeleteCitation`` (update files) becomes a :class:`~medref.models.Deletion`.
 
+Publication notices (retraction, erratum, expression of concern; from ``CommentsCorrectionsList``
+and the publication types) go to ``meta["flags"]`` and ``meta["notices"]`` (see
+:mod:`medref.ingest.pubmed_notices`); the number of participants the abstract states, when it
+states one, goes to ``meta["sample_size"]`` (see :mod:`medref.ingest.sample_size`).
+
 Per-record work walks each element's children once and dispatches on the tag, rather than
 running many path searches, because parsing speed bounds ingest speed.
 """
@@ -25,6 +30,8 @@ from lxml import etree
 from medref.errors import ParseError
 from medref.ingest import safexml
 from medref.ingest.base import DocumentBuilder, Parsed
+from medref.ingest.pubmed_notices import read_notices
+from medref.ingest.sample_size import sample_size
 from medref.models import Deletion, Document, kind_from_publication_types
 
 FORMAT = "pubmed"
@@ -111,6 +118,7 @@ def _document(elem: etree._Element, path: Path, position: int, source: str) -> D
     pmid = ""
     article = None
     medline_ta = None
+    comments_el = None
     mesh: list[str] = []
     major: list[str] = []
     for child in citation:
@@ -123,6 +131,8 @@ def _document(elem: etree._Element, path: Path, position: int, source: str) -> D
             mesh, major = _mesh(child)
         elif tag == "MedlineJournalInfo":
             medline_ta = child.findtext("MedlineTA")
+        elif tag == "CommentsCorrectionsList":
+            comments_el = child
     if not pmid:
         raise ParseError(path, "article has no PMID", record=record)
     record = f"PMID {pmid} ({record})"
@@ -158,10 +168,13 @@ def _document(elem: etree._Element, path: Path, position: int, source: str) -> D
     builder = DocumentBuilder()
     title = _squash(safexml.text_of(title_el)) or _squash(safexml.text_of(vernacular_el))
     builder.add("Title", title, kind="title", split=False)
+    abstract_parts: list[str] = []
     if abstract_el is not None:
         for part in abstract_el.iterchildren("AbstractText"):
             label = _squash(part.get("Label"))
-            builder.add("Abstract" if label.upper() in _NO_LABEL else label, safexml.text_of(part))
+            text = safexml.text_of(part)
+            builder.add("Abstract" if label.upper() in _NO_LABEL else label, text)
+            abstract_parts.append(text)
     if not builder.passages:
         raise ParseError(path, "article has neither a title nor an abstract", record=record)
 
@@ -176,6 +189,14 @@ def _document(elem: etree._Element, path: Path, position: int, source: str) -> D
     if year is None:
         year, date = _pub_date(article_date_el)
     meta: dict[str, Any] = {"mesh_major": major} if major else {}
+    flags, notices = read_notices(pub_types, comments_el)
+    if flags:
+        meta["flags"] = flags
+    if notices:
+        meta["notices"] = notices
+    participants = sample_size(" ".join(abstract_parts)) if abstract_parts else None
+    if participants is not None:
+        meta["sample_size"] = participants
 
     return builder.build(
         uid=f"pmid:{pmid}",

@@ -1,0 +1,213 @@
+"""The number of participants an abstract states, when it states one.
+
+:func:`sample_size` reads an abstract and returns the study's number of participants (people:
+patients, women, children, couples, respondents ...) or None. It is deliberately conservative:
+a wrong figure next to a citation is worse than none, so it only reads counts written in a
+form that names people, and it never reads centres, years, ages, doses, percentages, events,
+procedures, specimens or animals.
+
+How it decides:
+
+1. Number words become digits ("One hundred and eight" -> 108, "Fifty-two" -> 52), and
+   thousands separators are dropped ("1,204" -> 1204).
+2. Candidates are collected, each with a strength:
+
+   - 3: a stated total ("a total of 1204 participants", "in total 312 patients") and
+     ``N = 312`` in capitals right after a people noun ("Patients (N=22)");
+   - 2: a count of people with enrolment wording around it ("we enrolled 86 women",
+     "312 patients were randomized", "Of 450 children", "a cohort of 481 patients",
+     "355 patients met the inclusion criteria");
+   - 1: any other count of people ("84 migraineurs and 224 controls" gives 224), and
+     ``n = 852`` after a people noun;
+   - 0: a bare ``n = 268`` / ``N = 99`` (not after a percentage: "(29.1%, n = 78)" is a subgroup).
+
+3. The strongest candidates win, and among them the largest, because totals are stated more
+   strongly than arm sizes and are larger than them.
+
+Counts below 2 are never returned (a single patient is a case report, not a sample).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Candidate", "candidates", "sample_size", "words_to_digits"]
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_SCALES = {"hundred": 100, "thousand": 1000}
+_NUMWORD = r"(?:" + "|".join(sorted([*_UNITS, *_SCALES], key=len, reverse=True)) + r")"
+_WORD_NUMBER = re.compile(
+    rf"\b{_NUMWORD}(?:(?:\s+|-){_NUMWORD}|(?:(?<=hundred)|(?<=thousand))\s+and\s+{_NUMWORD})*\b",
+    re.IGNORECASE,
+)
+_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})((?:,\d{3})+)(?![\d,]*\.?\d)")
+
+# People a study counts. Plural forms only: "one patient" is never a sample.
+_PEOPLE = (
+    r"(?:patients|participants|subjects|individuals|persons|people|volunteers|adults|children|"
+    r"adolescents|infants|neonates|newborns|women|men|girls|boys|males|females|couples|mothers|"
+    r"parents|families|pregnant\s+women|respondents|recipients|donors|survivors|smokers|"
+    r"students|physicians|nurses|surgeons|residents|workers|employees|athletes|veterans|"
+    r"outpatients|inpatients|twins|controls|migraineurs|users|members|elderly|"
+    r"consumers|clients|attendees|responders)"
+)
+_NUM = r"(?<![\d.,/\-])(\d+)(?![\d.,]\d|\s*%|[\-/]\d)"
+# up to four describing words between the number and the noun ("481 newly confirmed TB patients")
+_MODIFIERS = r"(?:\s+(?!(?:of|with|and|or|in|at|per|from|to|who|were|was|had)\b)[A-Za-z][\w'\-]*){0,4}?"
+_COUNT = re.compile(rf"{_NUM}{_MODIFIERS}\s+{_PEOPLE}\b", re.IGNORECASE)
+
+_TOTAL_BEFORE = re.compile(
+    r"(?:\ba\s+total\s+of|\bin\s+total,?|\boverall,?|\bin\s+all,?|\btotally)\s*$", re.I
+)
+_ENROL_BEFORE = re.compile(
+    r"(?:\b(?:enrolled|enrolling|included|including|recruited|recruiting|randomi[sz]ed|studied|"
+    r"examined|evaluated|reviewed|analy[sz]ed|investigated|surveyed|interviewed|followed|"
+    r"assessed|operated\s+on|involving|involved|among|of|out\s+of)"
+    r"(?:\s+(?:the|all|a|an|our|these|first|initial|remaining))*\s*)$",
+    re.IGNORECASE,
+)
+_ENROL_AFTER = re.compile(
+    r"^[^.;]{0,80}?\b(?:were|was|had\s+been)\s+(?:\w+\s+){0,2}?(?:enrolled|included|recruited|"
+    r"randomi[sz]ed|studied|analy[sz]ed|examined|evaluated|reviewed|assigned|allocated|"
+    r"identified|involved|investigated|surveyed|interviewed|followed|eligible)\b"
+    r"|^[^.;]{0,60}?\b(?:met|fulfilled|meeting|fulfilling)\s+(?:the\s+|our\s+|all\s+)?"
+    r"(?:inclusion|eligibility|study)\s+criteria"
+    r"|^[^.;]{0,40}?\b(?:participated|completed|underwent|took\s+part|consented|agreed)\b",
+    re.IGNORECASE,
+)
+# "consisting of 84 migraineurs", "including 97 neonates", "17 of the 58 patients": parts of a whole
+_PART_BEFORE = re.compile(
+    r"(?:\b(?:consisting|composed|comprised|made\s+up)\s+of|\bincluding|\bof\s+whom|\d+\s*(?:\(|of\b))"
+    r"(?:\s+(?:the|all|a|an|our|these|first|initial|remaining))*\s*$",
+    re.IGNORECASE,
+)
+# "308 participants (mean age ...", "113 patients, of whom ...": a whole broken down next
+_WHOLE_AFTER = re.compile(
+    r"^\s*(?:\((?:mean|median|average)?\s*(?:age|aged)\b|,?\s*(?:consisting\s+of|comprising|of\s+whom))",
+    re.IGNORECASE,
+)
+# "190 recipients in the FTR group", "30 patients in each arm": an arm, not the sample
+_ARM_AFTER = re.compile(
+    r"^\s*(?:[\w\-]+\s+){0,2}?(?:in|per)\s+(?:each|the|every)?\s*(?:[\w\-]+\s+){0,3}?(?:groups?|arms?)\b",
+    re.IGNORECASE,
+)
+# "occurred in 5 patients", "7 patients died": events, counted among the sample
+_EVENT_BEFORE = re.compile(
+    r"\b(?:occurred|occurring|developed|observed|seen|found|noted|reported|detected|documented|"
+    r"diagnosed|recorded|happened)\s+(?:in|among)\s*$",
+    re.IGNORECASE,
+)
+_EVENT_AFTER = re.compile(
+    r"^\s*(?:died|developed|experienced|relapsed|recurred|suffered|required|needed|reported|"
+    r"showed|presented|achieved|responded)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.;](?=\s+[A-Z0-9(]|\s*$)")
+_N_EQUALS = re.compile(r"\b([nN])\s*[=:]\s*" + _NUM)
+_PEOPLE_BEFORE_N = re.compile(rf"\b{_PEOPLE}\s*[(\[]\s*$", re.IGNORECASE)
+_PERCENT_BEFORE_N = re.compile(r"%\s*[,;]?\s*$")
+_YEAR_BEFORE = re.compile(r"\b(?:in|since|from|during|until|by|between|and)\s*$", re.IGNORECASE)
+
+
+# (right after a people noun, capital N) -> strength; a bare "n = 268" is the weakest
+_N_STRENGTH = {(True, True): 3, (True, False): 1, (False, True): 0, (False, False): 0}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One stated count: its value, strength (see the module docstring) and where it starts."""
+
+    value: int
+    strength: int
+    start: int
+
+
+def words_to_digits(text: str) -> str:
+    """``text`` with spelled-out numbers written as digits and thousands separators removed."""
+    text = _WORD_NUMBER.sub(lambda m: _word_value(m.group(0)), text)
+    return _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), text)
+
+
+def _word_value(phrase: str) -> str:
+    """'one hundred and eighty-two' -> '182'; a phrase that is not one number stays as it is."""
+    total = current = 0
+    last = None
+    for word in re.split(r"[\s\-]+", phrase.lower()):
+        if word == "and":
+            continue
+        if word in _SCALES:
+            if word == "thousand":
+                total += max(current, 1) * 1000
+                current = 0
+            else:
+                current = max(current, 1) * 100
+        else:
+            value = _UNITS[word]
+            if last is not None and last not in _SCALES and (value >= 10 or _UNITS[last] < 20):
+                return phrase  # "two three", "twenty thirty": a list, not one number
+            current += value
+        last = word
+    return str(total + current)
+
+
+def candidates(abstract: str) -> list[Candidate]:
+    """Every count of people the abstract states, with its strength."""
+    text = words_to_digits(" ".join(abstract.split()))
+    found: list[Candidate] = []
+    for match in _COUNT.finditer(text):
+        value = int(match.group(1))
+        before = text[max(0, match.start() - 60) : match.start()]
+        if 1800 <= value <= 2100 and _YEAR_BEFORE.search(before):
+            continue  # "in 2012 patients were ...": a year
+        after = text[match.end() : match.end() + 120]
+        if _TOTAL_BEFORE.search(before):
+            strength = 3
+        elif _PART_BEFORE.search(before):
+            strength = 1
+        elif _WHOLE_AFTER.search(after) or _ENROL_BEFORE.search(before) or _ENROL_AFTER.search(after):
+            strength = 2
+        else:
+            strength = 1
+        if strength < 3 and (_ARM_AFTER.search(after) or _EVENT_BEFORE.search(before)):
+            continue
+        if strength == 1 and _EVENT_AFTER.search(after):
+            continue
+        found.append(Candidate(value, strength, match.start()))
+    found = _drop_lists(found, text)
+    for match in _N_EQUALS.finditer(text):
+        before = text[max(0, match.start() - 40) : match.start()]
+        if _PERCENT_BEFORE_N.search(before):
+            continue
+        strength = _N_STRENGTH[(_PEOPLE_BEFORE_N.search(before) is not None, match.group(1) == "N")]
+        found.append(Candidate(int(match.group(2)), strength, match.start()))
+    return [c for c in found if c.value >= 2]
+
+
+def _drop_lists(found: list[Candidate], text: str) -> list[Candidate]:
+    """Weak counts that share a sentence with another weak count are parts of an unstated whole
+    ("14 patients had an abscess, 10 patients had ... and 22 patients had ..."): drop them."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    sentence = {c.start: sum(1 for e in ends if e <= c.start) for c in found}
+    weak: dict[int, int] = {}
+    for c in found:
+        if c.strength <= 1:
+            weak[sentence[c.start]] = weak.get(sentence[c.start], 0) + 1
+    return [c for c in found if c.strength > 1 or weak[sentence[c.start]] == 1]
+
+
+def sample_size(abstract: str) -> int | None:
+    """The number of participants the abstract states, or None when it states none clearly."""
+    if not abstract:
+        return None
+    found = candidates(abstract)
+    if not found:
+        return None
+    best = max(c.strength for c in found)
+    return max(c.value for c in found if c.strength == best)
