@@ -21,6 +21,12 @@ How it decides:
      ``n = 852`` after a people noun;
    - 0: a bare ``n = 268`` / ``N = 99`` (not after a percentage: "(29.1%, n = 78)" is a subgroup).
 
+   Counts that are parts are marked or dropped: arm sizes ("30 patients in each group"),
+   events ("occurred in 5 patients", "7 patients died"), the last item of a list ("12 sighted,
+   10 impaired and 10 blind subjects"), years ("from 1996 to 2005"), bare ``n =`` in an animal
+   study, and weak counts that share a sentence with other weak counts (groups of an unstated
+   whole). A weak count followed by a part of it ("82 patients ..., including 55 ...") is a
+   whole and becomes strength 2; "a total of 36 women and 2 men" counts 38.
 3. The strongest candidates win, and among them the largest, because totals are stated more
    strongly than arm sizes and are larger than them.
 
@@ -60,7 +66,7 @@ _PEOPLE = (
 )
 _NUM = r"(?<![\d.,/\-])(\d+)(?![\d.,]\d|\s*%|[\-/]\d)"
 # up to four describing words between the number and the noun ("481 newly confirmed TB patients")
-_MODIFIERS = r"(?:\s+(?!(?:of|with|and|or|in|at|per|from|to|who|were|was|had)\b)[A-Za-z][\w'\-]*){0,4}?"
+_MODIFIERS = r"(?:\s+(?!(?:of|with|and|or|in|on|at|per|from|to|who|were|was|had)\b)[A-Za-z][\w'\-]*){0,4}?"
 _COUNT = re.compile(rf"{_NUM}{_MODIFIERS}\s+{_PEOPLE}\b", re.IGNORECASE)
 
 _TOTAL_BEFORE = re.compile(
@@ -74,8 +80,8 @@ _ENROL_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _ENROL_AFTER = re.compile(
-    r"^[^.;]{0,80}?\b(?:were|was|had\s+been)\s+(?:\w+\s+){0,2}?(?:enrolled|included|recruited|"
-    r"randomi[sz]ed|studied|analy[sz]ed|examined|evaluated|reviewed|assigned|allocated|"
+    r"^(?:[^.;]|\.\d){0,80}?\b(?:were|was|had\s+been)\s+(?:\w+\s+){0,2}?(?:enrolled|included|"
+    r"recruited|randomi[sz]ed|studied|analy[sz]ed|examined|evaluated|reviewed|assigned|allocated|divided|"
     r"identified|involved|investigated|surveyed|interviewed|followed|eligible)\b"
     r"|^[^.;]{0,60}?\b(?:met|fulfilled|meeting|fulfilling)\s+(?:the\s+|our\s+|all\s+)?"
     r"(?:inclusion|eligibility|study)\s+criteria"
@@ -84,7 +90,8 @@ _ENROL_AFTER = re.compile(
 )
 # "consisting of 84 migraineurs", "including 97 neonates", "17 of the 58 patients": parts of a whole
 _PART_BEFORE = re.compile(
-    r"(?:\b(?:consisting|composed|comprised|made\s+up)\s+of|\bincluding|\bof\s+whom|\d+\s*(?:\(|of\b))"
+    r"(?:\b(?:consisting|composed|comprised|made\s+up)\s+of|\bincluding|\bof\s+whom|\d+\s*(?:\(|of\b)"
+    r"|\bgroups?\s+of)"
     r"(?:\s+(?:the|all|a|an|our|these|first|initial|remaining))*\s*$",
     re.IGNORECASE,
 )
@@ -95,25 +102,35 @@ _WHOLE_AFTER = re.compile(
 )
 # "190 recipients in the FTR group", "30 patients in each arm": an arm, not the sample
 _ARM_AFTER = re.compile(
-    r"^\s*(?:[\w\-]+\s+){0,2}?(?:in|per)\s+(?:each|the|every)?\s*(?:[\w\-]+\s+){0,3}?(?:groups?|arms?)\b",
+    r"^\s*each\b|^\s*(?:[\w\-]+\s+){0,2}?(?:in|per)\s+(?:each|the|every)?\s*(?:[\w\-]+\s+){0,3}?(?:groups?|arms?)\b",
     re.IGNORECASE,
 )
 # "occurred in 5 patients", "7 patients died": events, counted among the sample
 _EVENT_BEFORE = re.compile(
     r"\b(?:occurred|occurring|developed|observed|seen|found|noted|reported|detected|documented|"
-    r"diagnosed|recorded|happened)\s+(?:in|among)\s*$",
+    r"diagnosed|identified|recorded|happened)\s+(?:in|among)\s*$",
     re.IGNORECASE,
 )
 _EVENT_AFTER = re.compile(
     r"^\s*(?:died|developed|experienced|relapsed|recurred|suffered|required|needed|reported|"
-    r"showed|presented|achieved|responded)\b",
+    r"showed|presented|presenting|achieved|responded)\b",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.;](?=\s+[A-Z0-9(]|\s*$)")
 _N_EQUALS = re.compile(r"\b([nN])\s*[=:]\s*" + _NUM)
 _PEOPLE_BEFORE_N = re.compile(rf"\b{_PEOPLE}\s*[(\[]\s*$", re.IGNORECASE)
 _PERCENT_BEFORE_N = re.compile(r"%\s*[,;]?\s*$")
-_YEAR_BEFORE = re.compile(r"\b(?:in|since|from|during|until|by|between|and)\s*$", re.IGNORECASE)
+_YEAR_BEFORE = re.compile(r"\b(?:in|since|from|during|until|by|between|and|to|through)\s*$", re.IGNORECASE)
+# "12 normally sighted, 10 visually impaired, and 10 blind subjects": the noun ends a list
+_LIST_BEFORE = re.compile(r"(?<![\d.,])\d{1,3}\s+[A-Za-z][^,.;:()\d]{0,40},\s*(?:and\s+|or\s+)?$")
+# "a total of 36 women and 2 men": the total is the sum
+_AND_MORE = re.compile(rf"^\s*and\s+{_NUM}{_MODIFIERS}\s+{_PEOPLE}\b", re.IGNORECASE)
+# a bare "n = 10" in an animal study counts animals
+_ANIMALS = re.compile(
+    r"\b(?:rats?|mice|mouse|pigs?|piglets?|swine|dogs?|rabbits?|sheep|monkeys?|primates?|rodents?|"
+    r"animals?|murine|porcine|canine|ovine|bovine|equine)\b",
+    re.IGNORECASE,
+)
 
 
 # (right after a people noun, capital N) -> strength; a bare "n = 268" is the weakest
@@ -127,6 +144,7 @@ class Candidate:
     value: int
     strength: int
     start: int
+    part: bool = False  # "including 55 patients": a part of the count before it
 
 
 def words_to_digits(text: str) -> str:
@@ -167,10 +185,15 @@ def candidates(abstract: str) -> list[Candidate]:
         if 1800 <= value <= 2100 and _YEAR_BEFORE.search(before):
             continue  # "in 2012 patients were ...": a year
         after = text[match.end() : match.end() + 120]
+        if _LIST_BEFORE.search(before):
+            continue
+        part = False
         if _TOTAL_BEFORE.search(before):
             strength = 3
+            more = _AND_MORE.search(after)
+            value += int(more.group(1)) if more else 0
         elif _PART_BEFORE.search(before):
-            strength = 1
+            strength, part = 1, True
         elif _WHOLE_AFTER.search(after) or _ENROL_BEFORE.search(before) or _ENROL_AFTER.search(after):
             strength = 2
         else:
@@ -179,27 +202,42 @@ def candidates(abstract: str) -> list[Candidate]:
             continue
         if strength == 1 and _EVENT_AFTER.search(after):
             continue
-        found.append(Candidate(value, strength, match.start()))
+        found.append(Candidate(value, strength, match.start(), part))
     found = _drop_lists(found, text)
+    animals = _ANIMALS.search(text) is not None
     for match in _N_EQUALS.finditer(text):
         before = text[max(0, match.start() - 40) : match.start()]
         if _PERCENT_BEFORE_N.search(before):
             continue
         strength = _N_STRENGTH[(_PEOPLE_BEFORE_N.search(before) is not None, match.group(1) == "N")]
+        if strength == 0 and animals:
+            continue
         found.append(Candidate(int(match.group(2)), strength, match.start()))
     return [c for c in found if c.value >= 2]
 
 
 def _drop_lists(found: list[Candidate], text: str) -> list[Candidate]:
-    """Weak counts that share a sentence with another weak count are parts of an unstated whole
-    ("14 patients had an abscess, 10 patients had ... and 22 patients had ..."): drop them."""
+    """Sort out counts that share a sentence.
+
+    A weak count followed in its sentence by a part of it ("82 patients ..., including 55
+    patients treated") is a whole: it becomes strength 2. Other weak counts that share a
+    sentence ("14 patients had an abscess, 10 patients had ... and 22 patients had ...") are
+    parts of a whole the abstract does not state: they are dropped.
+    """
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     sentence = {c.start: sum(1 for e in ends if e <= c.start) for c in found}
-    weak: dict[int, int] = {}
+    wholes = set()
     for c in found:
-        if c.strength <= 1:
+        if c.part:
+            before = [o for o in found if o.start < c.start and sentence[o.start] == sentence[c.start]]
+            if before:
+                wholes.add(before[-1].start)
+    promoted = [Candidate(c.value, 2, c.start) if c.start in wholes and c.strength < 2 else c for c in found]
+    weak: dict[int, int] = {}
+    for c in promoted:
+        if c.strength <= 1 and not c.part:
             weak[sentence[c.start]] = weak.get(sentence[c.start], 0) + 1
-    return [c for c in found if c.strength > 1 or weak[sentence[c.start]] == 1]
+    return [c for c in promoted if c.strength > 1 or c.part or weak[sentence[c.start]] == 1]
 
 
 def sample_size(abstract: str) -> int | None:
