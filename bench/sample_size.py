@@ -167,7 +167,8 @@ def main() -> None:
             f"{_pct(round(first['recall'] * first['labelled']), first['labelled'])}; its mistakes "
             "were then read and the generic ones fixed, so its row above is a tuning figure. "
             "**held_out_2** was labelled after that and scored once, unchanged since: the honest "
-            "figure. The sets are small (32 abstracts each), so each figure is +/- about 10 points.",
+            "figure. The sets are small (32 abstracts each): a 95% interval around each share is about "
+            "+/- 15 points.",
             "\n\n".join(_wrong(split, r) for split, r in results.items()),
         ]
     )
