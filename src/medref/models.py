@@ -471,6 +471,7 @@ class Quote(_Model):
     passage_id: str
     section: str
     text: str
+    loinc: str | None = Field(default=None, description="label passages: the section's LOINC code")
 
 
 class Reference(_Model):

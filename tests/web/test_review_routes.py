@@ -325,7 +325,7 @@ def test_detail_shows_versions_diff_and_history(env: Env) -> None:
     assert [s["action"] for s in data["steps"]] == ["submit"] and data["can_edit"]
 
     as_json = erin.get(f"/review/{item}.json?from=1&to=2&diff=json").json()["diff"]
-    changed = [(line[0], line[1:].strip()) for line in as_json.splitlines()[2:] if line[:1] in "+-"]
+    changed = [(line[0], line[1:].strip().rstrip(",")) for line in as_json.splitlines()[2:] if line[:1] in "+-"]
     assert changed == [
         ("-", '"text": "Velmorast lowered itch scores in one trial."'),
         ("+", '"text": "Velmorast lowered itch scores in two trials."'),

@@ -25,13 +25,13 @@ for this question include no guideline text on X.", "None of the sources found m
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from medref.compose.base import NO_EVIDENCE
 from medref.compose.sentences import Entity
-from medref.models import Citation, CitedSentence, DocumentRef, EvidenceStatus, Reference
+from medref.models import Citation, CitedSentence, DocumentRef, EvidenceStatus, Passage, Quote, Reference
 
 MAX_SEARCHED_NAMES = 10
 NOT_ADDRESSED = (
@@ -96,9 +96,13 @@ class ReferenceBook:
             text=text, citations=numbers, spans=spans, recommendation=recommendation, direct=direct
         )
 
-    def references(self) -> list[Reference]:
-        """The References list, numbered 1..n in order of first citation."""
-        return [
+    def references(self, passages: Mapping[str, Passage] | None = None) -> list[Reference]:
+        """The References list, numbered 1..n in order of first citation.
+
+        ``passages`` (by id): the cited passages, whose text each reference then carries as
+        :class:`~medref.models.Quote` so the page can show every cited span in its passage.
+        """
+        refs = [
             Reference(
                 number=n,
                 label=self._docs[uid].kind.label,
@@ -107,9 +111,28 @@ class ReferenceBook:
             )
             for uid, n in sorted(self._numbers.items(), key=lambda item: item[1])
         ]
+        return with_quotes(refs, passages) if passages else refs
 
     def __len__(self) -> int:
         return len(self._numbers)
+
+
+def with_quotes(refs: Sequence[Reference], passages: Mapping[str, Passage]) -> list[Reference]:
+    """``refs`` with the text of each cited passage found in ``passages`` (by passage id)."""
+    out: list[Reference] = []
+    for ref in refs:
+        quotes = [
+            Quote(
+                passage_id=pid,
+                section=passages[pid].section,
+                text=passages[pid].text,
+                loinc=passages[pid].loinc,
+            )
+            for pid in ref.passage_ids
+            if pid in passages
+        ]
+        out.append(ref.model_copy(update={"quotes": quotes}))
+    return out
 
 
 def markers(numbers: Iterable[int]) -> str:

@@ -313,7 +313,7 @@ class ExtractiveComposer:
             verdict=verdict,
             guidelines=g_section,
             research=r_section,
-            references=book.references(),
+            references=book.references({h.passage.id: h.passage for h in retrieval.hits if h.passage.id}),
             related_reading=related,
             disclaimer=DISCLAIMER,
             composer=self.name,

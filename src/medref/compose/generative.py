@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from medref.compose.base import DISCLAIMER, NO_EVIDENCE, PATIENT_DISCLAIMER
+from medref.compose.citations import with_quotes
 from medref.compose.llm_client import ChatClient, Message, OpenAIChatClient, reply_json
 from medref.compose.support import (
     DEFAULT_MIN_COVERAGE,
@@ -403,7 +404,9 @@ class GenerativeComposer:
             evidence_status=status,
             guidelines=guidelines,
             research=research,
-            references=list(refs.values()),
+            references=with_quotes(
+                list(refs.values()), {h.passage.id: h.passage for h in retrieval.hits if h.passage.id}
+            ),
         )
 
     def _without_evidence(self, question: str, retrieval: RetrievalResult, audience: Audience) -> Answer:

@@ -56,7 +56,8 @@ def _section(
     )
 
 
-def _renumber(answer: Answer) -> Answer:
+def renumber(answer: Answer) -> Answer:
+    """References renumbered 1..n in page order (first citation), uncited ones dropped."""
     mapping: dict[int, int] = {}
     for s in answer.sentences():
         for n in s.citations:
@@ -83,8 +84,20 @@ def _renumber(answer: Answer) -> Answer:
         ),
         key=lambda r: r.number,
     )
+    verdict = answer.verdict
+    if verdict is not None:
+        verdict = verdict.model_copy(
+            update={
+                key: [
+                    v.model_copy(update={"citations": [mapping[n] for n in v.citations if n in mapping]})
+                    for v in getattr(verdict, key)
+                ]
+                for key in ("inputs", "disagreeing")
+            }
+        )
     return answer.model_copy(
         update={
+            "verdict": verdict,
             "bottom_line": fix_section(answer.bottom_line) if answer.bottom_line else None,
             "guidelines": fix_section(answer.guidelines),
             "research": fix_section(answer.research),
@@ -114,7 +127,7 @@ def keep_readable(
         }
     )
     dropped = len(answer.sentences()) - len(trimmed.sentences())
-    out = _renumber(trimmed)
+    out = renumber(trimmed)
     if dropped:
         out = out.model_copy(
             update={

@@ -17,9 +17,11 @@ from urllib.parse import quote, urlencode, urlsplit
 from fastapi import Request
 from jinja2 import Environment
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.routing import NoMatchFound
 
-from medref.models import NOT_FOUND, Audience, Review, ReviewStatus, SourceKind
+from medref.models import NOT_FOUND, Audience, PublicationFlag, Review, ReviewStatus, SourceKind
 from medref.monograph.render import PAGE_HELPERS
+from medref.web.evidence import from_boxed_warning, panels
 
 PENDING_BANNER = "Educational purpose only - pending human review"
 INDEX_FIX = "medref index rebuild"
@@ -51,6 +53,27 @@ KIND_NAMES: dict[SourceKind, str] = {
     SourceKind.TRIAL_REGISTRATION: "Trial registration",
     SourceKind.OTHER: "Other study",
 }
+
+
+LEVEL_MEANINGS = {
+    1: "1 of 4 (strongest): guideline, systematic review or meta-analysis, or drug label",
+    2: "2 of 4: randomised trial",
+    3: "3 of 4: observational study",
+    4: "4 of 4 (weakest): narrative review, case report, trial registration or other design",
+}
+
+
+def level_meaning(level: int) -> str:
+    """What an evidence level means, for a tooltip or a document page."""
+    return LEVEL_MEANINGS.get(int(level), f"level {level}")
+
+
+def flag_label(flag: str) -> str:
+    """'Retracted', 'Erratum published' ... for a PublicationFlag value (the value itself if unknown)."""
+    try:
+        return PublicationFlag(flag).label
+    except ValueError:
+        return flag.replace("_", " ").capitalize()
 
 
 def kind_name(kind: SourceKind | str) -> str:
@@ -164,6 +187,20 @@ def path_for(request: Request, name: str, /, query: dict[str, Any] | None = None
     return path
 
 
+def document_href(
+    request: Request, uid: str, ordinal: int | None = None, start: int | None = None, end: int | None = None
+) -> str | None:
+    """The local page of document ``uid`` (with the span to highlight), or None without that route."""
+    try:
+        path = path_for(request, "document_page", uid=uid)
+    except NoMatchFound:
+        return None
+    if ordinal is None:
+        return path
+    query = {"p": ordinal, "s": start, "e": end} if start is not None and end is not None else {"p": ordinal}
+    return f"{path}?{urlencode(query)}#p-{ordinal}"
+
+
 def current_user(request: Request) -> Any | None:
     """The signed-in user set by :mod:`medref.web.security` (None when signed out or absent)."""
     return getattr(request.state, "user", None)
@@ -186,10 +223,15 @@ def install_template_helpers(env: Environment) -> None:
     """Register the helpers the templates use (idempotent)."""
     env.globals.update(
         path_for=path_for,
+        document_href=document_href,
+        evidence_panels=panels,
+        from_boxed_warning=from_boxed_warning,
         current_user=current_user,
         nav_links=nav_links,
         audience_label=audience_label,
         kind_name=kind_name,
+        level_meaning=level_meaning,
+        flag_label=flag_label,
         review_label=review_label,
         is_approved=is_approved,
         PENDING_BANNER=PENDING_BANNER,
