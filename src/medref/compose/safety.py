@@ -76,7 +76,7 @@ _INFO = {
     "common", "often", "frequency", "frequent", "prevent", "prevents", "prevention", "signs",
     "symptoms", "symptom", "warning", "history", "reduce", "lower", "increase", "increases",
     "antidote", "exam", "question", "essay", "student", "assignment", "lecture", "thesis", "studying",
-    "pharmacology",
+    "pharmacology", "mortality", "morbidity", "prevalence", "epidemiology", "outcomes", "factors", "deaths",
     "homework", "novel", "story", "character", "movie", "film", "book",
 }  # fmt: skip
 _NEGATION = {"no", "not", "without", "never", "denies", "denied", "nor", "none", "free"}
@@ -135,7 +135,7 @@ _ASKING = re.compile(
     r"\b(?:safe|ok|okay|alright|fine|bad|dangerous|possible|allowed|normal|how many|how much) to\s+)$"
 )
 _DATED_PAST = (
-    r"\w+\s+(?:years?|months?)\s+(?:ago|back)|last\s+(?:year|month|week|summer|winter|spring|autumn|fall)|"
+    r"(?:\w+\s+)?(?:years?|months?)\s+(?:ago|back)|last\s+(?:year|month|week|summer|winter|spring|autumn|fall)|"
     r"in (?:19|20)\d\d|used to|in the past|"
     r"when (?:i|he|she|they|we) (?:was|were) (?:a |an )?(?:kid|child|baby|teen|teenager|younger|little|on|\d+)|"
     r"as a (?:child|kid|teen|teenager|baby)|(?<!at )once"
@@ -145,6 +145,7 @@ _PAST = re.compile(
     rf"\b(?:{_DATED_PAST}|history of|previous|previously|prior|recovered|survivor|"
     r"after (?:my|his|her|a|the) (?:stroke|heart attack|seizure|overdose))\b"
 )
+_SINCE_THEN = re.compile(r"\b(?:now|today|tonight|this (?:morning|evening|afternoon)|right now)\b")
 _PAST_DATED = re.compile(rf"\b(?:{_DATED_PAST})\b")
 # "how do I help someone having a seizure": how to act, asked in general.
 _HOW_TO = re.compile(
@@ -163,8 +164,17 @@ _VIGNETTE = re.compile(
     r"present(?:s|ing|ed)? with|case report|(?:a|an|the|my) patient|scenarios?|clinical case|"
     r"exam question|usmle|mcq|nursing school)\b|\bcase:"
 )
+_RETRACTION = re.compile(
+    r"(?:no,? (?:wait|actually|sorry)|actually,? no|wait,? no|scratch that|false alarm)\b"
+)
 _CLAUSE_SPLIT = re.compile(r"[.!?;\n]+|\bbut\b|\bhowever\b|\balthough\b")
 _WORD = re.compile(r"[a-z0-9']+")
+_FRAGMENT_SPLIT = re.compile(r"[,:()/-]|\band\b|\bthen\b")
+# "A man collapses at the gym and ...": someone in general, not a report.
+_GENERIC_SUBJECT = re.compile(
+    r"(?:a|an|any)\s+(?:\w+\s+)?(?:man|woman|person|child|boy|girl|adult|teenager|baby)\b"
+)
+_SUBJECT = {"i", "i'm", "i've", "he's", "she's", "he", "she"}
 _WINDOW = 10
 _AFTER = 6
 _POSSESSIVE = {"my", "his", "her", "our"}
@@ -172,6 +182,12 @@ _GENERIC = {"children", "kids"}
 _ANYONE = {"someone", "somebody"}
 _OTHERS_CASE = {"patient", "patients", "client", "clients"}
 _MILD = {
+    "fleeting",
+    "brief",
+    "quick",
+    "second",
+    "seconds",
+    "moment",
     "mild",
     "mildly",
     "slight",
@@ -212,6 +228,8 @@ def _normalise(question: str) -> str:
     for bare in _BARE:
         text = re.sub(rf"\b{bare}\b", f"{bare[:-1]}'t", text)
     text = re.sub(r"\bive\b", "i've", text)
+    text = re.sub(r"\bi m\b", "i'm", text)
+    text = re.sub(r"\b(she|he)s\b", r"\1's", text)
     for wrong, right in _SPELLING_RX:
         text = wrong.sub(right, text)
     return re.sub(r"\s+", " ", text).strip()
@@ -254,24 +272,30 @@ def _experienced(clause: str, match: re.Match[str], *, vignette: bool) -> bool:
     if asking and (_HOW_TO.search(clause) or _CAUSAL.match(clause)):
         return False
     words = all_before[-_WINDOW:]
+    anyone = False
     for i in range(len(words) - 1, -1, -1):
         if words[i] in _GENERIC and (i == 0 or words[i - 1] not in _POSSESSIVE):
             continue  # "how many children are poisoned": people in general
         if asking and words[i] in _ANYONE:
-            continue  # "how do I help someone having a seizure"
+            anyone = True  # "how can I tell if someone is suicidal": the finding is someone's
+            continue
         if words[i] in _OTHERS_CASE:
             return False  # "she told me about a patient who overdosed"
         if _is_person(words[i], persons):
-            return not any(w in _INFO for w in words[i + 1 :])
+            return not anyone and not any(w in _INFO for w in words[i + 1 :])
     if vignette:
         return False
-    if any(w in _INFO for w in clause_words):
+    if any(w in _INFO for w in all_before + _WORD.findall(clause[match.end() :].split(",")[0])):
         return False
     if not asking:
         if all(w in _LEAD_IN for w in all_before):
             return True
+        # a telegraphic report: "kiwi allergy, ate a fruit salad, mouth swelling"
+        fragment = _WORD.findall(_FRAGMENT_SPLIT.split(clause[: match.start()])[-1])
+        if all(w in _LEAD_IN for w in fragment) and not _GENERIC_SUBJECT.match(clause):
+            return True
         after = _WORD.findall(clause[match.end() :])[:_AFTER]
-        if any(w in _POSSESSIVE for w in after):  # "blood pouring from a wound on my leg"
+        if any(w in _POSSESSIVE or w in _SUBJECT for w in after):  # "blood pouring from a wound on my leg"
             return True
     return bool(_NOW.search(clause))
 
@@ -307,7 +331,15 @@ def _counts(category: Category, clause: str, match: re.Match[str]) -> bool:
             return False  # "my arm feels numb when I sleep on it"
         if _COMPARISON.search(before):
             return False  # "heartburn that feels like chest pain"
-    return not (_hypothetical(before, clause) or _PAST.search(clause))
+    return not (_hypothetical(before, clause) or _past(clause, match.start()))
+
+
+def _past(clause: str, start: int) -> bool:
+    """A past mention in the clause, unless "now" stands between it and the finding
+    ("stopped her tablets last week and now she's fitting")."""
+    return any(
+        not (m.end() <= start and _SINCE_THEN.search(clause, m.end(), start)) for m in _PAST.finditer(clause)
+    )
 
 
 def _finding(category: Category, clauses: list[str], *, vignette: bool) -> bool:
@@ -337,7 +369,7 @@ def triage(question: str) -> Triage:
     text = _normalise(question)
     if not text:
         return Triage()
-    clauses = [c.strip() for c in _CLAUSE_SPLIT.split(text) if c.strip()]
+    clauses = _retract([c.strip() for c in _CLAUSE_SPLIT.split(text) if c.strip()])
     vignette = bool(_VIGNETTE.search(text))
     for category in CATEGORIES:
         if _found(category, text, clauses, vignette):
@@ -348,6 +380,16 @@ def triage(question: str) -> Triage:
                 message += " " + POISON_LINE
             return Triage(category.name, message)
     return Triage()
+
+
+def _retract(clauses: list[str]) -> list[str]:
+    """Drop a clause the writer takes back in the next one ("he took it twice? No wait, only one")."""
+    kept: list[str] = []
+    for clause in clauses:
+        if _RETRACTION.match(clause) and kept:
+            kept.pop()
+        kept.append(clause)
+    return kept
 
 
 def emergency_notice(question: str) -> str | None:

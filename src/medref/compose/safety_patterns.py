@@ -12,10 +12,24 @@ from dataclasses import dataclass
 
 from medref.compose.safety_words import (
     BLEED_SIGNS,
+    BLEEDING,
     BREATHING,
+    CHEST_PAIN,
+    FAREWELL,
     MED,
+    ONSET,
     OVERDOSE,
+    SEIZURE,
     SEVERE_REACTION,
+    STROKE,
+    STROKE_SUDDEN,
+    SUICIDE_DESPAIR,
+    SUICIDE_EVIDENT,
+    SUICIDE_SIGNS,
+    SWELLING,
+    SWELLING_NEEDS_REACTION,
+    SYMPTOM_NOW,
+    UNRESPONSIVE,
 )
 
 CALL = (
@@ -66,11 +80,15 @@ _OVERDOSE_LEAD = (
     "symptoms start."
 )
 
+_SUICIDE_LEAD = "Thoughts of ending your life or hurting yourself deserve help right away, and help is there."
+_STROKE_LEAD = "These can be signs of a stroke, and every minute counts."
+_STROKE_EXTRA = "Note the time the symptoms started."
+
 # Highest priority first: the first category with a finding wins.
 CATEGORIES: tuple[Category, ...] = (
     Category(
         "suicide",
-        "Thoughts of ending your life or hurting yourself deserve help right away, and help is there.",
+        _SUICIDE_LEAD,
         _rx(
             r"\b(?:kill|killing|hurt|hurting|harm|harming|cut|cutting|burn|burning|hang|hanged|hanging|"
             r"shoot|shot|drown|stab)\s+(?:my ?self|him ?self|her ?self|themselves)\b",
@@ -111,13 +129,14 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bnever wake up\b",
             r"\b(?:take|need|take it) to (?:die|not wake up|never wake up)\b",
             r"\bdisappear forever\b",
-            r"\bjump (?:off|from|in front of) (?:a|the) (?:bridge|building|roof|train|cliff|car)\b",
+            r"\bjump(?:ing|ed)? (?:off|from|in front of) (?:a|the) (?:bridge|building|roof|train|cliff|car)\b",
             r"\b(?:goodbye|suicide) (?:letter|note|message)\b",
             r"\b(?:posted|wrote|written|sent|left) (?:a )?goodbye\b",
             r"\b(?:saved up|stockpiled|have) (?:all )?(?:my )?(?:pills|tablets|meds) ready\b",
             r"\bsaved up (?:all )?(?:my |enough )?(?:pills|tablets|meds)\b",
             r"\b(?:overdos\w*|took|taken|swallowed|cut|hurt)\b[^.]{0,40}\bon purpose\b",
             r"\bself[- ]?harm(?:ing)?\b",
+            *SUICIDE_SIGNS,
         ),
         extra=CRISIS_LINE,
         safety_first=True,
@@ -134,7 +153,17 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bwhat'?s (?:even )?the point (?:anymore|of anything|in anything)\b",
             r"\b(?:don't think i can|can't|cannot) (?:keep going|go on|carry on)\b(?! to)",
             r"\bkms\b",
+            *SUICIDE_EVIDENT,
         ),
+    ),
+    Category(
+        "suicide",
+        _SUICIDE_LEAD,
+        (),
+        extra=CRISIS_LINE,
+        safety_first=True,
+        requires=FAREWELL,
+        evident=_rx(*SUICIDE_DESPAIR),
     ),
     Category(
         "unresponsive",
@@ -162,6 +191,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:isn't|is not|not|hasn't|has not) (?:awake|woken|come round|come to)\b",
             r"\b(?:won't|doesn't|does not|isn't|not|will not) (?:respond(?:ing)?|answer(?:ing)? (?:me|us))\b"
             r"(?! to (?:the |any |my )?(?:treatment|medicine|medication|meds|drugs?|therapy|antibiotics?))",
+            *UNRESPONSIVE,
         ),
         extra="Follow the dispatcher's instructions, including how to start CPR if you are asked to.",
     ),
@@ -181,6 +211,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:severe|serious|bad)\s+allergic reaction\b",
             r"\b(?:used|gave|give|given|injected)\s+(?:my|his|her|their|an|the)\s+epi-?pen\b",
             r"\bepi-?pen (?:isn't|is not|didn't|did not|not) (?:working|work|helping)\b",
+            *SWELLING,
         ),
         extra=_EPINEPHRINE,
     ),
@@ -193,6 +224,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bswollen\s+(?:lips?|face)\b",
             r"\blips?\b[^.]{0,40}\b(?:huge|massive|puffed up|blown up)\b",
             r"\bhives\b",
+            *SWELLING_NEEDS_REACTION,
         ),
         extra=_EPINEPHRINE,
         requires=SEVERE_REACTION,
@@ -230,12 +262,13 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bpain\s+(?:behind|in)\s+(?:my|his|her|the)\s+(?:breastbone|sternum)\b",
             r"\bhaving a heart attack\b",
             r"\bcrushing pain\b",
+            *CHEST_PAIN,
         ),
         extra="Do not drive yourself.",
     ),
     Category(
         "stroke",
-        "These can be signs of a stroke, and every minute counts.",
+        _STROKE_LEAD,
         _rx(
             r"\bface\s+(?:is |was |has |has been |has gone |gone |went |is going |started |keeps |looks |feels |feel )?"
             r"(?:all |kind of |sort of |really )?"
@@ -285,9 +318,11 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bdouble vision\b",
             r"\bcan't walk straight\b",
             r"\bhaving a stroke\b",
+            *STROKE,
         ),
-        extra="Note the time the symptoms started.",
+        extra=_STROKE_EXTRA,
     ),
+    Category("stroke", _STROKE_LEAD, _rx(*STROKE_SUDDEN), extra=_STROKE_EXTRA, requires=ONSET),
     Category(
         "seizure",
         "A seizure that lasts more than five minutes, or seizures one after another, need emergency care.",
@@ -298,7 +333,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"will not stop|not stopping|isn't stopping)\b",
             r"\bseizures?\s+(?:for\s+)?(?:over|more than|about)\s+\w+\s+minutes\b",
             r"\b(?:is|keeps|keep|still|started|starting|been)\s+(?:seizing|fitting|convulsing|jerking|"
-            r"shaking uncontrollably)\b",
+            r"shaking uncontrollably)\b(?! in\b)",
             r"\bseizures?\s+(?:one after (?:the )?another|back to back)\b",
             r"\b(?:seizing|convulsing)\b",
             r"\b(?:had|has had)\s+(?:a |her |his |their )?(?:first |first ever |another )?seizures?\b",
@@ -306,6 +341,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:jerking|twitching|shaking) all over\b",
             r"\b(?:went|gone|go|is|goes) (?:all )?stiff and (?:started |is |then )?(?:shaking|jerking|twitching)\b",
             r"\bfoaming at the mouth\b",
+            *SEIZURE,
         ),
         extra="Keep the person safe from injury and do not put anything in their mouth.",
     ),
@@ -327,6 +363,25 @@ CATEGORIES: tuple[Category, ...] = (
         ),
         extra=POISON_LINE,
         requires=re.compile(rf"\b{MED}|\bpill bottle|\bblister"),
+        asking_guard=True,
+    ),
+    Category(
+        "overdose",
+        _OVERDOSE_LEAD,
+        _rx(
+            # a dose taken twice by mistake: "forgot I already had them and took them again"
+            r"\b(?:took|taken|had|given|gave|injected)\b[^.,]{0,40}\b(?:again|as well(?! as)|a second time|twice)\b",
+            r"\b(?:mixed up|muddled)\b[^.]{0,60}\b(?:took|taken|given|gave|swallowed)\b",
+            r"\b(?:took|drank|drinking|swigged|swallowed|had)\b[^.]{0,40}\b(?:straight|directly) (?:from|out of) the "
+            r"bottle\b",
+            # something unknown from someone else, with symptoms: "vaped something a friend gave him"
+            r"\b(?:took|smoked|vaped|snorted|swallowed|drank|ate|injected)\s+(?:something|some stuff|some pills?|a pill|"
+            r"a tablet|some powder)\s+(?:that\s+)?(?:a |his |her |my |some )?(?:\w+ )?(?:friend|mate|guy|stranger|"
+            r"someone|somebody)\b",
+            r"\b(?:did|done|snorted|smoked|took|had) (?:a |some |two |\d+ )?(?:line|lines|bump|bumps|hit|hits) of\b",
+        ),
+        extra=POISON_LINE,
+        requires=re.compile(rf"^(?=.*\b(?:{MED}|something|stuff|powder))(?=.*{SYMPTOM_NOW.pattern})"),
         asking_guard=True,
     ),
     Category(
@@ -360,6 +415,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:big|large|huge) (?:blood )?clots\b",
             r"\b(?:large|huge|big|massive) amounts? of blood\b",
             r"\b(?:passing|losing) (?:a lot of |lots of |so much )?blood\b",
+            *BLEEDING,
         ),
     ),
     Category(

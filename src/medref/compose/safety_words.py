@@ -22,7 +22,7 @@ MED_NAME = (
     r"paracetamol|acetaminophen|benadryl|ambien|zopiclone|adderall|ritalin|lipitor|insulin|heroin|"
     r"fentanyl|ketamine|cocaine|molly|mdma|ecstasy|oxy|percocet|vicodin|codeine|tramadol|melatonin|"
     r"lithium|warfarin|coumadin|eliquis|xarelto|digoxin|metformin|clonidine|colchicine|methadone|"
-    r"suboxone|seroquel|prozac|zoloft|lexapro|wellbutrin|gabapentin|lyrica|nyquil|iron|"
+    r"suboxone|seroquel|pregabalin|fent|prozac|zoloft|lexapro|wellbutrin|gabapentin|lyrica|nyquil|iron|"
     r"levothyroxine|prednisone|steroids|humira|haloperidol|morphine|naproxen|"
     r"\w+(?:statin|olol|pril|sartan|dipine|azepam|zolam|codone|morphone|cillin|mycin|floxacin|"
     r"prazole|triptyline|oxetine|pramine|barbital|profen|xetine|zodone|peridol|apine|idone|"
@@ -36,9 +36,10 @@ POISON = (
     r"weed ?killer|pesticides?|insecticides?|lamp oil|kerosene|paraffin|methanol|drain cleaner|"
     r"oven cleaner|toilet cleaner|cleaning products?|(?:e-?cig|vape|vaping) (?:liquid|juice)|"
     r"e-liquid|(?:eye|nose|nasal) drops|nicotine|vapes?|e-cig(?:arette)?s?|fentanyl patch|magnets|(?:wild )?mushrooms|hand sanitizer|"
-    r"nail polish remover|gasoline|petrol|lighter fluid|mouthwash|essential oils?|iron|"
+    r"nail polish remover|white spirit|methylated spirits?|meths|turpentine|turps|paint thinners?|acetone|ammonia|"
+    r"disinfectant|gasoline|petrol|lighter fluid|mouthwash|essential oils?|iron|"
     r"(?:rat |mouse |slug |ant )?(?:bait|pellets)|\w+ cleaner|(?:dishwasher|washing[- ]up|cleaning) "
-    r"(?:liquid|fluid|spray|soap)|(?:poisonous|toxic|unknown|wild) (?:\w+ )?(?:plants?|berries|leaves|"
+    r"(?:liquid|fluid|spray|soap)|rinse aid|(?:poisonous|toxic|unknown|wild) (?:\w+ )?(?:plants?|berries|leaves|"
     r"mushrooms?|substance|liquid|chemicals?)|berries from (?:the|a) (?:\w+ )?plant)"
 )
 NUM = (
@@ -52,7 +53,7 @@ UNIT = (
     r"puffs|sprays|drops|seconds|secs)\b"
 )
 BULK = (
-    r"(?:all|the whole|a whole|an entire|the entire|(?:my|his|her|their) (?:whole|entire)|a full|"
+    r"(?:all|the whole|the full|a whole|an entire|the entire|(?:my|his|her|their) (?:whole|entire)|a full|"
     r"a bunch|bunch|a handful|handfuls|lots|a lot|loads|a load|several|many|a strip|a sleeve|a box|"
     r"a bottle|the bottle|a pack|the rest|half (?:a|the|my|his|her) (?:bottle|pack|box))"
 )
@@ -68,7 +69,7 @@ CHILD = (
 
 BREATHING = (
     r"\b(?:can't|cannot|can not|couldn't|unable to|struggling to|hard to|difficult to|hardly|barely)\s+"
-    r"(?:breathe|breath|catch (?:my|his|her|a|their) breath|get (?:my|his|her|their) breath)\b",
+    r"(?:breathe|breath|catch (?:my|his|her|a|their) breath|get (?:my|his|her|their) breath|get (?:enough )?air)\b",
     r"\b(?:trouble|difficulty|problems?|hard time|difficult time)\s+breathing\b",
     r"\b(?:struggling|fighting|gasping) for (?:breath|air)\b",
     r"\b(?:can't|cannot|struggling to|hard to|trouble|difficulty)\s+swallow(?:ing)?\s+(?:and|or)\s+breath\w*\b",
@@ -97,6 +98,22 @@ BREATHING = (
     r"\bhaving (?:a|an) (?:\w+ )?asthma attack\b",
     r"\binhaler (?:isn't|is not|not|doesn't|does not|didn't|did not) (?:helping|working|help|work)\b",
     r"\b(?:oxygen|o2|sats?|saturation|spo2|pulse ox\w*)\b(?:\s+\w+){0,3}?\s+(?:[4-8]\d|9[01])\b(?!\.\d)",
+    r"\binhaler\b[^.]{0,40}\b(?:not|isn't|doesn't|didn't|no longer)\s+(?:helping|working|help|work)\b",
+    r"\b(?:high[- ]pitched|whistling|squeaky|squeaking|rasping|crowing) (?:noise|sound)\b[^.]{0,20}\bbreath",
+    r"\bstridor\b",
+    r"\bbreath\w*\b[^.,]{0,20}\bstruggl\w*|\bstruggl\w*\b[^.,]{0,20}\bbreath",
+    r"\bchoked?\b[^.]{0,40}\b(?:can't|cannot|unable to|not able to) (?:speak|talk|breathe|cough|make a sound)\b",
+    r"\b(?:sudden|suddenly|severe|severely|very|extremely)\s+(?:\w+\s+)?(?:breathless\w*|out of breath)\b",
+    r"\b(?:each|every) breath (?:is (?:a )?(?:struggle|fight|effort)|hurts)\b",
+    r"\bfeel(?:s|ing)? like (?:i'm|i am|he's|she's|he is|she is) (?:drowning|suffocating|choking)\b",
+    r"\bpink (?:froth|frothy|foam)\b",
+    r"\b(?:out of breath|breathless|short of breath)\b[^.]{0,20}\b(?:can't|cannot|unable to)\s+(?:walk|talk|speak|"
+    r"move|get up|lie down|finish)\b",
+    r"\bbreathing (?:keeps |has )?(?:pausing|stopping|stops|pauses)\b",
+    r"\b(?:looks?|is|are|going|turning|gone|went)\s+(?:a bit |slightly |kind of )?(?:bluish|blueish|dusky)\b",
+    r"\bbreathing (?:is |feels |gets |got |sounds )?(?:\w+ and )?(?:very |really |so |extremely )?(?:noisy|rattly|"
+    r"rattling|hard|difficult)\b",
+    r"\bnostrils? (?:are |is )?flar\w*\b",
 )
 SEVERE_REACTION = re.compile(
     "|".join(BREATHING)
@@ -118,7 +135,7 @@ OVERDOSE = (
     rf"\b(?:took|taken|tooked|swallowed|downed|ingested|popped)\s+(?:(?!(?:my|his|her|their)\b)\S+\s+){{0,3}}?"
     rf"{HEDGE}(?:(?:\d+|a few|three|four) (?:or|to) )?{NUM}(?:\s+or\s+\d+)?\s+(?!{UNIT})\w",
     r"\b(?:realised|realized|found out|noticed|discovered)\b[^.]{0,40}\btaking\b[^.]{0,30}\b(?:twice|two times|"
-    r"three times|double|too much|too many)\b",
+    r"three times|\d+ times|double|too much|too many)\b",
     rf"\b(?:took|taken|swallowed|downed|ingested|popped|ate|eaten|eat|drank|drunk|drinking|had)\s+"
     rf"(?:\w+\s+){{0,2}}?{BULK}\s+(?:\S+\s+){{0,4}}?{MED}\b",
     rf"\b(?:ate|eaten|drank|drunk|drinking|chewed|swallowed)\s+{HEDGE}{NUM}\s+(?:\S+\s+){{0,3}}?{MED}\b",
@@ -151,7 +168,7 @@ OVERDOSE = (
     r"\b(?:took|taken|swallowed|ate|had)\s+(?:\S+\s+){0,3}?(?:days?|weeks?|months?)'?s? worth\b",
     r"\bmixed up (?:the|my|his|her|our) (?:bottles|pills|tablets|meds|medicines|medications)\b",
     r"\bgave (?:my|the|our) (?:baby|child|son|daughter|toddler|kid|infant)\b[^.]{0,30}\badult\b",
-    rf"\b{INGEST}\s+(?:\S+\s+){{0,5}}?{POISON}\b",
+    rf"\b{INGEST}\s+(?:\S+\s+){{0,7}}?{POISON}\b",
     rf"\b{CHILD}\b(?:\s*\([^)]*\))?,?\s+(?:\S+\s+){{0,4}}?(?:{INGEST}|got into|got (?:a )?hold of|found)\s+"
     rf"(?:\S+\s+){{0,6}}?(?:{CHILD_MED}|{POISON})\b",
     rf"\b(?:i've|i have|he's|she's|he has|she has) (?:had|taken)\s+{HEDGE}{NUM}\s+(?:of (?:them|those|my|his|her)\b|"
@@ -161,4 +178,148 @@ OVERDOSE = (
     r"zopiclone)",
     r"\b(?:an |the )?empty (?:pill )?(?:bottle|pack|box|packet|blister(?: pack)?)\b",
     r"\bpoison(?:ed|ing)\b",
+    r"\b\d+(?:\.\d+)? ?(?:ml|mg|mcg|units?|tablets?|pills?|doses?|puffs?)(?: of \w+)? instead of (?:\d|one|a|the)",
+    rf"\b(?:had|have had|i've had)\s+{HEDGE}{NUM}\s+(?!{UNIT})(?:\S+\s+){{0,2}}?{MED}\b",
+    rf"^{HEDGE}{NUM}\s+(?!{UNIT})(?:\S+\s+){{0,2}}?{MED}\b(?!\s+(?:in a|in the|per|a day|each|every|come|pack))",
+    rf"\boverd(?:id|one|oing)\b(?: it)?(?: with| on)? (?:the |my |his |her )?(?:\w+ )?{MED}",
+    rf"\b(?:drink|drinks|chugged|necked|downed|swigged)\s+(?:\w+\s+){{0,2}}?{BULK}\s+(?:\S+\s+){{0,4}}?{MED}\b",
+    r"\b(?:taking|took|taken|been taking|had)\s+both\b[^.]{0,40}\b(?:box|boxes|pack|packs|bottle|bottles|brands?|"
+    r"packets?)\b",
+    rf"\b{CHILD}\b(?:\s+\S+){{0,8}}?\s+{INGEST}\s+(?:\S+\s+){{0,5}}?(?:{CHILD_MED}|{POISON})\b",
+)
+
+# Word classes of the findings below: kinds of pain, the places of the chest, blood flowing.
+PAIN = (
+    r"(?:pain|pains|ache|aching|aches|pressure|tightness|squeezing|squeezed|heaviness|heavy|burning|ripping|"
+    r"tearing|crushing|stabbing|band|vice|discomfort|weight|feeling|sensation)"
+)
+CHEST = r"(?:chest|breastbone|sternum)"
+FLOWING = (
+    r"(?:pumping|pouring|gushing|spurting|squirting|spraying|flowing|streaming|dripping|running|pooling|"
+    r"everywhere|coming out|going down)(?! (?:better|well|normally|properly|freely|again)\b)"
+)
+ONSET = re.compile(
+    r"\b(?:sudden|suddenly|all of a sudden|just now|minutes? ago|mins? ago|out of nowhere|started)\b"
+)
+# Something unknown was taken ("vaped something a friend gave him") and a symptom follows.
+SYMPTOM_NOW = re.compile(
+    r"\b(?:racing|pounding|sweat\w*|seeing things|hallucinat\w*|confus\w*|drowsy|sleepy|vomit\w*|throwing up|"
+    r"shak\w*|slurr\w*|faint\w*|dizzy|pale|grey|gray|breath\w*|can't stand|collaps\w*|passed out|jaw|awake|"
+    r"pulse|heart rate|cold|clammy|unresponsive)\b"
+)
+
+# Intent, plans, means and farewells: need someone who has them (see ``safety._experienced``).
+SUICIDE_SIGNS = (
+    r"\b(?:been|keeps?|started|is|was|am) (?:cutting|burning|scratching) (?:my|his|her|their)(?:self| own)? "
+    r"(?:arms?|legs?|thighs?|wrists?|skin|stomach)\b",
+    r"\b(?:won't|will not|wont|not going to) be (?:around|here) (?:tomorrow|any ?more|much longer|for long)\b",
+    r"\b(?:not|wasn't|weren't|isn't) (?:be )?(?:here|around|alive) any ?more\b",
+    r"\b(?:going to|gonna|will|plan to|planning to|about to) (?:take|swallow) (?:everything|the lot|them all|"
+    r"all of them|all of it|every (?:pill|tablet))\b",
+    r"\b(?:i've|i have|i|he's|she's|he has|she has) (?:decided|made up (?:my|his|her) mind)\b[^.]{0,30}"
+    r"\b(?:tonight|today|it|end|die|goodbye)\b",
+    r"\b(?:want|wants|wanted|wish|wishes|hope|hoping)\b(?:\s+\w+){0,5}?\s+(?:not|never) (?:to )?wake up\b",
+    r"\bwants? to disappear\b",
+    r"\b(?:on|at) (?:the )?(?:edge|ledge|top|railing) of (?:a |the )?(?:bridge|building|roof|cliff|car park|tower|"
+    r"platform)\b",
+    r"\b(?:standing|sitting) on (?:a |the )?(?:bridge|ledge|roof|railway|train tracks|tracks)\b",
+    r"\b(?:have|got|bought|tied|made|found)\s+(?:a |the )?(?:rope|noose)\b",
+    r"\bnoose\b",
+    r"\b(?:walk|walking|step|stepping|run|running|throw\w*|jump\w*) (?:out )?(?:in front of|into) (?:a |the )?"
+    r"(?:traffic|train|bus|lorry|truck|car)\b",
+    r"\b(?:a|the|my) plan (?:for|of|on) how to do it\b|\bplan(?:ned)? (?:how|when|where) (?:to|i'll|i will) do it\b",
+    r"\b(?:written|wrote|writing|left) (?:\w+ )?(?:letters?|notes?) (?:to|for) (?:my|his|her|the) (?:family|kids|"
+    r"children|parents|wife|husband|mum|mom|dad)\b",
+    r"\b(?:saving|hoarding|stockpiling|collecting|stashing) (?:up )?(?:all )?(?:my|his|her|the) (?:\w+ )?"
+    r"(?:pills|tablets|meds|medication)\b(?! (?:in|for)\b)",
+    r"\bhow (?:many|much)\b[^.]{0,30}\b(?:it )?would (?:it )?take\b(?! to (?:work|help|feel|kick|clear|get|lower|"
+    r"reduce|see|start))",
+    r"\b(?:want|wants|wanted|going) to stop (?:living|being alive|existing)\b",
+    # a farewell: two of sorry / love / goodbye / look after in one message
+    r"\b(?:said|says|texted|messaged|wrote|sent)\b[^.]{0,30}\b(?:sorry|goodbye|loves? (?:me|us|you|everyone))\b"
+    r"[^.]{0,40}\b(?:loves? (?:me|us|you|everyone)|goodbye|look after|take care of)\b",
+)
+# Despair that points to suicide only with a farewell or hopelessness beside it.
+SUICIDE_DESPAIR = (r"\b(?:can't|cannot) (?:do|take|handle|cope with) (?:this|it) any ?more\b",)
+FAREWELL = re.compile(
+    r"\bgoodbye|\bbye\b|\bdie\b|\bdead\b|\bend it|\bno point|\bhopeless|\bworthless|\bburden"
+)
+SUICIDE_EVIDENT = (
+    r"\bbetter off if (?:i|he|she) (?:just )?(?:wasn't|weren't|was not|were not|wasnt) (?:here|around|alive)\b",
+    r"\b(?:don't|do not|can't|cannot) see (?:a|any) way out\b|\bno way out\b",
+    r"\benough to (?:not|never) wake up\b|\benough to (?:die|kill (?:me|myself))\b",
+    r"\b(?:a|such a) burden (?:to|on|for) (?:everyone|everybody|my family|them|you all|my \w+)\b",
+    r"\bno (?:point|reason) (?:in )?(?:being alive|living|going on|carrying on|to live|to be alive)\b",
+)
+
+CHEST_PAIN = (
+    rf"\b{PAIN}\b(?:\s+\w+){{0,3}}?\s+(?:in|on|across|through|under|behind|into|around|at)\s+(?:the\s+)?"
+    rf"(?:(?:middle|centre|center|left side|front) of\s+)?(?:(?:my|his|her|their|the)\s+)?{CHEST}\b",
+    r"\bchest\s+(?:ache|aches|aching|heaviness)\b",
+    r"\b(?:pressure|pain|heaviness|tightness)\s+chest\b",
+    r"\bchest (?:is |feels )?(?:on fire|like it's on fire)\b",
+    rf"\b{PAIN}\b[^.]{{0,40}}\b(?:left arm|arm|jaw|neck)\b[^.]{{0,40}}\b(?:jaw|sweat\w*|clammy)\b",
+    r"\b(?:sitting|standing|elephant)\b[^.]{0,10}\bon (?:my|his|her) chest\b|"
+    r"\bchest feels like (?:\w+ ){0,3}(?:standing|sitting) on it\b",
+)
+
+STROKE = (
+    r"\b(?:face|mouth|smile|lip|eye)\s+(?:is |was |looks |looked |has |went |gone |keeps )?(?:\w+ )?(?:drooping|"
+    r"pulling|pulled|hanging|falling|dropped|twisted|bent|sagging|different|drooped) (?:to |on |down on |towards )?"
+    r"one side\b",
+    r"\b(?:mouth|face|smile)\s+(?:is |looks |looked |has |went |gone |also )?(?:\w+ )?(?:bent|twisted|pulled|"
+    r"pulling|crooked|lopsided|sideways)\b",
+    r"\bone side (?:of (?:my|his|her|the) )?(?:body|face) (?:is |has )?(?:not working|gone|weak|numb|dead|heavy|"
+    r"paraly[sz]ed|not moving)\b",
+    r"\b(?:talking|talks|speaking)\s+(?:rubbish|nonsense|gibberish)\b",
+    r"\b(?:stopped|not|isn't|wasn't|stop) making (?:any )?sense\b",
+    r"\b(?:doesn't|does not|didn't|can't|cannot|suddenly can't) understand what (?:i'm|i am|we're|we are|i|we|"
+    r"people are|anyone is) (?:saying|say)\b",
+    r"\b(?:wrong|muddled|made-up|made up) words\b",
+    r"\b(?:lost|losing|loss of) (?:the )?(?:vision|sight) (?:in|of|out of) (?:one|my|his|her|the) (?:\w+ )?eye\b",
+    r"\bcurtain\b[^.]{0,20}\b(?:came|coming|come|fell|falling) down\b",
+    r"\bworst (?:pain|headache)\b[^.]{0,30}\b(?:of|in) (?:my|his|her) life\b",
+)
+# Findings that mean a stroke only when they came on suddenly ("suddenly can't hold her cup").
+STROKE_SUDDEN = (
+    r"\b(?:can't|cannot|couldn't|unable to) (?:hold|grip|pick up)\b",
+    r"\b(?:leg|legs|knee|knees) (?:gave|gives|giving) way\b",
+    r"\b(?:face|arm|hand|leg) (?:looks |looked |feels |felt )?(?:different|heavy|funny|strange|weird)\b",
+)
+
+SWELLING = (
+    r"\b(?:tongue|throat)\b(?:\s+\w+){0,3}?\s+(?:swell\w*|swollen|puff\w*|blown up|huge|ballooned)\b",
+)
+SWELLING_NEEDS_REACTION = (
+    r"\b(?:lips?|face|mouth|eyes|eyelids|neck)\b(?:\s+\w+){0,3}?\s+(?:swell\w*|swollen|puff\w*|blow\w* up|"
+    r"blown up|huge|ballooned)\b",
+)
+
+BLEEDING = (
+    rf"\bblood\s+(?:(?:is|keeps|still|just)\s+)*{FLOWING}\b",
+    r"\bbleeding\s+(?:loads|lots|like crazy|everywhere|all over|buckets)\b",
+    r"\b(?:soaked|soaking|drenched)\b(?:\s+\w+){0,3}?\s+(?:towels?|tea towel|gauze|pads?|bandages?|cloths?|"
+    r"dressing|tampons?|sheets)\b",
+    r"\b(?:nose ?bleed|bleed\w*)\s+(?:for\s+)?(?:over\s+|more than\s+)?(?:[2-9]\d|an|forty|thirty|twenty) "
+    r"(?:mins?|minutes|hours?|hrs?)\b",
+    r"\b(?:vomit\w*|throwing up|threw up|coughing|coughed|spitting|puking|puked)\s+(?:up\s+)?(?:\w+\s+){0,2}?"
+    r"(?:dark|bright) red\b",
+    r"\b(?:soaked|soaking)\b[^.]{0,20}\b(?:still )?(?:dripping|bleeding|pouring)\b",
+)
+
+UNRESPONSIVE = (
+    r"\b(?:won't|will not|doesn't|does not|isn't|not)\s+(?:answer|respond|react)(?:ing)?\s+(?:when|to (?:me|us|"
+    r"anything|voice|touch|pain|shaking))\b",
+    r"\b(?:won't|will not|doesn't|does not|can't|barely|hardly)\s+(?:open|opens|opening)\s+(?:his|her|their|my)\s+"
+    r"eyes\b",
+    r"\bknocked (?:out|unconscious)\b",
+    r"\b(?:can't|cannot|couldn't|unable to) (?:rouse|stir)\b",
+    r"\b(?:is|went|gone|looks|seems) (?:really |very |so )(?:limp|floppy)\b",
+)
+
+SEIZURE = (
+    r"\b(?:he|she|he's|she's|they|baby|son|daughter|and|just) (?:just )?(?:went|go|goes|gone|became|turned|is|"
+    r"was) (?:all |completely |very )?stiff\b",
+    r"\b(?:he's|she's|he is|she is|they're|they are) (?:\w+ )?(?:fitting|seizing|convulsing)\b(?! in\b)",
+    r"\b(?:twitching|jerking|shaking|staring)\b[^.]{0,40}\b(?:won't|will not|doesn't|not) stop\b",
 )
