@@ -14,7 +14,8 @@ patterns were tuned on the dev half only.
   (when present), none of which describes an emergency; every one flagged is listed.
 
 Held-out misses are only printed with ``--reveal-held-out`` (so tuning never sees them); the
-docs section written by a full run lists both halves' misses.
+docs section lists the dev misses in full but only counts the held-out ones by category, so that
+reading the docs does not reveal held-out wordings either.
 """
 
 from __future__ import annotations
@@ -175,6 +176,7 @@ def _body(
     history: list[dict[str, Any]],
     ms_per_question: float,
 ) -> str:
+    last_round = max((h["round"] for h in history), default=1)
     rows = []
     for split in SPLITS:
         r = results[split]
@@ -198,7 +200,7 @@ def _body(
         "figures of speech. Round 1 of the set (332 emergencies, 333 not) was written in full and split "
         "before any tuning, half of each label x category group each way. The patterns were tuned on "
         "**dev** only; **held-out** (the other round-1 half) was only scored, its failures never read "
-        "while tuning. Dev also holds rounds 2-7: new wordings written after a tuning pass and committed "
+        f"while tuning. Dev also holds rounds 2-{last_round}: new wordings written after a tuning pass and committed "
         "before the next, so dev figures are tuning figures and held-out is the honest one.\n\n"
         + md_table(
             ["split", "recall (goal >= 98%)", "false alarms (goal <= 3%)", "poison / crisis line present"],
@@ -213,13 +215,26 @@ def _body(
         )
         flagged = [f for r in external.values() for f in r["flagged"]]
         text += " (" + "; ".join(f'"{f["text"]}" [{f["got"]}]' for f in flagged) + ")." if flagged else "."
-    for split in SPLITS:
-        r = results[split]
-        label = split.replace("_", "-")
-        text += f"\n\nMissed ({label}): {_list(r['misses'])}.\n\nFalse alarms ({label}): {_list(r['false_alarms'])}."
-        if r["line_missing"]:
-            text += f"\n\nWithout the poison / crisis line ({label}): {_list(r['line_missing'])}."
+    r = results["dev"]
+    text += f"\n\nMissed (dev): {_list(r['misses'])}.\n\nFalse alarms (dev): {_list(r['false_alarms'])}."
+    if r["line_missing"]:
+        text += f"\n\nWithout the poison / crisis line (dev): {_list(r['line_missing'])}."
+    r = results["held_out"]
+    text += (
+        f"\n\nHeld-out failures by category (their wordings are kept out of this page so that it can be read "
+        f"while tuning; `--reveal-held-out` prints them): missed {_by_category(r['misses'])}; false alarms "
+        f"{_by_category(r['false_alarms'])}; without the poison / crisis line {_by_category(r['line_missing'])}. "
+        "Until round 8 this page printed those wordings too, and the round-8 tuning read that list (11 misses "
+        "and 1 false alarm at 93.4% / 0.6%) before it began; no pattern was written from it, but the held-out "
+        "figure from round 8 on may be a little optimistic for that reason."
+    )
     return text
+
+
+def _by_category(rows: list[dict[str, str]]) -> str:
+    """'overdose 3, stroke 1' from rows whose ids read ``e-<category>-<n>``; 'none' when empty."""
+    counts = Counter(row["id"].split("-")[1] for row in rows)
+    return ", ".join(f"{cat} {n}" for cat, n in sorted(counts.items())) or "none"
 
 
 def main() -> None:

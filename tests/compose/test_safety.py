@@ -233,3 +233,46 @@ def test_common_misspellings_and_shorthand_are_understood() -> None:
     assert triage("i cant breth").category == "breathing"
     assert triage("my dad is unconcious").category == "unresponsive"
     assert triage("took 20 tablts rn").category == "overdose"
+
+
+# Structures added with the eighth dev round: each wording here is new (in no round of the set).
+STRUCTURES: list[tuple[str, str]] = [
+    ("peanut allergy, had a biscuit, throat swelling", "anaphylaxis"),  # telegraphic comma fragments
+    ("ate a prawn curry, lips puffing up and I'm wheezing", "anaphylaxis"),  # a person after the finding
+    ("she had a fall last month and now she's fitting", "seizure"),  # "now" after a past mention
+    ("a tearing pain right through his chest", "chest_pain"),  # pain word x place of the chest
+    ("his neck and lips are puffing up after the wasp sting and he's wheezing", "anaphylaxis"),
+    ("blood is streaming out of her leg", "bleeding"),
+    ("grandad's mouth is hanging down on one side", "stroke"),
+    ("mum suddenly can't grip her spoon", "stroke"),  # only with a sudden onset
+    ("my son texted that he's sorry and that he loves us all, now his phone is off", "suicide"),  # a farewell
+    ("i have a noose ready", "suicide"),
+    ("gave my daughter 10ml of ibuprofen instead of 5ml", "overdose"),  # a quantity instead of another
+    ("took something a guy at the club gave me and my heart is pounding", "overdose"),  # with a symptom
+    ("every breath is a fight for my dad and his lips look dusky", "breathing"),
+    ("my flatmate won't open her eyes when I shout", "unresponsive"),
+]
+STRUCTURE_NEGATIVES = [
+    "my son is fitting in well at his new school since starting methylphenidate",
+    "the blood is flowing better since I started walking daily, says my doctor",
+    "I have been saving my tablets in a weekly organiser",
+    "A woman collapses and is not breathing: what does the AED do?",  # someone in general
+    "years ago I felt suicidal on citalopram; is escitalopram any different?",  # dated past, no number
+    "quick sharp pain in my chest for a second when I stretch, then gone",  # fleeting
+    "the ulcer is on one side of my tongue",
+    "I can't take this anymore, my eczema itches all night",  # despair without a farewell
+    "my husband's leg gave way on the stairs, he has bad knees",  # no sudden onset
+    "took something for my headache that a friend recommended, is it ok with sertraline",  # no symptom
+    "how can I tell if someone is suicidal",  # the finding is someone's, not the asker's
+    "my daughter swallowed a button battery? no wait, it's still in the packet. How should I store them?",
+]
+
+
+@pytest.mark.parametrize(("question", "category"), STRUCTURES)
+def test_new_structures_are_detected(question: str, category: str) -> None:
+    assert triage(question).category == category, question
+
+
+@pytest.mark.parametrize("question", STRUCTURE_NEGATIVES)
+def test_new_structures_keep_information_questions_quiet(question: str) -> None:
+    assert triage(question) == Triage(), question

@@ -68,6 +68,7 @@ _PERSON = {
     "grandfather", "roommate", "boyfriend", "girlfriend", "toddler", "teenager", "teen", "twins", "kids",
     "children", "boy", "girl", "grandson", "granddaughter", "nephew", "niece", "flatmate", "housemate",
     "neighbour", "neighbor", "cousin", "uncle", "aunt", "hubby", "spouse", "bf", "gf", "infant",
+    "grandad", "granddad", "nan", "nana", "gran", "granny", "newborn", "coworker", "colleague", "mate",
 }  # fmt: skip
 _FIRST_PERSON = {"i", "i'm", "im", "i've", "i'd", "i'll", "me", "my", "myself", "mine", "we", "we're", "our"}
 _INFO = {
@@ -327,8 +328,8 @@ def _counts(category: Category, clause: str, match: re.Match[str]) -> bool:
         near = _WORD.findall(before)[-3:] + _WORD.findall(after)[:4]
         if any(w in _MILD for w in near):
             return False  # "my chest hurts a little when I cough"
-        if _RECURRING.match(after) and not _ONSET.search(clause):
-            return False  # "my arm feels numb when I sleep on it"
+        if _RECURRING.match(after) and not _ONSET.search(clause) and category.name != "unresponsive":
+            return False  # "my arm feels numb when I sleep on it" (not "won't open her eyes when I shout")
         if _COMPARISON.search(before):
             return False  # "heartburn that feels like chest pain"
     return not (_hypothetical(before, clause) or _past(clause, match.start()))

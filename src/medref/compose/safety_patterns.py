@@ -28,8 +28,9 @@ from medref.compose.safety_words import (
     SUICIDE_SIGNS,
     SWELLING,
     SWELLING_NEEDS_REACTION,
-    SYMPTOM_NOW,
+    TAKEN_WITH_SYMPTOMS,
     UNRESPONSIVE,
+    WITH_SYMPTOMS,
 )
 
 CALL = (
@@ -368,20 +369,9 @@ CATEGORIES: tuple[Category, ...] = (
     Category(
         "overdose",
         _OVERDOSE_LEAD,
-        _rx(
-            # a dose taken twice by mistake: "forgot I already had them and took them again"
-            r"\b(?:took|taken|had|given|gave|injected)\b[^.,]{0,40}\b(?:again|as well(?! as)|a second time|twice)\b",
-            r"\b(?:mixed up|muddled)\b[^.]{0,60}\b(?:took|taken|given|gave|swallowed)\b",
-            r"\b(?:took|drank|drinking|swigged|swallowed|had)\b[^.]{0,40}\b(?:straight|directly) (?:from|out of) the "
-            r"bottle\b",
-            # something unknown from someone else, with symptoms: "vaped something a friend gave him"
-            r"\b(?:took|smoked|vaped|snorted|swallowed|drank|ate|injected)\s+(?:something|some stuff|some pills?|a pill|"
-            r"a tablet|some powder)\s+(?:that\s+)?(?:a |his |her |my |some )?(?:\w+ )?(?:friend|mate|guy|stranger|"
-            r"someone|somebody)\b",
-            r"\b(?:did|done|snorted|smoked|took|had) (?:a |some |two |\d+ )?(?:line|lines|bump|bumps|hit|hits) of\b",
-        ),
+        _rx(*TAKEN_WITH_SYMPTOMS),
         extra=POISON_LINE,
-        requires=re.compile(rf"^(?=.*\b(?:{MED}|something|stuff|powder))(?=.*{SYMPTOM_NOW.pattern})"),
+        requires=WITH_SYMPTOMS,
         asking_guard=True,
     ),
     Category(

@@ -323,3 +323,18 @@ SEIZURE = (
     r"\b(?:he's|she's|he is|she is|they're|they are) (?:\w+ )?(?:fitting|seizing|convulsing)\b(?! in\b)",
     r"\b(?:twitching|jerking|shaking|staring)\b[^.]{0,40}\b(?:won't|will not|doesn't|not) stop\b",
 )
+
+# Taken in a way that is only an overdose with symptoms beside it (``WITH_SYMPTOMS``).
+TAKEN_WITH_SYMPTOMS = (
+    # a dose taken twice by mistake: "forgot I already had them and took them again"
+    r"\b(?:took|taken|had|given|gave|injected)\b[^.,]{0,40}\b(?:again|as well(?! as)|a second time|twice)\b",
+    r"\b(?:mixed up|muddled)\b[^.]{0,60}\b(?:took|taken|given|gave|swallowed)\b",
+    r"\b(?:took|drank|drinking|swigged|swallowed|had)\b[^.]{0,40}\b(?:straight|directly) (?:from|out of) the "
+    r"bottle\b",
+    # something unknown from someone else, with symptoms: "vaped something a friend gave him"
+    r"\b(?:took|smoked|vaped|snorted|swallowed|drank|ate|injected)\s+(?:something|some stuff|some pills?|a pill|"
+    r"a tablet|some powder)\s+(?:that\s+)?(?:a |his |her |my |some )?(?:\w+ )?(?:friend|mate|guy|stranger|"
+    r"someone|somebody)\b",
+    r"\b(?:did|done|snorted|smoked|took|had) (?:a |some |two |\d+ )?(?:line|lines|bump|bumps|hit|hits) of\b",
+)
+WITH_SYMPTOMS = re.compile(rf"^(?=.*\b(?:{MED}|something|stuff|powder))(?=.*{SYMPTOM_NOW.pattern})")
