@@ -85,3 +85,17 @@ def test_evidence_text_is_escaped(client: TestClient, demo_app: FastAPI) -> None
     page = client.get(f"/questions/{body['id']}").text
     for m in MARK.findall(page):
         assert "<" not in m
+
+
+def test_monograph_values_reveal_their_label_text(client: TestClient, demo_app: FastAPI) -> None:
+    r = client.get("/monographs/belatacept.json")
+    assert r.status_code == 200
+    refs = [Reference.model_validate(x) for x in r.json()["references"]]
+    label = next(x for x in refs if x.document.kind is SourceKind.DRUG_LABEL)
+    assert label.quotes, "the label passages cited by the monograph travel with it"
+    page = client.get("/monographs/belatacept").text
+    marks = [htmlmod.unescape(m) for m in MARK.findall(page)]
+    assert len(marks) >= 5
+    texts = [_document(demo_app, x.document.uid) for x in refs]
+    assert all(any(m in t for t in texts) for m in marks)  # every highlighted span is a source's words
+    assert any(m in texts[refs.index(label)] for m in marks)

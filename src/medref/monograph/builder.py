@@ -316,7 +316,8 @@ def _assemble(
                 )
             )
         sections.append(MonographSection(key=spec.key, title=spec.title, fields=out))
-    references = book.references()
+    cited_docs = [*([view.doc] if view is not None else []), *lit.trials, *lit.studies]
+    references = book.references({p.id: p for d in cited_docs for p in d.passages if p.id})
     newest = [dates.get(r.document.uid) or r.document.date for r in references]
     if approval.data_date is not None:
         newest.append(approval.data_date)

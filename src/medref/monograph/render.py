@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from medref.compose.citations import markers
-from medref.models import NOT_FOUND, Monograph, MonographField, SourcedValue
+from medref.models import NOT_FOUND, Citation, Monograph, MonographField, SourcedValue
 
 WIDTH = 100
 MAX_CELL = 40
@@ -58,6 +58,7 @@ class Shown:
     citations: list[int] = field(default_factory=list)
     source: str | None = None
     joins: bool = False  # more short values of the same source may join this line
+    spans: list[Citation] = field(default_factory=list)  # the cited spans, for the evidence panels
 
     @property
     def text(self) -> str:
@@ -77,7 +78,7 @@ def shown_values(f: MonographField) -> list[Shown]:
         if short and out and out[-1].joins and out[-1].source == v.source:
             out[-1].texts.append(v.text)
         else:
-            out.append(Shown([v.text], list(v.citations), v.source, joins=short))
+            out.append(Shown([v.text], list(v.citations), v.source, joins=short, spans=list(v.spans)))
     return out
 
 

@@ -14,12 +14,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from medref.models import CitedSentence, Reference
+from medref.models import Citation, Reference
 
 CONTEXT = 320  # characters of passage shown on each side of the cited span
 ELLIPSIS = "…"
 BOXED_WARNING_LOINC = "34066-1"
+
+
+class Cited(Protocol):
+    """Anything printed with [n] markers: a published sentence, a monograph value."""
+
+    @property
+    def citations(self) -> list[int]: ...
+    @property
+    def spans(self) -> list[Citation]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +103,7 @@ def excerpt(
     )
 
 
-def panels(sentence: CitedSentence, references: Sequence[Reference]) -> list[Panel]:
+def panels(sentence: Cited, references: Sequence[Reference]) -> list[Panel]:
     """One panel per reference number the sentence cites, in marker order."""
     by_number = {r.number: r for r in references}
     out: list[Panel] = []
@@ -122,6 +132,6 @@ def panels(sentence: CitedSentence, references: Sequence[Reference]) -> list[Pan
     return out
 
 
-def from_boxed_warning(sentence: CitedSentence, references: Sequence[Reference]) -> bool:
+def from_boxed_warning(sentence: Cited, references: Sequence[Reference]) -> bool:
     """Whether the sentence quotes a label's boxed warning (the page then shows it in a box)."""
     return any(ex.boxed for p in panels(sentence, references) for ex in p.excerpts)
