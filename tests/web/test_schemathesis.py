@@ -70,7 +70,13 @@ def api(demo_app: FastAPI) -> tuple[Any, str, dict[str, str]]:
     asked = client.get("/ask.json", params={"q": "What is the role of CD40 ligand blockers?"})
     assert asked.status_code == 201, asked.text
     answer_id = asked.json()["id"]
-    known = {"answer_id": answer_id, "item_id": answer_id, "drug": "belatacept", "setid": "belatacept"}
+    known = {
+        "answer_id": answer_id,
+        "item_id": answer_id,
+        "drug": "belatacept",
+        "setid": "belatacept",
+        "uid": "pmid:90000001",  # a demo document (its page: /documents/{uid})
+    }
     schema = schemathesis.openapi.from_asgi("/openapi.json", demo_app)
     operations = [r.ok() for r in schema.get_all_operations()]
     tested = [op for op in operations if op.method.upper() == "GET" and JSON_GET.search(op.path)]

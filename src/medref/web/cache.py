@@ -1,10 +1,21 @@
-"""A small thread-safe LRU cache for pages that are costly to build (drug monographs).
+"""A small thread-safe LRU cache for pages that are costly to build (drug monographs, documents).
 
 Entries are keyed by the corpus version (:func:`corpus_version`, the store's passage change-log
 watermark that the index sync also uses) plus whatever else the page depends on, so an ingest
 that adds or removes passages makes every older entry unreachable; the LRU bound then drops them.
 What is cached is the built domain object, never a rendered page: the review state shown with it
 is read fresh on every request.
+
+Caches in use (each on ``app.state``):
+
+* ``monograph_cache`` -- built monographs, made by ``create_app`` (``cache_size`` entries), keyed
+  by (corpus version, drug, audience, index open, builder); see :mod:`medref.web.routes.monographs`.
+* ``document_cache`` -- the data object of a stored document's page (metadata, passages, the
+  other stored versions of a label), keyed by (corpus version, uid); made on first use by
+  :func:`app_cache` (:data:`DOCUMENT_CACHE_SIZE` entries). The highlight a request asks for is
+  applied to a copy, so one cached object serves every highlight and both twins of the page; see
+  :mod:`medref.web.routes.documents`. Re-ingesting a document (even with new metadata only)
+  replaces its passages, which moves the watermark, so an edited record is never served stale.
 """
 
 from __future__ import annotations
@@ -13,7 +24,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from medref.index.sync import store_watermark
 from medref.store.repository import Store
@@ -21,6 +32,9 @@ from medref.store.repository import Store
 V = TypeVar("V")
 
 DEFAULT_SIZE = 256
+#: Document pages kept: a drug label's page holds its whole text (tens of kilobytes), so fewer.
+DOCUMENT_CACHE_SIZE = 128
+_APP_CACHES_LOCK = threading.Lock()
 
 
 @dataclass
@@ -67,3 +81,15 @@ class LRUCache(Generic[V]):
 def corpus_version(store: Store) -> int:
     """The store's passage change-log watermark: it moves whenever a passage is added or removed."""
     return store_watermark(store)
+
+
+def app_cache(app: Any, name: str, size: int = DEFAULT_SIZE) -> LRUCache[Any]:
+    """The LRU cache kept on ``app.state`` under ``name``, made (with ``size`` entries) on first use."""
+    cache: LRUCache[Any] | None = getattr(app.state, name, None)
+    if cache is None:
+        with _APP_CACHES_LOCK:
+            cache = getattr(app.state, name, None)
+            if cache is None:
+                cache = LRUCache[Any](size)
+                setattr(app.state, name, cache)
+    return cache
