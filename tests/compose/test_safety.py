@@ -276,3 +276,37 @@ def test_new_structures_are_detected(question: str, category: str) -> None:
 @pytest.mark.parametrize("question", STRUCTURE_NEGATIVES)
 def test_new_structures_keep_information_questions_quiet(question: str) -> None:
     assert triage(question) == Triage(), question
+
+
+# Structures added with the ninth dev round (again in wordings of no round).
+ROUND9_STRUCTURES: list[tuple[str, str]] = [
+    ("ive gone through 4 packs of ibuprofen since monday", "overdose"),  # a count of packs
+    ("my husband took all of his gabapentin at lunch", "overdose"),  # "all of his" + a medicine
+    ("she gave the baby his reflux medicine twice this morning", "overdose"),  # twice within the day
+    ("my niece was given adult cough syrup by mistake", "overdose"),  # adult medicine to a child
+    ("nose won't stop bleeding, on apixaban", "bleeding"),  # a body part as the subject of a report
+    ("his hand is pumping blood", "bleeding"),  # flowing verb + blood
+    ("dull ache in the middle of my chest and I'm 58 yo male", "chest_pain"),  # age and sex, first person
+    ("my dad keeps rubbing his chest and looks grey", "chest_pain"),
+    ("tongue feels enormous after the kiwi", "anaphylaxis"),
+    ("my mum's hand just went dead and she can't find words", "stroke"),
+    ("I don't think i'll be around by the weekend", "suicide"),
+    ("my brother left a note saying sorry and isn't answering", "suicide"),  # a note with a farewell
+]
+ROUND9_NEGATIVES = [
+    "Case: child ingested 10 iron tablets, what is the antidote?",  # no "i" read inside "iron"
+    "can a teenager be poisoned by energy drinks",  # "a teenager": anyone
+    "i had a nosebleed over the weekend, can I still take aspirin",  # past
+    "my dad has a gun licence, can he shoot while on warfarin",  # a gun with no despair beside it
+    "my mum left a note for the carer about her tablets",
+]
+
+
+@pytest.mark.parametrize(("question", "category"), ROUND9_STRUCTURES)
+def test_round9_structures_are_detected(question: str, category: str) -> None:
+    assert triage(question).category == category, question
+
+
+@pytest.mark.parametrize("question", ROUND9_NEGATIVES)
+def test_round9_structures_keep_information_questions_quiet(question: str) -> None:
+    assert triage(question) == Triage(), question

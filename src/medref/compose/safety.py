@@ -98,6 +98,8 @@ _LEAD_IN = {
     "fever", "high", "weakness", "numbness", "confusion", "headache", "cough", "coughing", "pale",
     "cold", "sweat", "shortness", "breath", "faint", "blurry", "vision", "left", "right", "side",
     "sided", "central", "middle",
+    # a body part as the subject of a report ("nose won't stop bleeding")
+    "nose", "arm", "leg", "hand", "head", "chest", "face", "lips", "tongue", "throat", "knee", "foot",
 }  # fmt: skip
 # A clause opening with one of these asks something ("does ...", "what is ...").
 _QUESTION_START = {
@@ -144,6 +146,7 @@ _DATED_PAST = (
 # Past mentions: for most categories any of these; for safety-first ones only a dated past.
 _PAST = re.compile(
     rf"\b(?:{_DATED_PAST}|history of|previous|previously|prior|recovered|survivor|"
+    r"(?:at|over|on) the weekend|last weekend|the other day|"
     r"after (?:my|his|her|a|the) (?:stroke|heart attack|seizure|overdose))\b"
 )
 _SINCE_THEN = re.compile(r"\b(?:now|today|tonight|this (?:morning|evening|afternoon)|right now)\b")
@@ -161,10 +164,13 @@ _COMPARISON = re.compile(r"\b(?:heartburn|indigestion|reflux|acid|gas|wind|anxie
 # Case vignettes: "a 60-year-old ...", "19 year old male ...", "presents with", "scenario" ...
 _AGE = r"\d+[- ]?(?:year|yr|month)s?[- ]old|\d+\s?(?:yo|y/o)"
 _VIGNETTE = re.compile(
-    rf"\b(?:(?:a|an|the)\s+(?:{_AGE})|(?:{_AGE}) (?:man|woman|male|female|patient|boy|girl|lady)|"
+    rf"\b(?:(?:a|an|the)\s+(?:{_AGE})|"
     r"present(?:s|ing|ed)? with|case report|(?:a|an|the|my) patient|scenarios?|clinical case|"
     r"exam question|usmle|mcq|nursing school)\b|\bcase:"
 )
+# "55 year old male": a vignette, unless the writer speaks of themself ("chest is tight, I'm a 55 yo male")
+_AGE_SEX = re.compile(rf"\b(?:{_AGE}) (?:man|woman|male|female|patient|boy|girl|lady)\b")
+_SELF = re.compile(r"\b(?:i|i'm|i've|my|me)\b")
 _RETRACTION = re.compile(
     r"(?:no,? (?:wait|actually|sorry)|actually,? no|wait,? no|scratch that|false alarm)\b"
 )
@@ -181,6 +187,7 @@ _AFTER = 6
 _POSSESSIVE = {"my", "his", "her", "our"}
 _GENERIC = {"children", "kids"}
 _ANYONE = {"someone", "somebody"}
+_INDEFINITE = {"a", "an", "any"}  # "can a child be poisoned by ...": anyone
 _OTHERS_CASE = {"patient", "patients", "client", "clients"}
 _MILD = {
     "fleeting",
@@ -214,6 +221,7 @@ _SPELLING = {
     r"swoll?en|swolen|swolln": "swollen",
     r"breth(?:e)?|breahte": "breathe",
     r"overdoes(?:ed)?|overdosd": "overdosed",
+    r"accidentaly|accidently|acidentally": "accidentally",
     r"suic[ie]dal|sucidal|suisidal": "suicidal",
     r"pian": "pain",
     r"tablts|tabelts": "tablets",
@@ -265,7 +273,10 @@ def _experienced(clause: str, match: re.Match[str], *, vignette: bool) -> bool:
     clause that says it is happening now.
     """
     persons = _FIRST_PERSON if vignette else _PERSON
-    if any(_is_person(w, persons) for w in _WORD.findall(match.group(0))):
+    named = _WORD.findall(match.group(0))
+    if match.end() < len(clause) and clause[match.end()].isalnum():
+        named = named[:-1]  # a pattern that ends inside a word ("took 10 i|ron"): not the word "i"
+    if any(_is_person(w, persons) for w in named):
         return True
     all_before = _WORD.findall(clause[: match.start()])
     clause_words = _WORD.findall(clause)
@@ -277,7 +288,7 @@ def _experienced(clause: str, match: re.Match[str], *, vignette: bool) -> bool:
     for i in range(len(words) - 1, -1, -1):
         if words[i] in _GENERIC and (i == 0 or words[i - 1] not in _POSSESSIVE):
             continue  # "how many children are poisoned": people in general
-        if asking and words[i] in _ANYONE:
+        if asking and (words[i] in _ANYONE or (i > 0 and words[i - 1] in _INDEFINITE)):
             anyone = True  # "how can I tell if someone is suicidal": the finding is someone's
             continue
         if words[i] in _OTHERS_CASE:
@@ -371,7 +382,7 @@ def triage(question: str) -> Triage:
     if not text:
         return Triage()
     clauses = _retract([c.strip() for c in _CLAUSE_SPLIT.split(text) if c.strip()])
-    vignette = bool(_VIGNETTE.search(text))
+    vignette = bool(_VIGNETTE.search(text) or (_AGE_SEX.search(text) and not _SELF.search(text)))
     for category in CATEGORIES:
         if _found(category, text, clauses, vignette):
             message = _message(category)

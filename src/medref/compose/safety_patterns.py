@@ -335,7 +335,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bseizures?\s+(?:for\s+)?(?:over|more than|about)\s+\w+\s+minutes\b",
             r"\b(?:is|keeps|keep|still|started|starting|been)\s+(?:seizing|fitting|convulsing|jerking|"
             r"shaking uncontrollably)\b(?! in\b)",
-            r"\bseizures?\s+(?:one after (?:the )?another|back to back)\b",
+            r"\bseizures?\s+(?:one after (?:the )?another|back to back|in a row)\b",
             r"\b(?:seizing|convulsing)\b",
             r"\b(?:had|has had)\s+(?:a |her |his |their )?(?:first |first ever |another )?seizures?\b",
             r"\beyes (?:rolled|rolling) (?:back|up)\b",

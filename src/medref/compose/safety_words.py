@@ -98,7 +98,9 @@ BREATHING = (
     r"\bhaving (?:a|an) (?:\w+ )?asthma attack\b",
     r"\binhaler (?:isn't|is not|not|doesn't|does not|didn't|did not) (?:helping|working|help|work)\b",
     r"\b(?:oxygen|o2|sats?|saturation|spo2|pulse ox\w*)\b(?:\s+\w+){0,3}?\s+(?:[4-8]\d|9[01])\b(?!\.\d)",
-    r"\binhaler\b[^.]{0,40}\b(?:not|isn't|doesn't|didn't|no longer)\s+(?:helping|working|help|work)\b",
+    r"\b(?:inhaler|reliever|ventolin|salbutamol|albuterol|puffer|nebuli[sz]er)\b[^.]{0,40}\b(?:(?:not|isn't|doesn't|"
+    r"didn't|no longer)\s+(?:helping|working|help|work)|(?:does|did|doing) nothing)\b",
+    r"\b(?:chest|throat|airways?)\b[^.]{0,15}\b(?:closing|closing up|shutting)\b",
     r"\b(?:high[- ]pitched|whistling|squeaky|squeaking|rasping|crowing) (?:noise|sound)\b[^.]{0,20}\bbreath",
     r"\bstridor\b",
     r"\bbreath\w*\b[^.,]{0,20}\bstruggl\w*|\bstruggl\w*\b[^.,]{0,20}\bbreath",
@@ -130,9 +132,9 @@ OVERDOSE = (
     rf"\boverd(?:id|one) it with (?:the |my |his |her )?{MED}",
     r"\b(?:took|taken|take|taking|swallowed|given|gave|injected|snorted|used|popped)\s+"
     r"(?:way |far |a bit |a little )?too (?:many|much)\b",
-    rf"\b(?:ate|eaten|drank|drunk|drinking)\s+(?:way |far )?too (?:many|much)(?:\s+\w+){{0,3}}?\s+(?:of\s+)?"
+    r"\b(?:ate|eaten|drank|drunk|drinking)\s+(?:way |far )?too (?:many|much)(?:\s+\w+){0,3}?\s+(?:of\s+)?"
     rf"(?:(?:my|his|her|the)\s+)?{MED}",
-    rf"\b(?:took|taken|tooked|swallowed|downed|ingested|popped)\s+(?:(?!(?:my|his|her|their)\b)\S+\s+){{0,3}}?"
+    r"\b(?:took|taken|tooked|swallowed|downed|ingested|popped)\s+(?:(?!(?:my|his|her|their)\b)\S+\s+){0,3}?"
     rf"{HEDGE}(?:(?:\d+|a few|three|four) (?:or|to) )?{NUM}(?:\s+or\s+\d+)?\s+(?!{UNIT})\w",
     r"\b(?:realised|realized|found out|noticed|discovered)\b[^.]{0,40}\btaking\b[^.]{0,30}\b(?:twice|two times|"
     r"three times|\d+ times|double|too much|too many)\b",
@@ -178,7 +180,19 @@ OVERDOSE = (
     r"zopiclone)",
     r"\b(?:an |the )?empty (?:pill )?(?:bottle|pack|box|packet|blister(?: pack)?)\b",
     r"\bpoison(?:ed|ing)\b",
-    r"\b\d+(?:\.\d+)? ?(?:ml|mg|mcg|units?|tablets?|pills?|doses?|puffs?)(?: of \w+)? instead of (?:\d|one|a|the)",
+    r"\b\d+(?:\.\d+)? ?(?:ml|mg|mcg|units?|tablets?|pills?|doses?|puffs?)(?: of \w+)? instead of (?:\d|one|a|the|my)",
+    # a count of packs, "all of her", "the whole month's supply", "way over the limit"
+    r"\b(?:took|taken|had|swallowed|ate|drank|downed|popped|used|gone through)\s+(?:\S+\s+){0,2}?(?:[2-9]|\d\d|two|three|"
+    r"four|five) (?:packs|boxes|bottles|strips|packets|sheets|blisters)\b",
+    rf"\b(?:took|taken|swallowed|had|ate|drank)\s+all (?:of )?(?:my|his|her|their|the) (?:\S+\s+){{0,2}}?{MED}",
+    r"\b(?:whole|entire|full) (?:month|week|fortnight)'?s? (?:supply|worth|prescription)\b",
+    r"\b(?:way |far |well )?over the (?:limit|maximum|max|recommended)\b",
+    # the same medicine given again within the day: "gave my son his meds twice this morning"
+    r"\b(?:took|taken|had|given|gave|injected)\s+(?:\S+\s+){0,8}?(?:twice|two times|three times|[2-9] times|"
+    r"double)\s+(?:today|this morning|tonight|this evening|in (?:an|one) hour|within)\b",
+    rf"\b{CHILD}\b[^.]{{0,40}}\b(?:given|gave|had|took|taken|swallowed)\b[^.]{{0,20}}\badult\b",
+    rf"\b{CHILD}\b(?:\s+\S+){{0,8}}?\s+{INGEST}\s+(?:half|most|all|the rest) (?:of )?(?:a|the) bottle\b"
+    r"(?! of (?:water|milk|juice|formula|soda))",
     rf"\b(?:had|have had|i've had)\s+{HEDGE}{NUM}\s+(?!{UNIT})(?:\S+\s+){{0,2}}?{MED}\b",
     rf"^{HEDGE}{NUM}\s+(?!{UNIT})(?:\S+\s+){{0,2}}?{MED}\b(?!\s+(?:in a|in the|per|a day|each|every|come|pack))",
     rf"\boverd(?:id|one|oing)\b(?: it)?(?: with| on)? (?:the |my |his |her )?(?:\w+ )?{MED}",
@@ -193,7 +207,7 @@ PAIN = (
     r"(?:pain|pains|ache|aching|aches|pressure|tightness|squeezing|squeezed|heaviness|heavy|burning|ripping|"
     r"tearing|crushing|stabbing|band|vice|discomfort|weight|feeling|sensation)"
 )
-CHEST = r"(?:chest|breastbone|sternum)"
+CHEST = r"(?:chest|breastbone|sternum|heart area|heart region)"
 FLOWING = (
     r"(?:pumping|pouring|gushing|spurting|squirting|spraying|flowing|streaming|dripping|running|pooling|"
     r"everywhere|coming out|going down)(?! (?:better|well|normally|properly|freely|again)\b)"
@@ -212,11 +226,19 @@ SYMPTOM_NOW = re.compile(
 SUICIDE_SIGNS = (
     r"\b(?:been|keeps?|started|is|was|am) (?:cutting|burning|scratching) (?:my|his|her|their)(?:self| own)? "
     r"(?:arms?|legs?|thighs?|wrists?|skin|stomach)\b",
-    r"\b(?:won't|will not|wont|not going to) be (?:around|here) (?:tomorrow|any ?more|much longer|for long)\b",
+    r"\b(?:won't|will not|wont|not going to|don't think i'll|don't think i will) be (?:around|here|alive) "
+    r"(?:tomorrow|in the morning|any ?more|much longer|for long|by)\b",
+    r"\bwants? to be dead\b",
+    r"\bsaid (?:my|his|her|their) goodbyes\b",
+    r"\bhow (?:many|much) (?:of )?(?:my|his|her)\b[^.]{0,30}\b(?:would|will|to|could) stop (?:my|his|her) heart\b",
+    r"\b(?:thinking|think|thoughts|thought) (?:about|of) (?:dying|being dead|killing myself|not being here)\b",
+    r"\bwant (?:it|this|everything|it all) (?:all )?to stop\b",
+    r"\bnot to look for (?:me|him|her|them)\b",
     r"\b(?:not|wasn't|weren't|isn't) (?:be )?(?:here|around|alive) any ?more\b",
     r"\b(?:going to|gonna|will|plan to|planning to|about to) (?:take|swallow) (?:everything|the lot|them all|"
     r"all of them|all of it|every (?:pill|tablet))\b",
-    r"\b(?:i've|i have|i|he's|she's|he has|she has) (?:decided|made up (?:my|his|her) mind)\b[^.]{0,30}"
+    r"\b(?:i've|i have|i|he's|she's|he has|she has) (?:decided|made up (?:my|his|her) mind|made (?:my|his|her) mind up)\b"
+    r"[^.]{0,30}"
     r"\b(?:tonight|today|it|end|die|goodbye)\b",
     r"\b(?:want|wants|wanted|wish|wishes|hope|hoping)\b(?:\s+\w+){0,5}?\s+(?:not|never) (?:to )?wake up\b",
     r"\bwants? to disappear\b",
@@ -240,21 +262,30 @@ SUICIDE_SIGNS = (
     r"[^.]{0,40}\b(?:loves? (?:me|us|you|everyone)|goodbye|look after|take care of)\b",
 )
 # Despair that points to suicide only with a farewell or hopelessness beside it.
-SUICIDE_DESPAIR = (r"\b(?:can't|cannot) (?:do|take|handle|cope with) (?:this|it) any ?more\b",)
+SUICIDE_DESPAIR = (
+    r"\b(?:can't|cannot) (?:do|take|handle|cope with) (?:this|it) any ?more\b",
+    r"\b(?:has|have|got|bought|found) (?:a |his |her |my )?(?:gun|firearm|shotgun)\b",
+    r"\b(?:left|wrote) (?:a |me a )?(?:note|letter)\b",
+)
 FAREWELL = re.compile(
-    r"\bgoodbye|\bbye\b|\bdie\b|\bdead\b|\bend it|\bno point|\bhopeless|\bworthless|\bburden"
+    r"\bgoodbye|\bbye\b|\bdie\b|\bdead\b|\bdying\b|\bend it|\bno point|\bhopeless|\bworthless|\bburden|\bsorry\b|"
+    r"\bdepress\w*|\bsuicid\w*|\bnot to look for"
 )
 SUICIDE_EVIDENT = (
     r"\bbetter off if (?:i|he|she) (?:just )?(?:wasn't|weren't|was not|were not|wasnt) (?:here|around|alive)\b",
     r"\b(?:don't|do not|can't|cannot) see (?:a|any) way out\b|\bno way out\b",
     r"\benough to (?:not|never) wake up\b|\benough to (?:die|kill (?:me|myself))\b",
     r"\b(?:a|such a) burden (?:to|on|for) (?:everyone|everybody|my family|them|you all|my \w+)\b",
+    r"\b(?:nobody|no one|no-one) (?:cares|would care|will care) (?:if|whether) (?:i|he|she) (?:live|lives|die|dies)\b",
+    r"\b(?:made (?:my|his|her) mind up|made up (?:my|his|her) mind)\s*$",
     r"\bno (?:point|reason) (?:in )?(?:being alive|living|going on|carrying on|to live|to be alive)\b",
 )
 
 CHEST_PAIN = (
     rf"\b{PAIN}\b(?:\s+\w+){{0,3}}?\s+(?:in|on|across|through|under|behind|into|around|at)\s+(?:the\s+)?"
     rf"(?:(?:middle|centre|center|left side|front) of\s+)?(?:(?:my|his|her|their|the)\s+)?{CHEST}\b",
+    rf"\b{PAIN}\s+(?:(?:in|on)\s+)?(?:the\s+)?(?:middle|centre|center|left side|front) of (?:my|his|her|the) {CHEST}\b",
+    rf"\b(?:rubbing|pressing|clutching|holding|grabbing) (?:at )?(?:my|his|her|their) {CHEST}\b",
     r"\bchest\s+(?:ache|aches|aching|heaviness)\b",
     r"\b(?:pressure|pain|heaviness|tightness)\s+chest\b",
     r"\bchest (?:is |feels )?(?:on fire|like it's on fire)\b",
@@ -272,6 +303,11 @@ STROKE = (
     r"\bone side (?:of (?:my|his|her|the) )?(?:body|face) (?:is |has )?(?:not working|gone|weak|numb|dead|heavy|"
     r"paraly[sz]ed|not moving)\b",
     r"\b(?:talking|talks|speaking)\s+(?:rubbish|nonsense|gibberish)\b",
+    r"\b(?:can't|couldn't|cannot|unable to) get (?:the |his |her |my |any )?words out\b",
+    r"\bspeech (?:is |was |seems |sounds )?(?:a bit |really |all )?(?:off|not right|wrong)\b",
+    r"\bvision\b[^.]{0,20}\b(?:on one side|in one eye|half)\b",
+    r"\bsudden(?:ly)? (?:\w+ )?thunder(?:clap)? headache\b",
+    r"\b(?:arm|hand|leg)\s+(?:just |suddenly )?(?:dropped|flopped|went (?:dead|floppy|limp))\b",
     r"\b(?:stopped|not|isn't|wasn't|stop) making (?:any )?sense\b",
     r"\b(?:doesn't|does not|didn't|can't|cannot|suddenly can't) understand what (?:i'm|i am|we're|we are|i|we|"
     r"people are|anyone is) (?:saying|say)\b",
@@ -288,7 +324,8 @@ STROKE_SUDDEN = (
 )
 
 SWELLING = (
-    r"\b(?:tongue|throat)\b(?:\s+\w+){0,3}?\s+(?:swell\w*|swollen|puff\w*|blown up|huge|ballooned)\b",
+    r"\b(?:tongue|throat)\b(?:\s+\w+){0,3}?\s+(?:swell\w*|swollen|puff\w*|blown up|huge|ballooned|too big|"
+    r"bigger|thick|enormous)\b",
 )
 SWELLING_NEEDS_REACTION = (
     r"\b(?:lips?|face|mouth|eyes|eyelids|neck)\b(?:\s+\w+){0,3}?\s+(?:swell\w*|swollen|puff\w*|blow\w* up|"
@@ -297,6 +334,8 @@ SWELLING_NEEDS_REACTION = (
 
 BLEEDING = (
     rf"\bblood\s+(?:(?:is|keeps|still|just)\s+)*{FLOWING}\b",
+    r"\b(?:spraying|pouring|gushing|spurting|pumping|squirting|streaming|losing) (?:out )?(?:so much |lots of |a lot of )?"
+    r"blood\b",
     r"\bbleeding\s+(?:loads|lots|like crazy|everywhere|all over|buckets)\b",
     r"\b(?:soaked|soaking|drenched)\b(?:\s+\w+){0,3}?\s+(?:towels?|tea towel|gauze|pads?|bandages?|cloths?|"
     r"dressing|tampons?|sheets)\b",
@@ -314,7 +353,8 @@ UNRESPONSIVE = (
     r"eyes\b",
     r"\bknocked (?:out|unconscious)\b",
     r"\b(?:can't|cannot|couldn't|unable to) (?:rouse|stir)\b",
-    r"\b(?:is|went|gone|looks|seems) (?:really |very |so )(?:limp|floppy)\b",
+    r"\b(?:is|went|gone|looks|seems) (?:really |very |so )(?:\w+ and )?(?:limp|floppy)\b",
+    r"\b(?:not|isn't|is not|hasn't|has not) (?:coming|come) (?:round|around|to)\b",
 )
 
 SEIZURE = (
@@ -336,5 +376,7 @@ TAKEN_WITH_SYMPTOMS = (
     r"a tablet|some powder)\s+(?:that\s+)?(?:a |his |her |my |some )?(?:\w+ )?(?:friend|mate|guy|stranger|"
     r"someone|somebody)\b",
     r"\b(?:did|done|snorted|smoked|took|had) (?:a |some |two |\d+ )?(?:line|lines|bump|bumps|hit|hits) of\b",
+    r"\b(?:festival|party|club|rave|night out|gig)\b[^.]{0,40}\b(?:took|taken|had|dropped|necked)\b[^.]{0,20}"
+    r"\b(?:pills?|tabs?|pingers|molly|mdma|ecstasy|something)\b",
 )
 WITH_SYMPTOMS = re.compile(rf"^(?=.*\b(?:{MED}|something|stuff|powder))(?=.*{SYMPTOM_NOW.pattern})")
