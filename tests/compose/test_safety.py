@@ -268,16 +268,6 @@ STRUCTURE_NEGATIVES = [
 ]
 
 
-@pytest.mark.parametrize(("question", "category"), STRUCTURES)
-def test_new_structures_are_detected(question: str, category: str) -> None:
-    assert triage(question).category == category, question
-
-
-@pytest.mark.parametrize("question", STRUCTURE_NEGATIVES)
-def test_new_structures_keep_information_questions_quiet(question: str) -> None:
-    assert triage(question) == Triage(), question
-
-
 # Structures added with the ninth dev round (again in wordings of no round).
 ROUND9_STRUCTURES: list[tuple[str, str]] = [
     ("ive gone through 4 packs of ibuprofen since monday", "overdose"),  # a count of packs
@@ -302,11 +292,11 @@ ROUND9_NEGATIVES = [
 ]
 
 
-@pytest.mark.parametrize(("question", "category"), ROUND9_STRUCTURES)
-def test_round9_structures_are_detected(question: str, category: str) -> None:
+@pytest.mark.parametrize(("question", "category"), STRUCTURES + ROUND9_STRUCTURES)
+def test_new_structures_are_detected(question: str, category: str) -> None:
     assert triage(question).category == category, question
 
 
-@pytest.mark.parametrize("question", ROUND9_NEGATIVES)
-def test_round9_structures_keep_information_questions_quiet(question: str) -> None:
+@pytest.mark.parametrize("question", STRUCTURE_NEGATIVES + ROUND9_NEGATIVES)
+def test_new_structures_keep_information_questions_quiet(question: str) -> None:
     assert triage(question) == Triage(), question
