@@ -22,13 +22,13 @@ def demo(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEDREF_INDEX__EMBEDDER", "hashing")
     result = runner.invoke(app, ["demo", "build"])
     assert result.exit_code == 0, result.output
-    assert "15 documents" in result.output
+    assert "16 documents" in result.output
 
 
 def test_stats_json(demo: None) -> None:
     result = runner.invoke(app, ["stats", "--json"])
     data = json.loads(result.stdout)
-    assert data["documents"] == 15 and data["by_kind"]["guideline"] == 1
+    assert data["documents"] == 16 and data["by_kind"]["guideline"] == 1
     assert data["superseded_label_versions"] == 1
 
 
@@ -69,7 +69,7 @@ def test_ingest_reports_bad_files_and_exits_nonzero(demo: None, tmp_path: Path) 
 
 def test_index_rebuild(demo: None) -> None:
     result = runner.invoke(app, ["index", "rebuild"])
-    assert result.exit_code == 0 and "indexed 145 passages" in result.stdout
+    assert result.exit_code == 0 and "indexed 151 passages" in result.stdout
 
 
 def test_errors_are_one_clean_line(tmp_path: Path) -> None:
