@@ -191,6 +191,25 @@ def test_references_link_to_local_pages(client: TestClient) -> None:
     assert re.search(r'<a class="reftitle" href="/documents/spl%3A' + SETID + r'%3Av\d">', response.text)
 
 
+def test_every_citation_of_an_answer_opens_its_span(client: TestClient, demo_app: FastAPI) -> None:
+    """Citation offsets are into the passage's text: each one's page marks exactly that text."""
+    asked = client.get("/ask.json", params={"q": "What is the role of CD40 ligand blockers?"})
+    assert asked.status_code == 201, asked.text
+    answer = demo_app.state.answers.get(asked.json()["id"])
+    spans = {
+        (c.doc_uid, c.passage_id, c.start, c.end) for sentence in answer.sentences() for c in sentence.spans
+    }
+    assert spans
+    for uid, passage_id, start, end in sorted(spans):
+        ordinal = int(passage_id.rsplit("#", 1)[1])
+        text = next(p.text for p in demo_app.state.store.get_document(uid).passages if p.ordinal == ordinal)
+        response = client.get(doc_path(uid), params={"p": ordinal, "s": start, "e": end})
+        assert marks(response.text) == [text[start:end]], passage_id
+    page = client.get(f"/questions/{answer.id}").text
+    for uid in {ref.document.uid for ref in answer.references}:
+        assert f'<a class="reftitle" href="/documents/{uid.replace(":", "%3A")}">' in page
+
+
 def _render_references(app: FastAPI, refs: list[Reference]) -> str:
     scope = {
         "type": "http",
