@@ -15,7 +15,7 @@ from lxml import etree
 from medref.errors import ParseError, UnsafeXMLError
 from medref.ingest import pubmed
 from medref.ingest.registry import detect_format, read_head
-from medref.models import Deletion, Document, EvidenceLevel, SourceKind
+from medref.models import Deletion, Document, DocumentRef, EvidenceLevel, SourceKind
 
 
 @pytest.fixture
@@ -379,3 +379,70 @@ def test_memory_stays_flat_on_a_20mb_file(pm: Path, tmp_path: Path) -> None:
     # ... and so does the libxml2 tree (not visible to tracemalloc): an uncleared tree of this
     # file would add well over 100 MB of resident memory.
     assert rss_peak - rss_before < 60 * 1024 * 1024
+
+
+# ------------------------------------------------------------------ publication notices
+def test_retracted_article_carries_flags_and_the_notice_link(pm: Path) -> None:
+    doc = _docs(pm / "notices.xml")["31000101"]
+    # RetractionIn and the publication type agree; ErratumIn adds its own flag; CommentIn is no notice
+    assert doc.meta["flags"] == ["erratum", "retracted"]
+    assert doc.meta["notices"] == [
+        {
+            "flag": "erratum",
+            "ref_type": "ErratumIn",
+            "pmid": None,
+            "source": "J Imag Cardiol. 2020 Aug;8(5):120",
+        },
+        {
+            "flag": "retracted",
+            "ref_type": "RetractionIn",
+            "pmid": "31000102",
+            "source": "J Imag Cardiol. 2021 Jan;9(1):3",
+        },
+    ]  # the repeated RetractionIn link is kept once
+    ref = DocumentRef.of(doc)
+    assert ref.retracted and ref.flags == ["erratum", "retracted"]
+    assert doc.kind is SourceKind.RCT  # the flag does not change what kind of study it is
+
+
+def test_notice_records_are_flagged_as_notices(pm: Path) -> None:
+    docs = _docs(pm / "notices.xml")
+    notice = docs["31000102"]
+    assert notice.meta["flags"] == ["retraction_notice"]
+    assert notice.meta["notices"][0] == {
+        "flag": "retraction_notice",
+        "ref_type": "RetractionOf",
+        "pmid": "31000101",
+        "source": "Okafor AN. J Imag Cardiol. 2020 May;8(3):44-51",
+    }
+    assert DocumentRef.of(notice).retracted  # a retraction notice is never evidence either
+    assert docs["31000104"].meta["flags"] == ["expression_of_concern"]  # type and ...For link
+    assert docs["31000107"].meta["flags"] == ["erratum"]  # "Published Erratum" and ErratumFor
+    assert docs["31000107"].meta["notices"][0]["pmid"] is None
+
+
+def test_concern_and_link_only_retraction(pm: Path) -> None:
+    docs = _docs(pm / "notices.xml")
+    concern = docs["31000103"]
+    # a PMID that is not digits is dropped, the link kept; a link without RefType is ignored
+    assert concern.meta["flags"] == ["erratum", "expression_of_concern"]
+    assert [n["pmid"] for n in concern.meta["notices"]] == ["31000104", None]
+    assert not DocumentRef.of(concern).retracted
+    # MEDLINE often links the retraction before it adds the publication type
+    assert docs["31000105"].meta["flags"] == ["retracted"]
+    assert DocumentRef.of(docs["31000105"]).retracted
+
+
+def test_articles_without_notices_have_no_flags(pm: Path) -> None:
+    for doc in _docs(pm / "articles.xml").values():
+        assert "flags" not in doc.meta and "notices" not in doc.meta
+        assert DocumentRef.of(doc).flags == [] and not DocumentRef.of(doc).retracted
+
+
+def test_sample_size_is_read_from_the_abstract(pm: Path) -> None:
+    docs = _docs(pm / "notices.xml")
+    assert docs["31000101"].meta["sample_size"] == 312  # "A total of 312 adults", not the 9 centres
+    assert docs["31000103"].meta["sample_size"] == 86  # "Patients (N=86)"
+    assert DocumentRef.of(docs["31000103"]).sample_size == 86
+    assert "sample_size" not in docs["31000105"].meta  # 40 rats are not participants
+    assert "sample_size" not in docs["31000102"].meta  # no abstract

@@ -179,6 +179,7 @@ def candidates(abstract: str) -> list[Candidate]:
     """Every count of people the abstract states, with its strength."""
     text = words_to_digits(" ".join(abstract.split()))
     found: list[Candidate] = []
+    list_tails: list[int] = []
     for match in _COUNT.finditer(text):
         value = int(match.group(1))
         before = text[max(0, match.start() - 60) : match.start()]
@@ -186,6 +187,7 @@ def candidates(abstract: str) -> list[Candidate]:
             continue  # "in 2012 patients were ...": a year
         after = text[match.end() : match.end() + 120]
         if _LIST_BEFORE.search(before):
+            list_tails.append(match.start())
             continue
         part = False
         if _TOTAL_BEFORE.search(before):
@@ -203,7 +205,7 @@ def candidates(abstract: str) -> list[Candidate]:
         if strength == 1 and _EVENT_AFTER.search(after):
             continue
         found.append(Candidate(value, strength, match.start(), part))
-    found = _drop_lists(found, text)
+    found = _drop_lists(found, text, list_tails)
     animals = _ANIMALS.search(text) is not None
     for match in _N_EQUALS.finditer(text):
         before = text[max(0, match.start() - 40) : match.start()]
@@ -216,16 +218,18 @@ def candidates(abstract: str) -> list[Candidate]:
     return [c for c in found if c.value >= 2]
 
 
-def _drop_lists(found: list[Candidate], text: str) -> list[Candidate]:
+def _drop_lists(found: list[Candidate], text: str, list_tails: list[int]) -> list[Candidate]:
     """Sort out counts that share a sentence.
 
     A weak count followed in its sentence by a part of it ("82 patients ..., including 55
     patients treated") is a whole: it becomes strength 2. Other weak counts that share a
     sentence ("14 patients had an abscess, 10 patients had ... and 22 patients had ...") are
-    parts of a whole the abstract does not state: they are dropped.
+    parts of a whole the abstract does not state: they are dropped, and so is a weak count in a
+    sentence whose later counts were read as the items of a list (``list_tails``).
     """
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     sentence = {c.start: sum(1 for e in ends if e <= c.start) for c in found}
+    listed = {sum(1 for e in ends if e <= start) for start in list_tails}
     wholes = set()
     for c in found:
         if c.part:
@@ -237,7 +241,11 @@ def _drop_lists(found: list[Candidate], text: str) -> list[Candidate]:
     for c in promoted:
         if c.strength <= 1 and not c.part:
             weak[sentence[c.start]] = weak.get(sentence[c.start], 0) + 1
-    return [c for c in promoted if c.strength > 1 or c.part or weak[sentence[c.start]] == 1]
+    return [
+        c
+        for c in promoted
+        if c.strength > 1 or c.part or (weak[sentence[c.start]] == 1 and sentence[c.start] not in listed)
+    ]
 
 
 def sample_size(abstract: str) -> int | None:
