@@ -283,12 +283,34 @@ ROUND9_STRUCTURES: list[tuple[str, str]] = [
     ("I don't think i'll be around by the weekend", "suicide"),
     ("my brother left a note saying sorry and isn't answering", "suicide"),  # a note with a farewell
 ]
+ROUND9_STRUCTURES += [  # and the tenth
+    ("my brother necked half a bottle of gin then took some of his codeine", "overdose"),  # drink + sedative
+    ("i've been double dosing my lithium by mistake all week", "overdose"),
+    ("took my wife's gabapentin instead of my vitamin d", "overdose"),  # someone else's, instead of mine
+    ("she swallowed a whole tub of something called nytol", "overdose"),  # a whole container of
+    ("we found him with empty boxes of co-codamol", "overdose"),
+    (
+        "my nephew was chewing them off the carpet, they're my amitriptyline",
+        "overdose",
+    ),  # progressive after "was"
+    ("her right side just went weak at dinner", "stroke"),
+    (
+        "ate a prawn cracker, now I feel faint and itchy, I have a shellfish allergy",
+        "anaphylaxis",
+    ),  # systemic
+    ("he's got nothing to live for and keeps talking about his rope", "suicide"),
+    ("my daughter won't stop fitting", "seizure"),
+]
 ROUND9_NEGATIVES = [
     "Case: child ingested 10 iron tablets, what is the antidote?",  # no "i" read inside "iron"
     "can a teenager be poisoned by energy drinks",  # "a teenager": anyone
     "i had a nosebleed over the weekend, can I still take aspirin",  # past
     "my dad has a gun licence, can he shoot while on warfarin",  # a gun with no despair beside it
     "my mum left a note for the carer about her tablets",
+    "my kid hates swallowing tablets, what can I try",  # a gerund that is not an intake
+    "I drank a whole bottle of water with my tablets this morning",
+    "my son didn't swallow the magnet, it was under the sofa",  # the intake is negated
+    "my methotrexate is taken once a week on sundays, can I move the day",  # "once a week" is no past
 ]
 
 

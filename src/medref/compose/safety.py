@@ -141,13 +141,17 @@ _DATED_PAST = (
     r"(?:\w+\s+)?(?:years?|months?)\s+(?:ago|back)|last\s+(?:year|month|week|summer|winter|spring|autumn|fall)|"
     r"in (?:19|20)\d\d|used to|in the past|"
     r"when (?:i|he|she|they|we) (?:was|were) (?:a |an )?(?:kid|child|baby|teen|teenager|younger|little|on|\d+)|"
-    r"as a (?:child|kid|teen|teenager|baby)|(?<!at )once"
+    r"as a (?:child|kid|teen|teenager|baby)|(?<!at )(?<!instead of )once(?! a (?:day|week|month)| daily| weekly)"
 )
 # Past mentions: for most categories any of these; for safety-first ones only a dated past.
 _PAST = re.compile(
     rf"\b(?:{_DATED_PAST}|history of|previous|previously|prior|recovered|survivor|"
     r"(?:at|over|on) the weekend|last weekend|the other day|"
     r"after (?:my|his|her|a|the) (?:stroke|heart attack|seizure|overdose))\b"
+)
+_NEGATED_VERB = re.compile(
+    r"\b(?:didn't|did not|hasn't|has not|haven't|have not|never)\s+(?:\w+\s+)?(?:swallow|eat|ate|drink|drank|take|took|"
+    r"taken|chew|touch|have|had|get|got)\w*"
 )
 _SINCE_THEN = re.compile(r"\b(?:now|today|tonight|this (?:morning|evening|afternoon)|right now)\b")
 _PAST_DATED = re.compile(rf"\b(?:{_DATED_PAST})\b")
@@ -328,8 +332,8 @@ def _hypothetical(before: str, clause: str) -> bool:
 def _counts(category: Category, clause: str, match: re.Match[str]) -> bool:
     """The finding is not negated, hypothetical, past, or part of a "can I take ..." question."""
     before = clause[: match.start()]
-    if _negated(before):
-        return False
+    if _negated(before) or _NEGATED_VERB.search(match.group(0)):
+        return False  # "no chest pain"; "my son didn't swallow the battery"
     if category.asking_guard and _ASKING.search(before):
         return False
     if category.safety_first:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from medref.compose.safety_words import (
+    ALLERGEN,
     BLEED_SIGNS,
     BLEEDING,
     BREATHING,
@@ -28,6 +29,7 @@ from medref.compose.safety_words import (
     SUICIDE_SIGNS,
     SWELLING,
     SWELLING_NEEDS_REACTION,
+    SYSTEMIC,
     TAKEN_WITH_SYMPTOMS,
     UNRESPONSIVE,
     WITH_SYMPTOMS,
@@ -236,11 +238,10 @@ CATEGORIES: tuple[Category, ...] = (
         _rx(
             r"\bthroat (?:feels |is |feel )?(?:funny|weird|strange|itchy|scratchy|tight|thick)\b",
             r"\bvoice (?:sounds |is |has gone |went )?(?:funny|hoarse|strange|weird|different|croaky)\b",
+            *SYSTEMIC,
         ),
         extra=_EPINEPHRINE,
-        requires=re.compile(
-            r"\ballerg|\bstung\b|\bsting\b|\bpeanut|\bnuts?\b|\bshellfish|\bepi-?pen|\bhives\b"
-        ),
+        requires=ALLERGEN,
     ),
     Category("breathing", "Severe trouble breathing needs urgent care.", _rx(*BREATHING)),
     Category(

@@ -59,7 +59,9 @@ BULK = (
 )
 INGEST = (
     r"(?:swall?ow(?:ed|s)?|swoll?owed|swallo?wd|ate|eaten|eats?|eated|drank|drunk|drinks?|drinking|chewed|"
-    r"bit into|sucked on|licked|ingested)"
+    r"bit into|sucked on|licked|ingested|"
+    # the progressive only after a form of "be" ("was eating them", not "hates swallowing tablets")
+    r"(?:(?<=was )|(?<=is )|(?<=were )|(?<=are )|(?<=been )|(?<='s ))(?:eating|swallowing|chewing|licking|sucking on))"
 )
 CHILD = (
     r"(?:baby|toddler|child|kid|kids|children|twins|boy|girl|son|daughter|grandson|grand?daughter|nephew|"
@@ -88,7 +90,7 @@ BREATHING = (
     r"\b(?:lips|face|skin) (?:are |is |look |looks )?(?:turning )?(?:blue|dusky|grey|gray)\b",
     r"\b(?:can't|cannot|couldn't) get (?:enough )?(?:air|oxygen)\b",
     r"\bbreathing (?:really |very |so )?(?:fast|rapidly|quickly)\b",
-    r"\b(?:ribs?|skin|neck|chest|tummy|belly)\b[^.,]{0,25}\b(?:sucking|pulling|caving) in\b",
+    r"\b(?:ribs?|skin|neck|chest|tummy|belly)\b[^.,]{0,25}\b(?:sucking|pulling|caving|sinking|drawing) in\b",
     r"\b(?:sucking|pulling|caving) in (?:under|between|below) (?:his|her|the|my) ribs\b",
     r"\btoo (?:breathless|short of breath|out of breath) to (?:talk|speak|walk|move)\b",
     r"\bgrunting (?:with|on|at) (?:each|every) breath\b",
@@ -140,7 +142,7 @@ OVERDOSE = (
     r"three times|\d+ times|double|too much|too many)\b",
     rf"\b(?:took|taken|swallowed|downed|ingested|popped|ate|eaten|eat|drank|drunk|drinking|had)\s+"
     rf"(?:\w+\s+){{0,2}}?{BULK}\s+(?:\S+\s+){{0,4}}?{MED}\b",
-    rf"\b(?:ate|eaten|drank|drunk|drinking|chewed|swallowed)\s+{HEDGE}{NUM}\s+(?:\S+\s+){{0,3}}?{MED}\b",
+    rf"\b(?:ate|eaten|drank|drunk|drinking|chewed|swallowed)\s+{HEDGE}{NUM}\s+(?:\S+\s+){{0,4}}?{MED}\b",
     r"\b(?:took|taken|given|gave|injected|had|swallowed)\b(?:\s+\S+){0,4}?\s+(?:\d+|two|three|four|five|ten)"
     r"\s*(?:x|times)\s+(?:my|his|her|their|the)\s+(?:\w+\s+){0,2}?(?:dose|doses|amount|dosage)\b",
     r"\b(?:took|taken|given|gave|injected)\s+(?:a\s+|my\s+|his\s+|her\s+)?(?:double|triple)\s+"
@@ -157,11 +159,17 @@ OVERDOSE = (
     rf"\b{CHILD}\b[^.]{{0,20}}\b{INGEST}\s+(?:half|most|all|the rest) (?:of )?(?:a|the) bottle\b"
     r"(?! of (?:water|milk|juice|formula|soda))",
     r"\b(?:button|coin|lithium) batter(?:y|ies)\b[^.]{0,40}\b(?:mouth|swallow\w*|missing|can't find)",
-    rf"\b(?:took|taken|swallowed|ate|had|given|gave)\s+(?:\w+\s+){{0,3}}?\w+'s\s+(?:\w+\s+){{0,2}}?{MED_NOUN}",
+    rf"\b(?:took|taken|swallowed|ate|had|given|gave)\s+(?:\w+\s+){{0,3}}?\w+'s\s+(?:\w+\s+){{0,2}}?{MED}",
+    rf"\b(?:took|taken|gave|given|had|swallowed)\b[^.]{{0,40}}\binstead of (?:my|his|her|their) (?:\w+ )?{MED}",
     r"\b(?:took|taken|had|used|swallowed|injected|given|gave)\s+(?:\S+\s+){0,3}?(?:way |far |a lot |much )?"
     r"more\b[^.]{0,30}\bthan (?:\w+ )?(?:should|prescribed|supposed|allowed|recommended)",
     r"\b(?:took|taken|given|gave|had|injected)\s+(?:\w+\s+){0,6}?instead of (?:one|1|a single|the usual|"
-    r"the normal)\b(?!\s+of)",
+    r"the normal|once)\b(?!\s+of)",
+    r"\bdouble[- ]dos(?:ing|ed)\b",
+    r"\banother\b[^.]{0,20}\bkept (?:going|taking)\b",
+    r"\b(?:took|taken|swallowed|had|ate|downed|drank)\s+(?:\w+\s+){0,2}?(?:a|the|an) (?:whole|entire|full) (?:box|bottle|"
+    r"pack|packet|strip|tub|sleeve|blister) of\b(?! (?:water|milk|juice|squash|soda|pop|coke|wine|beer|raisins|sweets|candy|"
+    r"chocolates?|crisps|chips|cereal|biscuits|cookies|crackers|grapes|formula|tea|coffee|lemonade)\b)",
     r"\b(?:spiked|drugged) (?:my|his|her|their|our) drinks?\b",
     r"\b(?:was|were|got|been|being) drugged\b",
     rf"\b{MED_NOUN} of (?:my|his|her|their) (?:father|mother|husband|wife|dad|mom|mum|grandfather|grandmother)\b",
@@ -175,10 +183,11 @@ OVERDOSE = (
     rf"(?:\S+\s+){{0,6}}?(?:{CHILD_MED}|{POISON})\b",
     rf"\b(?:i've|i have|he's|she's|he has|she has) (?:had|taken)\s+{HEDGE}{NUM}\s+(?:of (?:them|those|my|his|her)\b|"
     r"today|tonight|this morning|in (?:the last|a day|one day))",
-    r"\b(?:drank|drinking|alcohol|wine|vodka|beer)\b[^.]{0,60}\b(?:took|taken|taking)\b[^.]{0,30}\b(?:sleeping "
-    r"(?:pills|tablets)|benzos?|xanax|valium|diazepam|lorazepam|oxy\w*|opioids?|painkillers?|zolpidem|ambien|"
-    r"zopiclone)",
-    r"\b(?:an |the )?empty (?:pill )?(?:bottle|pack|box|packet|blister(?: pack)?)\b",
+    r"\b(?:drank|drinking|drunk|necked|alcohol|booze|wine|vodka|beer|gin|whisky|whiskey|rum|tequila|cider|pints|shots)\b"
+    r"[^.]{0,60}\b(?:took|taken|taking)\b[^.]{0,30}\b(?:sleeping "
+    r"(?:pills|tablets)|benzos?|xanax|valium|\w+azepam|\w+zolam|oxy\w*|opioids?|painkillers?|zolpidem|ambien|"
+    r"zopiclone|tramadol|codeine|morphine|methadone|heroin|fentanyl|pregabalin|gabapentin|quetiapine|seroquel)",
+    r"\b(?:an |the )?empty (?:pill )?(?:bottles?|packs?|box(?:es)?|packets?|blisters?(?: packs?)?)\b",
     r"\bpoison(?:ed|ing)\b",
     r"\b\d+(?:\.\d+)? ?(?:ml|mg|mcg|units?|tablets?|pills?|doses?|puffs?)(?: of \w+)? instead of (?:\d|one|a|the|my)",
     # a count of packs, "all of her", "the whole month's supply", "way over the limit"
@@ -213,7 +222,7 @@ FLOWING = (
     r"everywhere|coming out|going down)(?! (?:better|well|normally|properly|freely|again)\b)"
 )
 ONSET = re.compile(
-    r"\b(?:sudden|suddenly|all of a sudden|just now|minutes? ago|mins? ago|out of nowhere|started)\b"
+    r"\b(?:sudden|suddenly|all of a sudden|all at once|just now|minutes? ago|mins? ago|out of nowhere|started)\b"
 )
 # Something unknown was taken ("vaped something a friend gave him") and a symptom follows.
 SYMPTOM_NOW = re.compile(
@@ -229,6 +238,8 @@ SUICIDE_SIGNS = (
     r"\b(?:won't|will not|wont|not going to|don't think i'll|don't think i will) be (?:around|here|alive) "
     r"(?:tomorrow|in the morning|any ?more|much longer|for long|by)\b",
     r"\bwants? to be dead\b",
+    r"\b(?:takes?|need|needs|needed|enough) to (?:die|be dead|not wake up|never wake up)\b",
+    r"\b(?:picturing|imagining|imagine|picture) (?:myself|himself|herself) (?:hanging|dead|dying|jumping)\b",
     r"\bsaid (?:my|his|her|their) goodbyes\b",
     r"\bhow (?:many|much) (?:of )?(?:my|his|her)\b[^.]{0,30}\b(?:would|will|to|could) stop (?:my|his|her) heart\b",
     r"\b(?:thinking|think|thoughts|thought) (?:about|of) (?:dying|being dead|killing myself|not being here)\b",
@@ -266,9 +277,11 @@ SUICIDE_DESPAIR = (
     r"\b(?:can't|cannot) (?:do|take|handle|cope with) (?:this|it) any ?more\b",
     r"\b(?:has|have|got|bought|found) (?:a |his |her |my )?(?:gun|firearm|shotgun)\b",
     r"\b(?:left|wrote) (?:a |me a )?(?:note|letter)\b",
+    r"\b(?:only|easiest|best) way out\b",
+    r"\blooking at (?:his|her|my|the) (?:gun|shotgun|rifle|rope)\b",
 )
 FAREWELL = re.compile(
-    r"\bgoodbye|\bbye\b|\bdie\b|\bdead\b|\bdying\b|\bend it|\bno point|\bhopeless|\bworthless|\bburden|\bsorry\b|"
+    r"\bgoodbye|\bbye\b|\bdie\b|\bdead\b|\bdying\b|\bhang\w*|\bnothing to live for|\bend it|\bno point|\bhopeless|\bworthless|\bburden|\bsorry\b|"
     r"\bdepress\w*|\bsuicid\w*|\bnot to look for"
 )
 SUICIDE_EVIDENT = (
@@ -277,12 +290,15 @@ SUICIDE_EVIDENT = (
     r"\benough to (?:not|never) wake up\b|\benough to (?:die|kill (?:me|myself))\b",
     r"\b(?:a|such a) burden (?:to|on|for) (?:everyone|everybody|my family|them|you all|my \w+)\b",
     r"\b(?:nobody|no one|no-one) (?:cares|would care|will care) (?:if|whether) (?:i|he|she) (?:live|lives|die|dies)\b",
+    r"\b(?:nothing|no one|nobody|no reason) (?:left )?to live for\b",
+    r"\b(?:sorry for everything|thanks? (?:you )?for everything|goodbye)\b[^.]{0,40}\b(?:take care of|look after|goodbye|"
+    r"love you|loves? (?:me|us|you|everyone))\b",
     r"\b(?:made (?:my|his|her) mind up|made up (?:my|his|her) mind)\s*$",
     r"\bno (?:point|reason) (?:in )?(?:being alive|living|going on|carrying on|to live|to be alive)\b",
 )
 
 CHEST_PAIN = (
-    rf"\b{PAIN}\b(?:\s+\w+){{0,3}}?\s+(?:in|on|across|through|under|behind|into|around|at)\s+(?:the\s+)?"
+    rf"\b{PAIN}\b(?:\s+\w+){{0,3}}?\s+(?:in|on|across|through|under|behind|into|around|at|from)\s+(?:the\s+)?"
     rf"(?:(?:middle|centre|center|left side|front) of\s+)?(?:(?:my|his|her|their|the)\s+)?{CHEST}\b",
     rf"\b{PAIN}\s+(?:(?:in|on)\s+)?(?:the\s+)?(?:middle|centre|center|left side|front) of (?:my|his|her|the) {CHEST}\b",
     rf"\b(?:rubbing|pressing|clutching|holding|grabbing) (?:at )?(?:my|his|her|their) {CHEST}\b",
@@ -302,6 +318,8 @@ STROKE = (
     r"pulling|crooked|lopsided|sideways)\b",
     r"\bone side (?:of (?:my|his|her|the) )?(?:body|face) (?:is |has )?(?:not working|gone|weak|numb|dead|heavy|"
     r"paraly[sz]ed|not moving)\b",
+    r"\b(?:left|right) side (?:of (?:my|his|her|the) (?:body|face) )?(?:just |suddenly )?(?:went|is|has gone|gone|feels|suddenly) "
+    r"(?:all |very |really )?(?:weak|numb|dead|heavy|limp|floppy|paraly[sz]ed)\b",
     r"\b(?:talking|talks|speaking)\s+(?:rubbish|nonsense|gibberish)\b",
     r"\b(?:can't|couldn't|cannot|unable to) get (?:the |his |her |my |any )?words out\b",
     r"\bspeech (?:is |was |seems |sounds )?(?:a bit |really |all )?(?:off|not right|wrong)\b",
@@ -323,11 +341,19 @@ STROKE_SUDDEN = (
     r"\b(?:face|arm|hand|leg) (?:looks |looked |feels |felt )?(?:different|heavy|funny|strange|weird)\b",
 )
 
+# Faintness or collapse beside an allergen: a reaction in more than the skin.
+SYSTEMIC = (
+    r"\b(?:feel(?:s|ing)? (?:faint|dizzy|light-?headed)|fainted|fainting|passing out|passed out|collapsed|floppy)\b",
+)
+ALLERGEN = re.compile(
+    r"\ballerg|\bstung\b|\bsting\b|\bpeanut|\bnuts?\b|\bcashew|\bshellfish|\bprawn|\bshrimp|\bepi-?pen|\bhives\b"
+)
 SWELLING = (
     r"\b(?:tongue|throat)\b(?:\s+\w+){0,3}?\s+(?:swell\w*|swollen|puff\w*|blown up|huge|ballooned|too big|"
     r"bigger|thick|enormous)\b",
 )
 SWELLING_NEEDS_REACTION = (
+    r"\b(?:swollen|puffy|swelling) (?:lips?|face|mouth|eyes|eyelids|tongue|throat)\b",
     r"\b(?:lips?|face|mouth|eyes|eyelids|neck)\b(?:\s+\w+){0,3}?\s+(?:swell\w*|swollen|puff\w*|blow\w* up|"
     r"blown up|huge|ballooned)\b",
 )
@@ -344,6 +370,7 @@ BLEEDING = (
     r"\b(?:vomit\w*|throwing up|threw up|coughing|coughed|spitting|puking|puked)\s+(?:up\s+)?(?:\w+\s+){0,2}?"
     r"(?:dark|bright) red\b",
     r"\b(?:soaked|soaking)\b[^.]{0,20}\b(?:still )?(?:dripping|bleeding|pouring)\b",
+    r"\bnose ?bleed\b(?:\s+\S+){0,4}?\s+for (?:over |more than |about |nearly )?(?:[2-9]\d|an|forty|thirty|twenty|\d+ hours?)\b",
 )
 
 UNRESPONSIVE = (
@@ -362,6 +389,7 @@ SEIZURE = (
     r"was) (?:all |completely |very )?stiff\b",
     r"\b(?:he's|she's|he is|she is|they're|they are) (?:\w+ )?(?:fitting|seizing|convulsing)\b(?! in\b)",
     r"\b(?:twitching|jerking|shaking|staring)\b[^.]{0,40}\b(?:won't|will not|doesn't|not) stop\b",
+    r"\b(?:won't|will not|doesn't|can't) stop (?:seizing|fitting|convulsing|jerking|twitching)\b",
 )
 
 # Taken in a way that is only an overdose with symptoms beside it (``WITH_SYMPTOMS``).
