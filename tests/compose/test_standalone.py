@@ -87,3 +87,15 @@ def test_an_unresolvable_opening_is_left_out(demo_retriever: Retriever) -> None:
     after = _compose(demo_retriever, question, standalone=True).sentences()
     assert after and not any(dangling(s.text) == OTHER for s in after)
     assert all(s.frame for s in after if dangling(s.text) == SELF)
+
+
+def test_a_registration_is_framed_as_a_registration_not_a_publication() -> None:
+    from medref.compose.standalone import frame_for
+    from medref.models import DocumentRef, SourceKind
+
+    reg = DocumentRef(
+        uid="nct:NCT99000001", kind=SourceKind.TRIAL_REGISTRATION, title="t", evidence_level=4, year=2022
+    )
+    assert frame_for("This phase 2 study asks whether the drug works.", reg) == (
+        "In a trial registration first posted in 2022:"
+    )

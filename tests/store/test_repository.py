@@ -129,3 +129,16 @@ def test_ids_are_never_reused(store: Store) -> None:
     with store.engine.connect() as conn:
         after = set(conn.execute(text("SELECT id FROM passages")).scalars())
     assert first and not (after & before), "a passage id was reused"
+
+
+def test_passages_by_ids_carry_the_publication_flags_and_size(store: Store) -> None:
+    flagged = make_doc(
+        "pmid:5", pmid="5", meta={"flags": ["retracted"], "sample_size": 312, "big": "x" * 5000}
+    )
+    store.write_file([flagged, make_doc("pmid:6", pmid="6")], path="f.xml", fmt="pubmed")
+    with store.engine.connect() as conn:
+        ids = [int(r[0]) for r in conn.execute(text("SELECT id FROM passages ORDER BY id"))]
+    refs = {ref.uid: ref for _, ref in store.passages_by_ids(ids).values()}
+    assert refs["pmid:5"].flags == ["retracted"] and refs["pmid:5"].sample_size == 312
+    assert refs["pmid:5"].retracted and not refs["pmid:6"].retracted
+    assert refs["pmid:6"].flags == [] and refs["pmid:6"].sample_size is None

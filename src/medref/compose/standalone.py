@@ -130,6 +130,9 @@ def frame_for(text: str, document: DocumentRef) -> str | None:
         return None
     design = _DESIGN[document.kind]
     article = "an" if design[0] in "aeiou" else "a"
+    if document.kind is SourceKind.TRIAL_REGISTRATION:
+        when = f" first posted in {document.year}" if document.year else ""
+        return f"In a trial registration{when}:"
     when = f" published in {document.year}" if document.year else ""
     return f"In {article} {design}{when}:"
 

@@ -143,8 +143,10 @@ class Store:
         if not ids:
             return {}
         doc_cols = [c for c in documents.c if c.name not in ("text", "meta", "authors", "mesh_terms")]
+        # of meta (large for labels and registrations), only what a DocumentRef shows
+        small_meta = [documents.c.meta[key].label(f"meta_{key}") for key in REF_META_KEYS]
         q = (
-            select(passages, *[c.label(f"doc_{c.name}") for c in doc_cols])
+            select(passages, *[c.label(f"doc_{c.name}") for c in doc_cols], *small_meta)
             .join(documents, documents.c.id == passages.c.document_id)
             .where(passages.c.id.in_(list(ids)))
         )
@@ -152,6 +154,7 @@ class Store:
         with read_tx(self.engine) as conn:
             for r in conn.execute(q).mappings():
                 doc = _row_to_document(r, [], prefix="doc_")
+                doc.meta = {k: r[f"meta_{k}"] for k in REF_META_KEYS if r[f"meta_{k}"] is not None}
                 out[r["id"]] = (_row_to_passage(r), DocumentRef.of(doc))
         return out
 
@@ -229,6 +232,9 @@ def _row_to_passage(p: Any) -> Passage:
         table=p["table_rows"],
         id=p["key"],
     )
+
+
+REF_META_KEYS = ("flags", "sample_size")  # the Document.meta keys DocumentRef.of reads
 
 
 def _row_to_document(r: Any, plist: list[Passage], *, prefix: str = "") -> Document:
