@@ -23,7 +23,7 @@ from bench.triage import Item, load
 from medref.compose.safety import Triage
 
 DATA_PATH = "bench/data/triage_set.jsonl"
-MODULES = ("safety_words", "safety_patterns", "safety")  # import order
+MODULES = ("safety_words", "safety_signs", "safety_patterns", "safety")  # import order
 
 
 def _git(*args: str) -> str:

@@ -3,8 +3,8 @@
 A question that describes an emergency happening now is answered first with an instruction to
 seek emergency care (``Answer.emergency``). The detector is a transparent rule set: curated
 patterns per category (:mod:`medref.compose.safety_patterns`, built from the vocabulary in
-:mod:`medref.compose.safety_words`) plus the rules here that separate a crisis from an
-information question:
+:mod:`medref.compose.safety_words` and the word classes in :mod:`medref.compose.safety_signs`)
+plus the rules here that separate a crisis from an information question:
 
 *   A **finding** (chest pain, face drooping, throat swelling, "can't breathe", "took 30 pills",
     "my toddler ate ... bleach" ...) only triggers when someone is experiencing it: a person cue
@@ -13,17 +13,25 @@ information question:
     from a wound on my leg"), or the clause is a report with no subject ("Severe chest pain,
     help", "Took 3 times the max dose") -- only lead-in words or other findings before it and no
     question word opening the clause -- or the clause says it is happening now ("right now",
-    "help", "what do I do"). Between the person cue and the finding there must be no
+    "help", "what do I do"). A telegraphic message counts as a report too: a comma or "and"
+    fragment holding only lead-in words or a body part before the finding ("kiwi allergy, ate a
+    fruit salad, mouth swelling"; "nose won't stop bleeding"), or I / he / she just after it
+    ("lips puffing up and I'm wheezing"). Between the person cue and the finding there must be no
     information word (risk, chance, cause, side effect, exam ...): "what is *my risk of*
     anaphylaxis" is a question, "*my* chest pain" is a report. Generic people in a question
-    ("how do I help someone having a seizure", "how many children are poisoned") are no cue.
+    ("how do I help someone having a seizure", "how many children are poisoned", "can a child be
+    poisoned by ...") are no cue, nor is an indefinite subject ("A man collapses and ...").
 *   A finding is **negated** when no/not/without/denies/never/n't stands in the three words
     before it within the same comma phrase ("no chest pain", "I don't have trouble breathing"),
     unless the negation governs something else ("I can't tell if this is chest pain") or an "and"
-    starts a new finding ("he can't walk and his speech is strange").
+    starts a new finding ("he can't walk and his speech is strange"); a negated intake inside the
+    finding ("my son didn't swallow the battery") counts as negated. A clause taken back by the next
+    ("he took it twice? No wait, only one") is dropped.
 *   **Hypotheticals** ("what should I do if I get chest pain", "could I go into anaphylaxis if
-    ..."), **past history** ("a seizure two years ago", "history of ..."), **case vignettes**
-    ("a 60-year-old patient presents with ...", third person only), **mild or recurring**
+    ..."), **past history** ("a seizure two years ago", "history of ..."; unless "now" stands
+    between the past and the finding: "stopped her tablets last week and now she's fitting"),
+    **case vignettes** ("a 60-year-old patient presents with ...", third person only; "55 yo
+    male" alone is a vignette only when the writer never says I / my), **mild or recurring**
     findings ("my chest hurts a little", "my arm goes numb when I sleep on it", unless it started
     suddenly) and comparisons ("heartburn that feels like chest pain") do not trigger. For
     overdose patterns, "can I take" / "is it safe to take" before the pattern makes it a question.
@@ -44,6 +52,7 @@ import re
 from dataclasses import dataclass
 
 from medref.compose.safety_patterns import CALL, CATEGORIES, CRISIS_LINE, POISON_LINE, Category
+from medref.compose.safety_words import INFO, LEAD_IN, PERSON, QUESTION_START
 
 __all__ = ["CALL", "CATEGORIES", "CRISIS_LINE", "POISON_LINE", "Triage", "emergency_notice", "triage"]
 
@@ -60,53 +69,12 @@ class Triage:
         return self.category is not None
 
 
-_PERSON = {
-    "i", "i'm", "im", "i've", "i'd", "i'll", "me", "my", "myself", "mine", "we", "we're", "our",
-    "he", "he's", "she", "she's", "his", "him", "her", "they're", "someone", "somebody",
-    "husband", "wife", "son", "daughter", "mom", "mum", "mother", "dad", "father", "baby", "child",
-    "kid", "friend", "partner", "brother", "sister", "grandma", "grandpa", "grandmother",
-    "grandfather", "roommate", "boyfriend", "girlfriend", "toddler", "teenager", "teen", "twins", "kids",
-    "children", "boy", "girl", "grandson", "granddaughter", "nephew", "niece", "flatmate", "housemate",
-    "neighbour", "neighbor", "cousin", "uncle", "aunt", "hubby", "spouse", "bf", "gf", "infant",
-    "grandad", "granddad", "nan", "nana", "gran", "granny", "newborn", "coworker", "colleague", "mate",
-}  # fmt: skip
 _FIRST_PERSON = {"i", "i'm", "im", "i've", "i'd", "i'll", "me", "my", "myself", "mine", "we", "we're", "our"}
-_INFO = {
-    "risk", "risks", "chance", "chances", "odds", "likelihood", "incidence", "rate", "rates",
-    "cause", "causes", "caused", "causing", "associated", "linked", "effect", "effects",
-    "common", "often", "frequency", "frequent", "prevent", "prevents", "prevention", "signs",
-    "symptoms", "symptom", "warning", "history", "reduce", "lower", "increase", "increases",
-    "antidote", "exam", "question", "essay", "student", "assignment", "lecture", "thesis", "studying",
-    "pharmacology", "mortality", "morbidity", "prevalence", "epidemiology", "outcomes", "factors", "deaths",
-    "homework", "novel", "story", "character", "movie", "film", "book",
-}  # fmt: skip
 _NEGATION = {"no", "not", "without", "never", "denies", "denied", "nor", "none", "free"}
 _NEGATION_OTHER = {
     "tell", "say", "sure", "know", "decide", "explain", "remember", "describe", "certain", "figure",
 }  # fmt: skip
 _CORRECTION = (["my"], ["his"], ["her"], ["our"], ["their"])  # "no, my son ate ...": a correction
-# Words that may open a report with no subject ("Severe chest pain, help", "Took 30 pills").
-_LEAD_IN = {
-    "just", "so", "ok", "okay", "hi", "hello", "help", "please", "pls", "plz", "sudden", "suddenly",
-    "severe", "bad", "really", "very", "terrible", "sharp", "crushing", "heavy", "intense",
-    "having", "have", "got", "getting", "been", "feeling", "feel", "now", "and", "am", "it's",
-    "its", "it", "is", "still", "extreme", "awful", "horrible", "constant", "this", "some", "a",
-    "an", "the", "also", "urgent", "emergency", "omg", "new", "keep", "keeps", "think",
-    "maybe", "accidentally", "accidently", "massive", "there's", "theres", "there",
-    # other findings listed before this one ("sudden loss of balance and slurred words")
-    "loss", "of", "balance", "dizziness", "dizzy", "sweating", "sweaty", "nausea", "vomiting", "with",
-    "fever", "high", "weakness", "numbness", "confusion", "headache", "cough", "coughing", "pale",
-    "cold", "sweat", "shortness", "breath", "faint", "blurry", "vision", "left", "right", "side",
-    "sided", "central", "middle",
-    # a body part as the subject of a report ("nose won't stop bleeding")
-    "nose", "arm", "leg", "hand", "head", "chest", "face", "lips", "tongue", "throat", "knee", "foot",
-}  # fmt: skip
-# A clause opening with one of these asks something ("does ...", "what is ...").
-_QUESTION_START = {
-    "what", "what's", "whats", "how", "does", "do", "did", "can", "could", "is", "are", "was",
-    "were", "why", "which", "when", "whenever", "should", "will", "would", "may", "might", "who",
-    "where", "tell", "explain", "list", "compare", "define", "describe", "any",
-}  # fmt: skip
 _NOW = re.compile(
     r"\b(?:right now|now|at the moment|currently|help|urgent|emergency|please|pls|plz|"
     r"what (?:do|should|can) (?:i|we) do|should (?:i|we) (?:go|call))\b"
@@ -276,7 +244,7 @@ def _experienced(clause: str, match: re.Match[str], *, vignette: bool) -> bool:
     in the finding itself, a report with no subject ("Severe chest pain since an hour"), or a
     clause that says it is happening now.
     """
-    persons = _FIRST_PERSON if vignette else _PERSON
+    persons = _FIRST_PERSON if vignette else PERSON
     named = _WORD.findall(match.group(0))
     if match.end() < len(clause) and clause[match.end()].isalnum():
         named = named[:-1]  # a pattern that ends inside a word ("took 10 i|ron"): not the word "i"
@@ -284,7 +252,7 @@ def _experienced(clause: str, match: re.Match[str], *, vignette: bool) -> bool:
         return True
     all_before = _WORD.findall(clause[: match.start()])
     clause_words = _WORD.findall(clause)
-    asking = clause_words[0] in _QUESTION_START and not _REPORT_QUESTION.match(clause)
+    asking = clause_words[0] in QUESTION_START and not _REPORT_QUESTION.match(clause)
     if asking and (_HOW_TO.search(clause) or _CAUSAL.match(clause)):
         return False
     words = all_before[-_WINDOW:]
@@ -298,17 +266,17 @@ def _experienced(clause: str, match: re.Match[str], *, vignette: bool) -> bool:
         if words[i] in _OTHERS_CASE:
             return False  # "she told me about a patient who overdosed"
         if _is_person(words[i], persons):
-            return not anyone and not any(w in _INFO for w in words[i + 1 :])
+            return not anyone and not any(w in INFO for w in words[i + 1 :])
     if vignette:
         return False
-    if any(w in _INFO for w in all_before + _WORD.findall(clause[match.end() :].split(",")[0])):
+    if any(w in INFO for w in all_before + _WORD.findall(clause[match.end() :].split(",")[0])):
         return False
     if not asking:
-        if all(w in _LEAD_IN for w in all_before):
+        if all(w in LEAD_IN for w in all_before):
             return True
         # a telegraphic report: "kiwi allergy, ate a fruit salad, mouth swelling"
         fragment = _WORD.findall(_FRAGMENT_SPLIT.split(clause[: match.start()])[-1])
-        if all(w in _LEAD_IN for w in fragment) and not _GENERIC_SUBJECT.match(clause):
+        if all(w in LEAD_IN for w in fragment) and not _GENERIC_SUBJECT.match(clause):
             return True
         after = _WORD.findall(clause[match.end() :])[:_AFTER]
         if any(w in _POSSESSIVE or w in _SUBJECT for w in after):  # "blood pouring from a wound on my leg"

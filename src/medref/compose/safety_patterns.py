@@ -10,18 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from medref.compose.safety_words import (
+from medref.compose.safety_signs import (
     ALLERGEN,
-    BLEED_SIGNS,
     BLEEDING,
-    BREATHING,
     CHEST_PAIN,
     FAREWELL,
-    MED,
     ONSET,
-    OVERDOSE,
     SEIZURE,
-    SEVERE_REACTION,
     STROKE,
     STROKE_SUDDEN,
     SUICIDE_DESPAIR,
@@ -33,6 +28,13 @@ from medref.compose.safety_words import (
     TAKEN_WITH_SYMPTOMS,
     UNRESPONSIVE,
     WITH_SYMPTOMS,
+)
+from medref.compose.safety_words import (
+    BLEED_SIGNS,
+    BREATHING,
+    MED,
+    OVERDOSE,
+    SEVERE_REACTION,
 )
 
 CALL = (
@@ -378,36 +380,7 @@ CATEGORIES: tuple[Category, ...] = (
     Category(
         "bleeding",
         "Heavy bleeding that will not stop needs urgent care. Press firmly on the wound while you wait.",
-        _rx(
-            r"\b(?:severe|heavy|heavily|uncontrolled|profuse|lots of|a lot of)\s+(?:\w+\s+)?bleeding\b",
-            r"\bdeep\b[^.]{0,15}\bbleeding\b",
-            r"\bdeep (?:cut|wound|gash|laceration)\b",
-            r"\bbleeding\s+(?:really |very |so )?(?:heavily|badly|bad|a lot|profusely|non-?stop|so much)\b",
-            r"\bblood (?:keeps|is still|won't stop|has been) (?:coming|pouring|running|dripping)\b",
-            r"\b(?:massive|huge|heavy|bad|severe|big) nose ?bleed\b",
-            r"\bbleeding\s+(?:from\s+(?:\S+\s+){1,3}?)?(?:a lot|non-?stop|heavily)\b",
-            r"\b(?:bleed\w*|blood|cut|wound|nosebleed)\b[^.]{0,50}?\b(?:won't|will not|wouldn't|doesn't|does not|"
-            r"hasn't|has not|isn't|is not|not|can't)\s+(?:stop|quit)(?:ped|ping|ting)?\b",
-            r"\b(?:can't|cannot|won't|will not|couldn't)\s+stop\s+(?:the\s+)?bleeding\b",
-            r"\bbleeding\s+(?:\w+\s+){0,3}?for (?:an|over an|\d+|two|three) (?:hours?|minutes?)\b",
-            r"\bkeeps? bleeding\b",
-            r"\b(?:bleeding|soaking) through\b",
-            r"\bsoaking (?:a |the |my )?(?:pads?|towels?|tampons?)\b",
-            r"\b(?:vomit\w*|throwing up|threw up|coughing|coughed|spitting|spat|puking|puked)\s+(?:up\s+)?"
-            r"(?:\w+\s+){0,4}?blood\b",
-            r"\b(?:vomit\w*|throwing up|threw up|sick)\b[^.]{0,30}\bcoffee grounds?\b",
-            r"\bblood in (?:(?:my|his|her|the) )?(?:vomit|sick)\b",
-            r"\b(?:peeing|urinating) blood\b",
-            r"\b(?:a lot of|lots of|so much) (?:bright red )?blood\b",
-            r"\bblood\s+(?:is\s+)?(?:gushing|pouring|spurting|squirting|spraying|everywhere)\b",
-            r"\b(?:gushing|spurting|pouring out)\b",
-            r"\b(?:ha?emorrhaging|bleeding out)\b",
-            r"\bbleeding (?:much|a lot|way|so much) more\b",
-            r"\b(?:big|large|huge) (?:blood )?clots\b",
-            r"\b(?:large|huge|big|massive) amounts? of blood\b",
-            r"\b(?:passing|losing) (?:a lot of |lots of |so much )?blood\b",
-            *BLEEDING,
-        ),
+        _rx(*BLEEDING),
     ),
     Category(
         "bleeding",
