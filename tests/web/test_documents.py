@@ -131,7 +131,7 @@ def test_highlight_marks_exactly_the_requested_span(
 def test_passage_without_a_span_is_targeted_unmarked(client: TestClient) -> None:
     response = client.get(doc_path(PMID), params={"p": 2})
     assert response.status_code == 200 and "<mark>" not in response.text
-    assert 'class="passage passage-text targeted" id="p-2"' in response.text
+    assert 'class="passage kind-text targeted" id="p-2"' in response.text
 
 
 @pytest.mark.parametrize(
