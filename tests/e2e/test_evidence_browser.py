@@ -78,7 +78,9 @@ def test_every_citation_reveals_its_span(browser: WebDriver, live_server: LiveSe
     # the panel links to the local document page, the same span highlighted there
     opener = pages.css(f"#{first} a.ev-open")
     expected = pages.css(f"#{first} mark").get_attribute("textContent")
-    pages.open(opener.get_attribute("href").removeprefix(live_server.url))
+    href = opener.get_attribute("href")
+    assert href and "/documents/" in href
+    pages.open(href.removeprefix(live_server.url))
     highlighted = pages.all("main mark")
     assert [h.get_attribute("textContent") for h in highlighted] == [expected]
     assert highlighted[0].is_displayed()
