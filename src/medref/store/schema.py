@@ -157,6 +157,7 @@ class AnswerRow(Base):
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    slug: Mapped[str | None] = mapped_column(String(200), unique=True, index=True)  # public /pages/<slug>
 
 
 class AnswerVersionRow(Base):
@@ -249,6 +250,8 @@ class UserRow(Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    display_name: Mapped[str | None] = mapped_column(String(120))  # shown on public pages, not the login
+    credentials: Mapped[str | None] = mapped_column(String(120))  # "MD", "PharmD"
 
 
 class SessionRow(Base):
