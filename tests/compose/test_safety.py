@@ -301,6 +301,16 @@ ROUND9_STRUCTURES += [  # and the tenth
     ("he's got nothing to live for and keeps talking about his rope", "suicide"),
     ("my daughter won't stop fitting", "seizure"),
 ]
+ROUND9_STRUCTURES += [  # and the eleventh
+    ("the agency nurse gave dad his morning and night tablets together", "overdose"),
+    ("my cousin has been drinking cough syrup to get high and is swaying", "overdose"),
+    ("he chewed one of his fentanyl patches", "overdose"),  # the plural of a listed poison
+    ("she is in the garage with a hosepipe on the car", "suicide"),
+    ("I've been hoarding my quetiapine", "suicide"),  # any medicine name, not only "pills"
+    ("if she leaves me I'll take all my tablets", "suicide"),  # the negation governs another clause
+    ("my son can only say two words at a time, his asthma is bad", "breathing"),
+    ("my girl is having a febrile seizure and it isn't stopping", "seizure"),
+]
 ROUND9_NEGATIVES = [
     "Case: child ingested 10 iron tablets, what is the antidote?",  # no "i" read inside "iron"
     "can a teenager be poisoned by energy drinks",  # "a teenager": anyone
@@ -311,6 +321,9 @@ ROUND9_NEGATIVES = [
     "I drank a whole bottle of water with my tablets this morning",
     "my son didn't swallow the magnet, it was under the sofa",  # the intake is negated
     "my methotrexate is taken once a week on sundays, can I move the day",  # "once a week" is no past
+    "can i have a beer the day after taking diazepam",  # asking about doing it
+    "had a fit after a night out in my twenties, can I take tramadol",  # dated past
+    "I don't think I have chest pain, more of a stitch",  # a cognition verb keeps the negation
 ]
 
 

@@ -52,7 +52,7 @@ import re
 from dataclasses import dataclass
 
 from medref.compose.safety_patterns import CALL, CATEGORIES, CRISIS_LINE, POISON_LINE, Category
-from medref.compose.safety_words import INFO, LEAD_IN, PERSON, QUESTION_START
+from medref.compose.safety_words import INFO, LEAD_IN, MILD, PERSON, QUESTION_START
 
 __all__ = ["CALL", "CATEGORIES", "CRISIS_LINE", "POISON_LINE", "Triage", "emergency_notice", "triage"]
 
@@ -100,6 +100,11 @@ _CAUSAL = re.compile(
 # "could I go into anaphylaxis if I eat ...": a question about a possibility.
 _POSSIBILITY = re.compile(r"^(?:could|would|can|will|might|may|is it possible)\b.*\bif\b")
 # "can I take", "is it safe to take" just before an overdose pattern: a question, not a report.
+# "can i drink alcohol the night after taking xanax": the comma phrase opens by asking about doing it.
+_ASKING_START = re.compile(
+    r"(?:can|could|should|may|is it (?:safe|ok|okay|dangerous|bad) to)\s+(?:i|we|he|she|my \w+)?\s*"
+    r"(?:drink|take|have|mix|use|combine|give)\b"
+)
 _ASKING = re.compile(
     r"(?:\b(?:can|could|should|may|might|would|will|shall|do|does)\s+"
     r"(?:(?:i|we|you|he|she|they|someone|people|one|a person|my \w+|kids|children)\s+)?|"
@@ -109,7 +114,8 @@ _DATED_PAST = (
     r"(?:\w+\s+)?(?:years?|months?)\s+(?:ago|back)|last\s+(?:year|month|week|summer|winter|spring|autumn|fall)|"
     r"in (?:19|20)\d\d|used to|in the past|"
     r"when (?:i|he|she|they|we) (?:was|were) (?:a |an )?(?:kid|child|baby|teen|teenager|younger|little|on|\d+)|"
-    r"as a (?:child|kid|teen|teenager|baby)|(?<!at )(?<!instead of )once(?! a (?:day|week|month)| daily| weekly)"
+    r"as a (?:child|kid|teen|teenager|baby)|in (?:my|his|her|their) (?:teens|twenties|thirties|forties|fifties|\d0s)|"
+    r"(?<!at )(?<!instead of )once(?! a (?:day|week|month)| daily| weekly)"
 )
 # Past mentions: for most categories any of these; for safety-first ones only a dated past.
 _PAST = re.compile(
@@ -117,6 +123,8 @@ _PAST = re.compile(
     r"(?:at|over|on) the weekend|last weekend|the other day|"
     r"after (?:my|his|her|a|the) (?:stroke|heart attack|seizure|overdose))\b"
 )
+_NEW_SUBJECT = {"i", "i'll", "i'm", "he", "he'll", "he's", "she", "she'll", "she's", "they", "they'll", "we"}
+_COGNITION = {"think", "believe", "reckon", "suppose", "feel"}
 _NEGATED_VERB = re.compile(
     r"\b(?:didn't|did not|hasn't|has not|haven't|have not|never)\s+(?:\w+\s+)?(?:swallow|eat|ate|drink|drank|take|took|"
     r"taken|chew|touch|have|had|get|got)\w*"
@@ -161,24 +169,6 @@ _GENERIC = {"children", "kids"}
 _ANYONE = {"someone", "somebody"}
 _INDEFINITE = {"a", "an", "any"}  # "can a child be poisoned by ...": anyone
 _OTHERS_CASE = {"patient", "patients", "client", "clients"}
-_MILD = {
-    "fleeting",
-    "brief",
-    "quick",
-    "second",
-    "seconds",
-    "moment",
-    "mild",
-    "mildly",
-    "slight",
-    "slightly",
-    "little",
-    "bit",
-    "occasional",
-    "occasionally",
-    "sometimes",
-    "minor",
-}
 _BARE = ("cant", "dont", "wont", "isnt", "doesnt", "couldnt", "arent", "wasnt", "didnt", "hasnt", "havent",
          "wouldnt", "shouldnt", "hadnt")  # fmt: skip
 
@@ -216,12 +206,13 @@ def _normalise(question: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _negated(before: str) -> bool:
+def _negated(before: str, finding: str = "") -> bool:
     """True when a negation governs the finding.
 
     The negation must stand in the same comma phrase, at most three words back, or further back
     across a list joined by "or"/"nor" ("no fever or chest pain"); it does not count when it
-    governs something else ("I can't tell if this is chest pain").
+    governs something else ("I can't tell if this is chest pain"), nor when the finding opens with
+    a subject of its own ("if I don't come back he'll take all his pills").
     """
     phrase = re.split(r"[,:]", before)[-1]
     words = _WORD.findall(phrase)[-8:]
@@ -230,6 +221,12 @@ def _negated(before: str) -> bool:
             if any(w in _NEGATION_OTHER for w in words[i + 1 : i + 3]) or words[i + 1 : i + 2] in _CORRECTION:
                 continue
             rest = words[i + 1 :]
+            if (
+                _WORD.findall(finding)[:1]
+                and _WORD.findall(finding)[0] in _NEW_SUBJECT
+                and not (set(rest[:1]) & _COGNITION)
+            ):
+                continue
             if "and" in rest:
                 continue  # "can't walk and his speech is strange": a new finding
             if len(rest) <= 3 or "or" in rest or "nor" in rest:
@@ -300,16 +297,18 @@ def _hypothetical(before: str, clause: str) -> bool:
 def _counts(category: Category, clause: str, match: re.Match[str]) -> bool:
     """The finding is not negated, hypothetical, past, or part of a "can I take ..." question."""
     before = clause[: match.start()]
-    if _negated(before) or _NEGATED_VERB.search(match.group(0)):
+    if _negated(before, match.group(0)) or _NEGATED_VERB.search(match.group(0)):
         return False  # "no chest pain"; "my son didn't swallow the battery"
-    if category.asking_guard and _ASKING.search(before):
+    if category.asking_guard and (
+        _ASKING.search(before) or _ASKING_START.match(before.split(",")[-1].strip())
+    ):
         return False
     if category.safety_first:
         return not _PAST_DATED.search(clause)
     if category.name != "overdose":
         after = clause[match.end() :]
         near = _WORD.findall(before)[-3:] + _WORD.findall(after)[:4]
-        if any(w in _MILD for w in near):
+        if any(w in MILD for w in near):
             return False  # "my chest hurts a little when I cough"
         if _RECURRING.match(after) and not _ONSET.search(clause) and category.name != "unresponsive":
             return False  # "my arm feels numb when I sleep on it" (not "won't open her eyes when I shout")

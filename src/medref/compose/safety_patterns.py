@@ -124,7 +124,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"\b(?:thinking (?:of|about)|considering|going to|want to|wanna) end(?:ing)? it\b",
             r"\bfeel(?:s|ing)? like dying\b",
             r"\b(?:pills|tablets|meds)\b[^.]{0,30}\bend it\b",
-            r"\b(?:going to|gonna|will|plan to|planning to|want to) (?:take|swallow) (?:all|every one of|the whole|a whole|"
+            r"\b(?:going to|gonna|will|i'll|he'll|she'll|they'll|plan to|planning to|want to) (?:take|swallow) (?:all|every one of|the whole|a whole|"
             r"an entire) (?:\w+ )?(?:of )?(?:my |his |her )?(?:pills|tablets|meds|bottle)\b",
             r"\b(?:i|he|she) (?:should|must|deserve to|need to) (?:just )?(?:die|be dead)\b",
             r"\bwish (?:i|he|she) (?:was|were) dead\b",
@@ -149,6 +149,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bbetter off (?:dead|without me)\b",
             r"\b(?:nobody|no one|no-one) (?:would|will) (?:miss|notice|care about) (?:me|if i)\b",
             r"\b(?:isn't|is not|not|no longer) worth living\b",
+            r"\blife (?:isn't|is not|is no longer|not) worth it\b",
+            r"\b(?:better off|happier|better) without me\b",
             r"\bcan't go on\b",
             r"\b(?:no|don't see (?:the|any)|what's the|whats the) (?:reason|point) (?:to|in|of) (?:live|living|"
             r"go on|going on|being alive)\b",
@@ -331,7 +333,8 @@ CATEGORIES: tuple[Category, ...] = (
         "seizure",
         "A seizure that lasts more than five minutes, or seizures one after another, need emergency care.",
         _rx(
-            r"\bhaving\s+(?:what (?:looks|seems) like |some kind of |a kind of )?(?:a\s+)?(?:seizure|seizures|fit|fits|"
+            r"\bhaving\s+(?:what (?:looks|seems) like |some kind of |a kind of )?(?:a\s+)?(?:(?:febrile|big|bad|massive|long|"
+            r"tonic[- ]clonic|grand mal) )?(?:seizure|seizures|fit|fits|"
             r"convulsions?)\b",
             r"\bseizures?\s+(?:that\s+)?(?:is |has |have )?(?:lasting|lasted|been going on|won't stop|"
             r"will not stop|not stopping|isn't stopping)\b",

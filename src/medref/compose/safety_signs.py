@@ -65,8 +65,9 @@ SUICIDE_SIGNS = (
     r"\b(?:a|the|my) plan (?:for|of|on) how to do it\b|\bplan(?:ned)? (?:how|when|where) (?:to|i'll|i will) do it\b",
     r"\b(?:written|wrote|writing|left) (?:\w+ )?(?:letters?|notes?) (?:to|for) (?:my|his|her|the) (?:family|kids|"
     r"children|parents|wife|husband|mum|mom|dad)\b",
-    r"\b(?:saving|hoarding|stockpiling|collecting|stashing) (?:up )?(?:all )?(?:my|his|her|the) (?:\w+ )?"
-    r"(?:pills|tablets|meds|medication)\b(?! (?:in|for)\b)",
+    rf"\b(?:saving|hoarding|stockpiling|collecting|stashing) (?:up )?(?:all )?(?:my|his|her|the) (?:\w+ )?"
+    rf"{MED}\b(?! (?:in|for)\b)",
+    r"\b(?:hose ?pipe|tube|exhaust)\b[^.]{0,40}\bcar\b|\bcar\b[^.]{0,40}\b(?:hose ?pipe|exhaust)\b",
     r"\bhow (?:many|much)\b[^.]{0,30}\b(?:it )?would (?:it )?take\b(?! to (?:work|help|feel|kick|clear|get|lower|"
     r"reduce|see|start))",
     r"\b(?:want|wants|wanted|going) to stop (?:living|being alive|existing)\b",
@@ -219,6 +220,7 @@ SEIZURE = (
     r"\b(?:he's|she's|he is|she is|they're|they are) (?:\w+ )?(?:fitting|seizing|convulsing)\b(?! in\b)",
     r"\b(?:twitching|jerking|shaking|staring)\b[^.]{0,40}\b(?:won't|will not|doesn't|not) stop\b",
     r"\b(?:won't|will not|doesn't|can't) stop (?:seizing|fitting|convulsing|jerking|twitching)\b",
+    r"\b(?:seizures?|fits?|convulsions?)\b[^.]{0,40}\b(?:isn't|is not|not|won't|hasn't|has not) (?:stopping|stopped|stop)\b",
 )
 
 # Taken in a way that is only an overdose with symptoms beside it (``WITH_SYMPTOMS``).

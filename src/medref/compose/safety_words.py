@@ -35,7 +35,7 @@ POISON = (
     r"dishwasher (?:tablets?|pods?)|(?:button |coin |lithium )?(?:batter(?:y|ies)|cell)|rat poison|"
     r"weed ?killer|pesticides?|insecticides?|lamp oil|kerosene|paraffin|methanol|drain cleaner|"
     r"oven cleaner|toilet cleaner|cleaning products?|(?:e-?cig|vape|vaping) (?:liquid|juice)|"
-    r"e-liquid|(?:eye|nose|nasal) drops|nicotine|vapes?|e-cig(?:arette)?s?|fentanyl patch|magnets|(?:wild )?mushrooms|hand sanitizer|"
+    r"e-liquid|(?:eye|nose|nasal) drops|nicotine|vapes?|e-cig(?:arette)?s?|fentanyl patch(?:es)?|magnets|(?:wild )?mushrooms|hand sanitizer|"
     r"nail polish remover|white spirit|methylated spirits?|meths|turpentine|turps|paint thinners?|acetone|ammonia|"
     r"disinfectant|gasoline|petrol|lighter fluid|mouthwash|essential oils?|iron|"
     r"(?:rat |mouse |slug |ant )?(?:bait|pellets)|\w+ cleaner|(?:dishwasher|washing[- ]up|cleaning) "
@@ -96,6 +96,7 @@ BREATHING = (
     r"\bgrunting (?:with|on|at) (?:each|every) breath\b",
     r"\b(?:can|could) barely (?:speak|talk)\b",
     r"\bcan't finish (?:a |his |her |my )?sentences?\b",
+    r"\b(?:can only|only able to|can just) (?:say|speak|get out|manage) (?:a few|one or two|two|three|single) words\b",
     r"\b(?:bad|severe|serious|major|big) asthma attack\b",
     r"\bhaving (?:a|an) (?:\w+ )?asthma attack\b",
     r"\binhaler (?:isn't|is not|not|doesn't|does not|didn't|did not) (?:helping|working|help|work)\b",
@@ -167,6 +168,10 @@ OVERDOSE = (
     r"the normal|once)\b(?!\s+of)",
     r"\bdouble[- ]dos(?:ing|ed)\b",
     r"\banother\b[^.]{0,20}\bkept (?:going|taking)\b",
+    r"\b(?:taking|took|taken|using|used|abusing|swallowing|drinking|drank|smoking|sniffing|huffing|eating)\b[^.]{0,40}"
+    r"\bto get high\b",
+    r"\b(?:gave|given|took|taken|had)\b[^.]{0,20}\b(?:morning|evening|night|bedtime) and (?:morning|evening|night|"
+    r"bedtime) (?:\w+ )?(?:tablets|pills|doses|meds|medication|insulin)\b",
     r"\b(?:took|taken|swallowed|had|ate|downed|drank)\s+(?:\w+\s+){0,2}?(?:a|the|an) (?:whole|entire|full) (?:box|bottle|"
     r"pack|packet|strip|tub|sleeve|blister) of\b(?! (?:water|milk|juice|squash|soda|pop|coke|wine|beer|raisins|sweets|candy|"
     r"chocolates?|crisps|chips|cereal|biscuits|cookies|crackers|grapes|formula|tea|coffee|lemonade)\b)",
@@ -255,4 +260,8 @@ QUESTION_START = {
     "what", "what's", "whats", "how", "does", "do", "did", "can", "could", "is", "are", "was",
     "were", "why", "which", "when", "whenever", "should", "will", "would", "may", "might", "who",
     "where", "tell", "explain", "list", "compare", "define", "describe", "any",
+}  # fmt: skip
+# Words that make a finding mild or fleeting ("a little", "for a second").
+MILD = {
+    "fleeting", "brief", "quick", "second", "seconds", "moment", "mild", "mildly", "slight", "slightly", "little", "bit", "occasional", "occasionally", "sometimes", "minor",
 }  # fmt: skip
