@@ -261,7 +261,9 @@ QUESTION_START = {
     "were", "why", "which", "when", "whenever", "should", "will", "would", "may", "might", "who",
     "where", "tell", "explain", "list", "compare", "define", "describe", "any",
 }  # fmt: skip
+
 # Words that make a finding mild or fleeting ("a little", "for a second").
 MILD = {
-    "fleeting", "brief", "quick", "second", "seconds", "moment", "mild", "mildly", "slight", "slightly", "little", "bit", "occasional", "occasionally", "sometimes", "minor",
+    "fleeting", "brief", "quick", "second", "seconds", "moment", "mild", "mildly", "slight", "slightly",
+    "little", "bit", "occasional", "occasionally", "sometimes", "minor",
 }  # fmt: skip
