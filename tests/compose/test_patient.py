@@ -15,6 +15,7 @@ from medref.compose.patient import (
     TARGET_GRADE,
     TEXTSTAT_MISSING,
     adapt,
+    explain_abbreviations,
     is_dosing,
     published_text,
     reading_grade,
@@ -22,7 +23,18 @@ from medref.compose.patient import (
     strip_asides,
 )
 from medref.compose.plain_terms import load_plain_terms
-from medref.models import Answer, AnswerSection, Audience, Citation, CitedSentence, EvidenceStatus
+from medref.models import (
+    Answer,
+    AnswerSection,
+    Audience,
+    Citation,
+    CitedSentence,
+    DocumentRef,
+    EvidenceStatus,
+    Quote,
+    Reference,
+    SourceKind,
+)
 
 GUIDELINE = "guideline:medref-demo-costim-2025"
 LABEL = "spl:00000000-4d3e-4000-8000-00000000be1a:v2"
@@ -399,10 +411,8 @@ def test_lexicon_is_case_aware_whole_word_and_longest_first() -> None:
     out = lexicon.replace(
         "It is a post-transplant lymphoproliferative disorder, and PTLD recurs.", introduced=set()
     )
-    assert (
-        out
-        == "It is a type of lymph gland cancer after transplant, and a type of lymph gland cancer after transplant (PTLD) recurs."
-    )
+    # the acronym's plain words were just said: explaining it here would say them twice
+    assert out == "It is a type of lymph gland cancer after transplant, and PTLD recurs."
     # a capitalised term inside a sentence is part of a name
     assert lexicon.replace("The Food and Drug Administration reviewed renal data.", introduced=set()) == (
         "The Food and Drug Administration reviewed kidney data."
@@ -461,3 +471,69 @@ def test_markers_in_text_stay_on_every_part() -> None:
     patient = adapt(answer, audience=Audience.PATIENT)
     parts = [s.text for s in patient.guidelines.summary]
     assert len(parts) == 2 and all(p.endswith(" [1].") for p in parts), parts
+
+
+# ------------------------------------------------------------------ abbreviations
+
+
+def _page(*texts: str, quote: str = "") -> Answer:
+    doc = "pmid:90000002"
+    sentences = [_sentence(t, 1, doc, 4, 10 * i) for i, t in enumerate(texts)]
+    reference = Reference(
+        number=1,
+        label="Research",
+        document=DocumentRef(uid=doc, kind=SourceKind.RCT, title="A trial", evidence_level=3),
+        passage_ids=[f"{doc}#4"],
+        quotes=[Quote(passage_id=f"{doc}#4", section="BACKGROUND", text=quote)] if quote else [],
+    )
+    return Answer(
+        question="Does it help?",
+        evidence_status=EvidenceStatus.DIRECT,
+        guidelines=AnswerSection(title="Guidelines"),
+        research=AnswerSection(title="Research", summary=sentences),
+        references=[reference],
+        disclaimer=DISCLAIMER,
+    )
+
+
+def test_abbreviation_takes_the_sources_own_definition_first() -> None:
+    # the curated table reads RA as rheumatoid arthritis; this source means the heart's right atrium
+    answer = _page(
+        "The RA was enlarged in most participants.",
+        "RA size fell after treatment.",
+        quote="Echocardiography measured the right atrium (RA) and the left atrium.",
+    )
+    texts = _texts(adapt(answer, audience=Audience.PATIENT))
+    assert texts[0] == "The right atrium (RA) was enlarged in most people in the study.", texts
+    assert texts[1] == "RA size fell after treatment.", texts  # explained once per page
+
+
+def test_abbreviation_without_a_source_definition_uses_the_curated_table() -> None:
+    texts = _texts(
+        adapt(_page("Patients with CKD had more infections.", "CKD was common."), audience=Audience.PATIENT)
+    )
+    assert texts == [
+        "Patients with long-term kidney disease (CKD) had more infections.",
+        "CKD was common.",
+    ], texts
+
+
+def test_abbreviation_explanations_keep_spans_and_citations() -> None:
+    original = _page("Patients with CKD had more infections.", quote="Adults with CKD were enrolled.")
+    patient = adapt(original, audience=Audience.PATIENT)
+    assert _span_keys(patient) == _span_keys(original)
+    quote = original.references[0].quotes[0].text
+    assert "long-term kidney disease" not in quote  # the quotation itself is untouched
+
+
+def test_an_abbreviation_is_explained_again_when_its_first_mention_is_left_out() -> None:
+    patient = adapt(
+        _page("Patients with CKD had more infections.", "CKD was common."), audience=Audience.PATIENT
+    )
+    shorter = patient.model_copy(
+        update={"research": patient.research.model_copy(update={"summary": patient.research.summary[1:]})}
+    )
+    assert _texts(explain_abbreviations(shorter)) == ["Long-term kidney disease (CKD) was common."]
+    assert _texts(explain_abbreviations(patient)) == _texts(patient)  # explained mentions stay as they are
+    clinician = adapt(_page("CKD was common."), audience=Audience.CLINICIAN)
+    assert _texts(explain_abbreviations(clinician)) == ["CKD was common."]

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from medref.compose.abbreviations import source_definitions
 from medref.compose.base import NO_EVIDENCE, PATIENT_DISCLAIMER
 from medref.compose.plain_terms import MARKER, PlainLexicon, load_plain_terms
 from medref.models import Answer, AnswerSection, Audience, CitedSentence
@@ -88,7 +89,8 @@ def is_dosing(text: str) -> bool:
 _ACRONYM_ONLY = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z0-9][A-Za-z0-9-]{1,11}")
 _STATS = re.compile(
     r",?\s*\b[pP]\s*[=<>≤≥]\s*0?\.\d+"
-    r"|,?\s*\b\d{2}\s*%\s*(?:CI|confidence interval)\b[^,;)]*?(?=[,;)]|\.(?:\s|$)|$)"
+    r"|,?\s*\b\d{2}\s*%\s*(?:CI|confidence interval)(?:\s*\(CI\))?\s*[:=,]?\s*(?=[-−–]?\d)"
+    r"[^,;)\]]*?(?=[,;)\]]|\.(?:\s|$)|$)"
     r"|,?\s*\b(?:aHR|HR|OR|RR|IRR)\s*[=:]?\s*\d+(?:\.\d+)?\b"
 )
 
@@ -103,10 +105,13 @@ def strip_asides(text: str, *, keep: frozenset[str] = frozenset()) -> str:
     i = 0
     while i < len(text):
         ch = text[i]
-        if ch == "(" and (i == 0 or text[i - 1].isspace()):
+        if ch in "([" and (i == 0 or text[i - 1].isspace()):
             end = _closing(text, i)
             inner = text[i + 1 : end].strip() if end is not None else ""
-            if end is not None and not _ACRONYM_ONLY.fullmatch(inner) and inner not in keep:
+            aside = not _ACRONYM_ONLY.fullmatch(inner) and inner not in keep
+            if ch == "[":  # square brackets: only a statistics aside goes ("[OR 0.9, 95% CI 0.6-1.3]")
+                aside = bool(_STATS.search(inner) or _STAT_WORDS.search(inner))
+            if end is not None and aside:
                 while out and out[-1].isspace():
                     out.pop()
                 i = end + 1
@@ -116,12 +121,19 @@ def strip_asides(text: str, *, keep: frozenset[str] = frozenset()) -> str:
     return _tidy(_STATS.sub("", "".join(out)))
 
 
+_STAT_WORDS = re.compile(
+    r"\b(?:CI|confidence interval|odds ratio|hazard ratio|risk ratio|SD|SE|IQR|OR|HR|RR)\b"
+)
+
+
 def _closing(text: str, start: int) -> int | None:
+    opening = text[start]
+    closing = ")" if opening == "(" else "]"
     depth = 0
     for j in range(start, len(text)):
-        if text[j] == "(":
+        if text[j] == opening:
             depth += 1
-        elif text[j] == ")":
+        elif text[j] == closing:
             depth -= 1
             if depth == 0:
                 return j
@@ -129,7 +141,10 @@ def _closing(text: str, start: int) -> int | None:
 
 
 def _tidy(text: str) -> str:
+    text = re.sub(r"\s*(?:\(\s*[,;:]?\s*\)|\[\s*[,;:]?\s*\])", "", text)  # brackets left empty
     text = re.sub(r"\s{2,}", " ", text)
+    text = re.sub(r"[,;\s]*[,;]\s*(?=[)\]])", "", text)
+    text = re.sub(r"\s*[(\[][\s,;:]*(?=[.!?]?$)", "", text)  # an opening bracket left at the end
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = re.sub(r"([,;])(?=[,.;])", "", text)
     return text.strip()
@@ -246,17 +261,49 @@ def split_clauses(text: str) -> list[str]:
             if len(lw) < _MIN_WORDS or len(rw) < _MIN_WORDS or not _has_verb(lw):
                 continue
             imperative = rw[0].lower() in _IMPERATIVE and (sep == "; " or lw[0].lower() in _IMPERATIVE)
-            no_subject = rw[0].lower() in _NOT_SUBJECT or not _has_verb(rw[1:])
+            no_subject = rw[0].lower() in _NOT_SUBJECT or not _clause_verb(right)
             if lead in ("", "But ", "So ") and not imperative and no_subject:
                 continue
             if lead == "This " and not _has_verb(rw[:2]):
                 continue
             if sep in _STRICT and not _two_clauses(lw, rw):
                 continue
-            head = left.rstrip(" ,;:") + "."
+            if (
+                sep.startswith(",") and not imperative and _series(left)
+            ):  # "fever, rash, and headache were ...": a list
+                continue
+            if lead == "This " and rw[0].lower() in _PLURAL_VERBS:
+                lead = "These "
+            head = left.rstrip(" ,;:")
+            head += "" if head.endswith(".") else "."
             tail = lead + right if lead else _capital_first(right)
             return [*split_clauses(head), *split_clauses(tail)]
     return [text]
+
+
+_PLURAL_VERBS = {"are", "were", "have", "do", "include", "remain", "appear", "seem", "show", "cause", "occur"}
+_DETERMINERS = {"the", "a", "an", "this", "these", "those", "its", "their", "our", "each", "both"}
+
+
+def _clause_verb(text: str) -> bool:
+    """Does ``text`` read as a clause: a verb before any comma, past forms not used as adjectives ("the
+    targeted drugs")?"""
+    words = _words(re.split(r"[,;:.?!]", text, maxsplit=1)[0])
+    for i, w in enumerate(words[1:], start=1):
+        low = w.lower()
+        if low in _AUX or (len(low) > 4 and low.endswith("ed") and words[i - 1].lower() not in _DETERMINERS):
+            return True
+    return False
+
+
+def _series(left: str) -> bool:
+    """Does ``left`` end in a list ("..., tumour size, lymph node counts") that the next part continues?"""
+    cut = left.rfind(", ")
+    if cut == -1 or not _depth_zero(left, cut):
+        return False
+    last = _words(left[cut + 2 :])
+    commas = sum(1 for m in re.finditer(", ", left) if _depth_zero(left, m.start()))
+    return len(last) <= (6 if commas >= 2 else 2) and not any(w.lower() in _AUX for w in last)
 
 
 def _capital_first(text: str) -> str:
@@ -278,7 +325,7 @@ def _markers(text: str) -> tuple[str, str, str]:
 
 
 def _finish(body: str, markers: str, punct: str) -> str:
-    body = body.strip()
+    body = body.strip().rstrip(",;:([").rstrip()
     if body and body[-1] not in ".!?":
         body += "."
     if not markers:
@@ -288,10 +335,17 @@ def _finish(body: str, markers: str, punct: str) -> str:
     return body + markers
 
 
-def plain_parts(text: str, lexicon: PlainLexicon, introduced: set[str]) -> list[str]:
-    """The patient wording of one sentence: one or more sentences, each with the original markers."""
+def plain_parts(
+    text: str, lexicon: PlainLexicon, introduced: set[str], definitions: dict[str, str] | None = None
+) -> list[str]:
+    """The patient wording of one sentence: one or more sentences, each with the original markers.
+
+    ``definitions`` are the sources' own long forms of abbreviations (see :func:`source_definitions`).
+    """
     body, markers, punct = _markers(text)
-    body = strip_asides(body, keep=lexicon.glosses) or body  # a sentence that is all aside stays
+    stripped = strip_asides(body, keep=lexicon.glosses)
+    if stripped and not (stripped[0].islower() and not body[0].islower()):  # "P<0.05 was ..." stays whole
+        body = stripped
     if not body:
         return [text]
     whole_dosing = is_dosing(body)
@@ -300,17 +354,17 @@ def plain_parts(text: str, lexicon: PlainLexicon, introduced: set[str]) -> list[
         if is_dosing(part) or (whole_dosing and _SCHEDULE.search(part)):
             part = DOSING_SENTENCE
         else:
-            part = lexicon.replace(part, introduced=introduced)
+            part = lexicon.replace(part, introduced=introduced, definitions=definitions)
         out.append(_finish(part, markers, punct))
     return out
 
 
 def _plain_sentences(
-    sentences: list[CitedSentence], lexicon: PlainLexicon, introduced: set[str]
+    sentences: list[CitedSentence], lexicon: PlainLexicon, introduced: set[str], definitions: dict[str, str]
 ) -> list[CitedSentence]:
     out: list[CitedSentence] = []
     for sentence in sentences:
-        for text in plain_parts(sentence.text, lexicon, introduced):
+        for text in plain_parts(sentence.text, lexicon, introduced, definitions):
             prev = out[-1] if out else None
             if prev is not None and text == prev.text and _markers(text)[0] == DOSING_SENTENCE:
                 out[-1] = prev.model_copy(
@@ -326,20 +380,67 @@ def _plain_sentences(
     return out
 
 
-def plain_notice(notice: str, lexicon: PlainLexicon, introduced: set[str]) -> str:
+def plain_notice(
+    notice: str, lexicon: PlainLexicon, introduced: set[str], definitions: dict[str, str] | None = None
+) -> str:
     if notice in PLAIN_NOTICES:
         return PLAIN_NOTICES[notice]
-    return " ".join(plain_parts(notice, lexicon, introduced))
+    return " ".join(plain_parts(notice, lexicon, introduced, definitions))
 
 
-def _plain_section(section: AnswerSection, lexicon: PlainLexicon, introduced: set[str]) -> AnswerSection:
-    notice = plain_notice(section.notice, lexicon, introduced) if section.notice else section.notice
+def _plain_section(
+    section: AnswerSection, lexicon: PlainLexicon, introduced: set[str], definitions: dict[str, str]
+) -> AnswerSection:
+    notice = plain_notice(section.notice, lexicon, introduced, definitions) if section.notice else None
     return section.model_copy(
         update={
             "notice": notice,
-            "summary": _plain_sentences(section.summary, lexicon, introduced),
-            "key_points": _plain_sentences(section.key_points, lexicon, introduced),
+            "summary": _plain_sentences(section.summary, lexicon, introduced, definitions),
+            "key_points": _plain_sentences(section.key_points, lexicon, introduced, definitions),
         }
+    )
+
+
+def page_definitions(answer: Answer) -> dict[str, str]:
+    """Abbreviations the page's own sources define: in the cited passages, their titles and the
+    published sentences ("systemic lupus erythematosus (SLE)")."""
+    texts = [s.text for s in answer.sentences()]
+    for ref in answer.references:
+        texts.append(ref.document.title)
+        texts.extend(q.text for q in ref.quotes)
+    return source_definitions(texts)
+
+
+def explain_abbreviations(answer: Answer) -> Answer:
+    """A patient page whose first remaining mention of each abbreviation is explained.
+
+    :func:`adapt` explains an abbreviation where the page first mentions it; when a later step
+    leaves that sentence out (:func:`medref.compose.readable.keep_readable`), this explains the
+    next mention instead. Mentions already explained stay as they are; other pages are returned
+    unchanged.
+    """
+    if answer.audience is not Audience.PATIENT:
+        return answer
+    lexicon = load_plain_terms()
+    defined = page_definitions(answer)
+    seen: set[str] = set()
+
+    def fix(section: AnswerSection) -> AnswerSection:
+        return section.model_copy(
+            update={
+                key: [
+                    s.model_copy(
+                        update={"text": lexicon.explain(s.text, introduced=seen, definitions=defined)}
+                    )
+                    for s in getattr(section, key)
+                ]
+                for key in ("summary", "key_points")
+            }
+        )
+
+    lead = fix(answer.bottom_line) if answer.bottom_line is not None else None
+    return answer.model_copy(
+        update={"bottom_line": lead, "guidelines": fix(answer.guidelines), "research": fix(answer.research)}
     )
 
 
@@ -452,13 +553,16 @@ def adapt(answer: Answer, *, audience: Audience) -> Answer:
     if audience is Audience.PATIENT:
         lexicon = load_plain_terms()
         introduced: set[str] = set()
+        defined = page_definitions(answer)
         adapted = answer.model_copy(
             update={
                 "bottom_line": (
-                    _plain_section(answer.bottom_line, lexicon, introduced) if answer.bottom_line else None
+                    _plain_section(answer.bottom_line, lexicon, introduced, defined)
+                    if answer.bottom_line
+                    else None
                 ),
-                "guidelines": _plain_section(answer.guidelines, lexicon, introduced),
-                "research": _plain_section(answer.research, lexicon, introduced),
+                "guidelines": _plain_section(answer.guidelines, lexicon, introduced, defined),
+                "research": _plain_section(answer.research, lexicon, introduced, defined),
                 "disclaimer": PATIENT_DISCLAIMER,
             }
         )

@@ -33,6 +33,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from medref.compose.abbreviations import ABBREVIATION, curated
+from medref.compose.plain_check import FUNCTION_WORDS
+
 MARKER = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+)[\"'(\[]*$")
 _ARTICLE_BEFORE = re.compile(r"(?<![\w-])(?P<art>[Aa]n?)\s+$")
@@ -47,13 +50,24 @@ _TREATED = re.compile(
 _ATTRIBUTIVE = re.compile(
     r"\s+(?:risk|risks|status|infection|infections|case|cases|test|tests|testing|level|levels|load|"
     r"disease|patients|recipients|symptoms|signs|treatment|therapy|rate|rates|incidence|screening|"
-    r"monitoring|antibodies|antibody|prophylaxis|serostatus|exposure|reactivation|type|group)\b"
+    r"monitoring|antibodies|antibody|prophylaxis|serostatus|exposure|reactivation|type|group|scan|scans|"
+    r"findings|criteria|interference|titer|titers|titre|titres|values|positivity|activity|flare|flares|"
+    r"score|scores|assay|assays|inhibitor|inhibitors|receptor|receptors|blockers?|agents?|drugs?)\b"
 )
 _GLOSS = re.compile(r"\(([^()]+)\)")
 _OWN_ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
 _VOWEL_SOUND = re.compile(
     r"^(?:[aei]|o(?!ne\b)|u(?!r|ni|se|su|ti|te|sa)|hour|honest|[AEFHILMNORSX](?:[A-Z]|\b))"
 )
+
+
+_OPENED = re.compile(r"\(\s*$")
+_GLOSSED = re.compile(r"\s\((?![\s\d])[^()]*[a-z][^()]*\)")
+_JOINERS = frozenset({"/", " or ", " and ", ", "})
+_NEAR = 5  # words either side that a plain value must not repeat
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_LAST_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*(?=\s+$)")
+_FIRST_WORD = re.compile(r"\s+([A-Za-z][A-Za-z'-]*)")
 
 
 def _case_sensitive(key: str) -> bool:
@@ -72,16 +86,26 @@ def _pattern(keys: list[str], *, flags: bool) -> str:
     return "|".join(parts)
 
 
+@dataclass(frozen=True)
+class ShortForm:
+    """Shorter plain words for a value whose extra words the sentence already says."""
+
+    short: str
+    when: frozenset[str]  # lower-case words; one of them near the term selects the short form
+
+
 @dataclass
 class PlainLexicon:
     """Term and acronym tables with their compiled whole-word patterns."""
 
     terms: dict[str, str]
     acronyms: dict[str, str]
+    short_forms: dict[str, ShortForm] = field(default_factory=dict)
     _ci: dict[str, str] = field(init=False, repr=False)
     _cs: dict[str, str] = field(init=False, repr=False)
     _term_rx: re.Pattern[str] = field(init=False, repr=False)
     _acr_rx: re.Pattern[str] = field(init=False, repr=False)
+    _any_rx: re.Pattern[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._cs = {_norm(k): v for k, v in self.terms.items() if _case_sensitive(k)}
@@ -89,6 +113,7 @@ class PlainLexicon:
         self._term_rx = re.compile(r"(?<![\w])(?:" + _pattern(list(self.terms), flags=True) + r")(?![\w])")
         acr = "|".join(re.escape(a) for a in sorted(self.acronyms, key=len, reverse=True))
         self._acr_rx = re.compile(rf"(?<![\w-])(?:{acr})(?![\w])")
+        self._any_rx = re.compile(rf"{self._acr_rx.pattern}|{ABBREVIATION.pattern}")
 
     @property
     def glosses(self) -> frozenset[str]:
@@ -105,24 +130,45 @@ class PlainLexicon:
             return self._cs[key]
         return self._ci.get(key.casefold()) if not _case_sensitive(key) else None
 
-    def replace(self, text: str, *, introduced: set[str] | None = None) -> str:
-        """Rewrite ``text`` in plain words; ``introduced`` carries acronyms already explained on the page."""
+    def replace(
+        self, text: str, *, introduced: set[str] | None = None, definitions: dict[str, str] | None = None
+    ) -> str:
+        """Rewrite ``text`` in plain words.
+
+        ``introduced`` carries abbreviations already explained on the page; ``definitions`` are the
+        sources' own long forms (:func:`medref.compose.abbreviations.source_definitions`), which
+        explain an abbreviation before the lexicon's acronyms and the curated table do.
+        """
         seen = introduced if introduced is not None else set()
+        defined = definitions or {}
         pieces: list[str] = []
         last = 0
         for marker in MARKER.finditer(text):
-            pieces.append(self._replace_segment(text[last : marker.start()], pieces, seen))
+            pieces.append(self._replace_segment(text[last : marker.start()], pieces, seen, defined))
             pieces.append(marker.group(0))
             last = marker.end()
-        pieces.append(self._replace_segment(text[last:], pieces, seen))
+        pieces.append(self._replace_segment(text[last:], pieces, seen, defined))
         return "".join(pieces)
 
     # ------------------------------------------------------------------ internals
 
-    def _replace_segment(self, segment: str, done: list[str], seen: set[str]) -> str:
+    def explain(self, text: str, *, introduced: set[str], definitions: dict[str, str] | None = None) -> str:
+        """Only explain abbreviations (first mention on the page, see :meth:`replace`); terms stay."""
+        pieces: list[str] = []
+        last = 0
+        for marker in MARKER.finditer(text):
+            pieces.append(self._expand_acronyms(text[last : marker.start()], introduced, definitions or {}))
+            pieces.append(marker.group(0))
+            last = marker.end()
+        pieces.append(self._expand_acronyms(text[last:], introduced, definitions or {}))
+        return "".join(pieces)
+
+    def _replace_segment(self, segment: str, done: list[str], seen: set[str], defined: dict[str, str]) -> str:
         if not segment:
             return segment
-        prefix = "".join(done)
+        return self._expand_acronyms(self._terms(segment, "".join(done), seen), seen, defined)
+
+    def _terms(self, segment: str, prefix: str, seen: set[str]) -> str:
         segment = _TREATED.sub(lambda m: _treated(m, prefix), segment)
         out: list[str] = []
         last = 0
@@ -134,6 +180,21 @@ class PlainLexicon:
             head = segment[last : match.start()]
             before = prefix + "".join(out) + head
             if _proper_name(match.group(0), before):
+                continue
+            opened = _OPENED.search(before)
+            if opened is not None and before[: opened.start()].rstrip().endswith(value):
+                continue  # "central nervous system (CNS)": the source's own abbreviation stays
+            if out and head in _JOINERS and _same_words(value, out[-1]):
+                if value == out[-1]:  # "X/Y" with the same plain words for both: say them once
+                    last = match.end()
+                continue  # "scarring/scarring of the liver": keep the second term
+            fitted = self._fit(value, segment, match, before)
+            if fitted is None:  # the plain words would repeat what the sentence says: keep the term
+                continue
+            value = fitted
+            if not value:  # "incidence rate" -> "rate": the next word already says it
+                out.append(head.rstrip())
+                last = match.end()
                 continue
             art = _ARTICLE_BEFORE.search(head)
             if art is not None and _OWN_ARTICLE.match(value):
@@ -150,7 +211,39 @@ class PlainLexicon:
             out.append(value)
             last = match.end()
         out.append(segment[last:])
-        return self._expand_acronyms("".join(out), seen)
+        return "".join(out)
+
+    def _fit(self, value: str, segment: str, match: re.Match[str], before: str) -> str | None:
+        """Fit the plain words to their neighbours so that nothing is said twice.
+
+        A value with a short form takes it when the sentence already says one of its extra words
+        ("approved for any indication" -> "any use", never "any approved use"); a first or last word
+        that the next or previous word repeats is dropped ("treatment regimen" -> "treatment plan",
+        "incidence rate" -> "rate"); a value that would still repeat a content word said close by
+        is not used (None: the source term stays).
+        """
+        words = (
+            _content_words(segment[: match.start()])[-_NEAR:] + _content_words(segment[match.end() :])[:_NEAR]
+        )
+        near = {w.lower() for w in words}
+        form = self.short_forms.get(value)
+        if form is not None and near & form.when:
+            value = form.short
+        parts = value.split()
+        prev = _LAST_WORD.search(before)
+        if parts and prev is not None and prev.group(0).lower() == parts[0].lower():
+            parts = parts[1:]
+        nxt = _FIRST_WORD.match(segment, match.end())
+        follows = (
+            {nxt.group(1).lower(), *(self.plain(nxt.group(1)) or "").lower().split()[:1]} if nxt else set()
+        )
+        if parts and parts[-1].lower() in follows:
+            parts = parts[:-1]
+        value = " ".join(parts)
+        own = {w.lower() for w in _WORD.findall(match.group(0))}
+        if {w.lower() for w in _content_words(value)} & near - own:
+            return None
+        return value
 
     def _shorten(self, value: str, seen: set[str]) -> str:
         """Inside new words, "plain words (ACR)" becomes "ACR" once ACR was explained on the page."""
@@ -162,20 +255,44 @@ class PlainLexicon:
             value = re.sub(rf"(?:(?:a|an|the)\s+)?{re.escape(bare)} \({re.escape(acronym)}\)", acronym, value)
         return value
 
-    def _expand_acronyms(self, text: str, seen: set[str]) -> str:
+    def _explanation(self, abbreviation: str, defined: dict[str, str], seen: set[str]) -> str | None:
+        """The plain words for an abbreviation: the source's own long form, else the lexicon's, else
+        the curated table's; None when none knows it."""
+        value = defined.get(abbreviation) or self.acronyms.get(abbreviation) or curated().get(abbreviation)
+        if value is None:
+            return None
+        plain = self._terms(value, "", set(seen) | {abbreviation})
+        return plain if abbreviation not in plain.split() else value
+
+    def _expand_acronyms(self, text: str, seen: set[str], defined: dict[str, str]) -> str:
         out: list[str] = []
         last = 0
-        for match in self._acr_rx.finditer(text):
+        for match in self._any_rx.finditer(text):
             acronym = match.group(0)
-            inside = (
-                text[match.start() - 1 : match.start()] == "(" and text[match.end() : match.end() + 1] == ")"
-            )
+            # "(SLE)", "( RA )", "PTLD (a type of ...)": explained where it stands
+            inside = _OPENED.search(text, 0, match.start()) is not None or _GLOSSED.match(text, match.end())
             if inside or acronym in seen:
                 seen.add(acronym)
                 continue
-            seen.add(acronym)
+            found = self._explanation(acronym, defined, seen)
+            if found is None:
+                continue
             head = text[last : match.start()]
-            value = self.acronyms[acronym]
+            value = found
+            art = _ARTICLE_BEFORE.search(head)
+            near = {w.lower() for w in _content_words(text[:last] + head)[-_NEAR:]}
+            near |= {w.lower() for w in _content_words(text[match.end() :])[:_NEAR]}
+            if near & {w.lower() for w in _content_words(value)}:
+                continue  # "IgG antibody levels": the words would be said twice; explain it later
+            seen.add(acronym)
+            attributive = _ATTRIBUTIVE.match(text, match.end()) is not None
+            if (
+                art is not None and not attributive and _OWN_ARTICLE.match(value)
+            ):  # "an RNA" -> "a copy of ..."
+                head = head[: art.start()]
+                value = _capitalise(value) if art.group("art")[0].isupper() else value
+            elif art is not None and not attributive:  # "an SLE flare" -> "a lupus (SLE) flare"
+                head = head[: art.start()] + _article_for(value, capital=art.group("art")[0].isupper()) + " "
             out.append(head)
             if _ATTRIBUTIVE.match(text, match.end()):  # "the PTLD risk": name first, words in brackets
                 out.append(f"{acronym} ({value})")
@@ -188,6 +305,16 @@ class PlainLexicon:
             last = match.end()
         out.append(text[last:])
         return "".join(out)
+
+
+def _same_words(value: str, previous: str) -> bool:
+    """Does one of two neighbouring plain values start with the other ("scarring", "scarring of the liver")?"""
+    a, b = value.lower().split(), previous.lower().split()
+    return bool(a and b) and (a[: len(b)] == b or b[: len(a)] == a)
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text) if len(w) >= 4 and w.lower() not in FUNCTION_WORDS]
 
 
 def _proper_name(found: str, before: str) -> bool:
@@ -241,8 +368,13 @@ def load_plain_terms() -> PlainLexicon:
             if norm in terms:
                 raise ValueError(f"plain_terms.json: {key!r} appears twice (again in {group!r})")
             terms[norm] = value
-    lexicon = PlainLexicon(terms=terms, acronyms=dict(raw["acronyms"]))
-    for key, value in terms.items():
+    short_forms = {
+        value: ShortForm(short=form["short"], when=frozenset(w.lower() for w in form["when"]))
+        for value, form in raw.get("short_forms", {}).items()
+        if not value.startswith("_")
+    }
+    lexicon = PlainLexicon(terms=terms, acronyms=dict(raw["acronyms"]), short_forms=short_forms)
+    for key, value in [*terms.items(), *((f"short form of {v!r}", f.short) for v, f in short_forms.items())]:
         if lexicon._term_rx.search(value):
             raise ValueError(f"plain_terms.json: the plain words for {key!r} contain another term: {value!r}")
     return lexicon
