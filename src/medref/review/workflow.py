@@ -44,6 +44,7 @@ from medref.review.users import User
 from medref.store.answers import AnswerStore, ConflictError
 from medref.store.audit_chain import append_event
 from medref.store.db import read_tx, write_tx
+from medref.store.published import assign_slug
 from medref.store.schema import answer_versions, answers
 
 S = ReviewStatus
@@ -217,6 +218,8 @@ def transition(
         )
         if done.rowcount != 1:
             raise ConflictError(item_id, expected_version, current)
+        if t.target is S.APPROVED:
+            assign_slug(conn, item_id)  # the page's public address, given once (store/published.py)
         _append(
             conn,
             item_id,
