@@ -420,6 +420,14 @@ class CitedSentence(_Model):
     theme: str | None = Field(
         default=None, description="research sentences: the heading they are grouped under ('Safety')"
     )
+    edited: bool = Field(
+        default=False,
+        description="an editor changed the text: its composed spans were dropped, it must be re-linked "
+        "to a supporting passage or marked editorial before review",
+    )
+    editorial: bool = Field(
+        default=False, description="editorial text without a source, labelled as such on the page"
+    )
 
 
 class AnswerSection(_Model):
