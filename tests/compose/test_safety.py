@@ -311,6 +311,18 @@ ROUND9_STRUCTURES += [  # and the eleventh
     ("my son can only say two words at a time, his asthma is bad", "breathing"),
     ("my girl is having a febrile seizure and it isn't stopping", "seizure"),
 ]
+ROUND9_STRUCTURES += [  # and the twelfth
+    ("mum swallowed three days of her tablets this morning", "overdose"),
+    ("he says he's going to crash the car into a tree", "suicide"),
+    ("it's pointless going on", "suicide"),
+    (
+        "pain in my chest into my jaw, had bypass surgery last year",
+        "chest_pain",
+    ),  # the past is another phrase's
+    ("dad stopped speaking mid sentence", "stroke"),
+    ("she said she'll end it all tonight", "suicide"),
+    ("I took 25 paracetamol last night", "overdose"),  # a recent past still counts for an overdose
+]
 ROUND9_NEGATIVES = [
     "Case: child ingested 10 iron tablets, what is the antidote?",  # no "i" read inside "iron"
     "can a teenager be poisoned by energy drinks",  # "a teenager": anyone
@@ -324,6 +336,9 @@ ROUND9_NEGATIVES = [
     "can i have a beer the day after taking diazepam",  # asking about doing it
     "had a fit after a night out in my twenties, can I take tramadol",  # dated past
     "I don't think I have chest pain, more of a stitch",  # a cognition verb keeps the negation
+    "my daughter had a fit with her temperature yesterday, fine since, can she swim",  # recent past
+    "choking on the price of my insulin",  # a figure of speech
+    "I had a stroke in 2021 and still have a weak hand, is physio worth it",  # still: the past lingers
 ]
 
 

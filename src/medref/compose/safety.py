@@ -120,7 +120,7 @@ _DATED_PAST = (
 # Past mentions: for most categories any of these; for safety-first ones only a dated past.
 _PAST = re.compile(
     rf"\b(?:{_DATED_PAST}|history of|previous|previously|prior|recovered|survivor|"
-    r"(?:at|over|on) the weekend|last weekend|the other day|"
+    r"(?:at|over|on) the weekend|last weekend|the other day|yesterday|last night|"
     r"after (?:my|his|her|a|the) (?:stroke|heart attack|seizure|overdose))\b"
 )
 _NEW_SUBJECT = {"i", "i'll", "i'm", "he", "he'll", "he's", "she", "she'll", "she's", "they", "they'll", "we"}
@@ -129,7 +129,11 @@ _NEGATED_VERB = re.compile(
     r"\b(?:didn't|did not|hasn't|has not|haven't|have not|never)\s+(?:\w+\s+)?(?:swallow|eat|ate|drink|drank|take|took|"
     r"taken|chew|touch|have|had|get|got)\w*"
 )
-_SINCE_THEN = re.compile(r"\b(?:now|today|tonight|this (?:morning|evening|afternoon)|right now)\b")
+_RECENT = re.compile(r"yesterday|last night")
+_SINCE_THEN = re.compile(
+    r"\b(?:now|today|tonight|this (?:morning|evening|afternoon)|right now|since then|ever since|"
+    r"i've had|i have had|he's had|she's had|has had)\b"
+)
 _PAST_DATED = re.compile(rf"\b(?:{_DATED_PAST})\b")
 # "how do I help someone having a seizure": how to act, asked in general.
 _HOW_TO = re.compile(
@@ -314,15 +318,23 @@ def _counts(category: Category, clause: str, match: re.Match[str]) -> bool:
             return False  # "my arm feels numb when I sleep on it" (not "won't open her eyes when I shout")
         if _COMPARISON.search(before):
             return False  # "heartburn that feels like chest pain"
-    return not (_hypothetical(before, clause) or _past(clause, match.start()))
+    recent = category.name != "overdose"  # "took 20 paracetamol last night" still counts
+    return not (_hypothetical(before, clause) or _past(clause, match.start(), recent=recent))
 
 
-def _past(clause: str, start: int) -> bool:
-    """A past mention in the clause, unless "now" stands between it and the finding
-    ("stopped her tablets last week and now she's fitting")."""
-    return any(
-        not (m.end() <= start and _SINCE_THEN.search(clause, m.end(), start)) for m in _PAST.finditer(clause)
-    )
+def _past(clause: str, start: int, *, recent: bool = True) -> bool:
+    """A past mention in the clause, unless "now" stands between it and the finding ("stopped her
+    tablets last week and now she's fitting") or it follows the finding in a later comma phrase
+    ("pain in my chest, I had a stent last year"). ``recent``: "yesterday" and "last night" count."""
+    for m in _PAST.finditer(clause):
+        if m.end() <= start and _SINCE_THEN.search(clause, m.end(), start):
+            continue
+        if m.start() > start and "," in clause[start : m.start()]:
+            continue
+        if not recent and _RECENT.fullmatch(m.group(0)):
+            continue
+        return True
+    return False
 
 
 def _finding(category: Category, clauses: list[str], *, vignette: bool) -> bool:

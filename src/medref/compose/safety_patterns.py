@@ -130,6 +130,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"\bwish (?:i|he|she) (?:was|were) dead\b",
             r"\b(?:cut|slit|slash|slashed) (?:my|his|her|their) (?:own )?wrists?\b(?![^.]{0,30}\b(?:by accident|accidentally)\b)",
             r"\bwant to end (?:it|everything|it all)\b",
+            r"\b(?:will|i'll|he'll|she'll|going to|gonna|plans? to|planning to|about to) end (?:everything|it all|things|"
+            r"it tonight|it today)\b",
             r"\bdone with (?:life|living|everything|it all)\b",
             r"\bnever wake up\b",
             r"\b(?:take|need|take it) to (?:die|not wake up|never wake up)\b",
@@ -283,7 +285,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:dropped|falling|fallen|drooping|droopy|numb|sagging)\b",
             r"\bface (?:doesn't|does not|won't|isn't|is not) mov(?:e|ing)\b",
             r"\b(?:drooping|droopy|sagging)\s+(?:face|mouth|smile)\b",
-            r"\b(?:mouth|smile|lip)\s+(?:is |was )?(?:drooping|droopy|droops|crooked)\b",
+            r"\b(?:mouth|smile|lip)\s+(?:is |was |looks |looked |seems |went |has gone |gone )?(?:drooping|droopy|droops|"
+            r"crooked)\b",
             r"\b(?:arm|leg|hand)\s+(?:suddenly |just )?(?:is |feels |went |go |has gone |gone )?"
             r"(?:suddenly )?(?:weak|numb|limp|dead)\b",
             r"\b(?:weakness|numbness)\s+(?:in|on)\s+(?:my|his|her|their|one)\s+(?:arm|leg|side|hand)\b",

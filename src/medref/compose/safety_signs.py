@@ -40,6 +40,8 @@ SUICIDE_SIGNS = (
     r"\b(?:won't|will not|wont|not going to|don't think i'll|don't think i will) be (?:around|here|alive) "
     r"(?:tomorrow|in the morning|any ?more|much longer|for long|by)\b",
     r"\bwants? to be dead\b",
+    r"\b(?:drive|driving|crash|crashing|steer)\b(?:\s+\w+){0,2}?\s+(?:off|into) (?:a |the )?(?:cliff|wall|bridge|tree|river|"
+    r"lorry|truck|oncoming)\b",
     r"\b(?:takes?|need|needs|needed|enough) to (?:die|be dead|not wake up|never wake up)\b",
     r"\b(?:picturing|imagining|imagine|picture) (?:myself|himself|herself) (?:hanging|dead|dying|jumping)\b",
     r"\bsaid (?:my|his|her|their) goodbyes\b",
@@ -94,6 +96,8 @@ SUICIDE_EVIDENT = (
     r"\b(?:a|such a) burden (?:to|on|for) (?:everyone|everybody|my family|them|you all|my \w+)\b",
     r"\b(?:nobody|no one|no-one) (?:cares|would care|will care) (?:if|whether) (?:i|he|she) (?:live|lives|die|dies)\b",
     r"\b(?:nothing|no one|nobody|no reason) (?:left )?to live for\b",
+    r"\b(?:can't|cannot|don't) see (?:any|a) future\b",
+    r"\b(?:pointless|no point|no use|meaningless)\b(?:\s+\w+){0,2}?\s+(?:carrying on|going on|living|being alive|to live)\b",
     r"\b(?:sorry for everything|thanks? (?:you )?for everything|goodbye)\b[^.]{0,40}\b(?:take care of|look after|goodbye|"
     r"love you|loves? (?:me|us|you|everyone))\b",
     r"\b(?:made (?:my|his|her) mind up|made up (?:my|his|her) mind)\s*$",
@@ -124,6 +128,7 @@ STROKE = (
     r"\b(?:left|right) side (?:of (?:my|his|her|the) (?:body|face) )?(?:just |suddenly )?(?:went|is|has gone|gone|feels|suddenly) "
     r"(?:all |very |really )?(?:weak|numb|dead|heavy|limp|floppy|paraly[sz]ed)\b",
     r"\b(?:talking|talks|speaking)\s+(?:rubbish|nonsense|gibberish)\b",
+    r"\bstopped (?:talking|speaking) (?:mid|in the middle of)[- ]?(?:sentence|conversation)\b",
     r"\b(?:can't|couldn't|cannot|unable to) get (?:the |his |her |my |any )?words out\b",
     r"\bspeech (?:is |was |seems |sounds )?(?:a bit |really |all )?(?:off|not right|wrong)\b",
     r"\bvision\b[^.]{0,20}\b(?:on one side|in one eye|half)\b",

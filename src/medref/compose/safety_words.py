@@ -85,7 +85,8 @@ BREATHING = (
     r"\bgrunting\b",
     r"\bbreathless at rest\b",
     r"\bgasping\b",
-    r"\bchoking\b(?! on (?:all |the |so much |my )*(?:information|info|data|work|paperwork|bills|news|words))",
+    r"\bchoking\b(?! on (?:all |the |so much |my )*(?:information|info|data|work|paperwork|bills|news|words|cost|costs|"
+    r"price|prices|fees|debt|deadlines|emails))",
     r"\bsuffocating\b",
     r"\b(?:lips|face|skin) (?:are |is |look |looks )?(?:turning )?(?:blue|dusky|grey|gray)\b",
     r"\b(?:can't|cannot|couldn't) get (?:enough )?(?:air|oxygen)\b",
@@ -155,7 +156,7 @@ OVERDOSE = (
     r"strips|packets|sheets|blisters)\b",
     rf"\bafter (?:taking|swallowing|eating|drinking) (?:\S+\s+){{0,2}}?{BULK}\s+(?:\S+\s+){{0,4}}?{MED}\b",
     r"\b(?:took|taken|swallowed|had)\s+(?:\S+\s+){0,3}?(?:days?|weeks?)'?s?(?: worth)? of\b[^.]{0,30}\b"
-    r"(?:in one day|in a day|at once|together|today)\b",
+    r"(?:in one day|in a day|at once|together|today|this morning|tonight|this evening|in one go|all together)\b",
     rf"\b{MED_NOUN}\s+(?:by mistake|by accident)\b",
     rf"\b{CHILD}\b[^.]{{0,20}}\b{INGEST}\s+(?:half|most|all|the rest) (?:of )?(?:a|the) bottle\b"
     r"(?! of (?:water|milk|juice|formula|soda))",
