@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from medref.ingest.sample_size import candidates, sample_size, words_to_digits
+from medref.ingest.sample_size import candidates, sample_size, sample_size_of_sections, words_to_digits
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ROOT / "bench" / "data" / "sample_size.jsonl"
@@ -109,3 +109,15 @@ def test_dev_labels_stay_read() -> None:
         found += ok and item["n"] is not None
     assert correct / predicted >= 0.95
     assert found / labelled >= 0.9
+
+
+def test_background_and_conclusion_sections_are_not_read() -> None:
+    sections = [
+        ("BACKGROUND", "A previous trial of 2,000 patients found no benefit."),
+        ("METHODS", "We enrolled 140 adults with gout."),
+        ("CONCLUSIONS", "In 140 patients, the drug lowered urate."),
+    ]
+    assert sample_size_of_sections(sections) == 140
+    assert sample_size(" ".join(text for _label, text in sections)) == 2000  # why the sections matter
+    assert sample_size_of_sections([("Background", "Of 450 children screened, 61 had asthma.")]) is None
+    assert sample_size_of_sections([("", "Of 450 children screened, 61 had asthma.")]) == 450

@@ -11,7 +11,8 @@ is structured (``BACKGROUND``, ``METHODS`` ...) and ``Abstract`` otherwise. Each
 Publication notices (retraction, erratum, expression of concern; from ``CommentsCorrectionsList``
 and the publication types) go to ``meta["flags"]`` and ``meta["notices"]`` (see
 :mod:`medref.ingest.pubmed_notices`); the number of participants the abstract states, when it
-states one, goes to ``meta["sample_size"]`` (see :mod:`medref.ingest.sample_size`).
+states one, goes to ``meta["sample_size"]`` (see :mod:`medref.ingest.sample_size`; background
+and conclusion sections are not read for it).
 
 Per-record work walks each element's children once and dispatches on the tag, rather than
 running many path searches, because parsing speed bounds ingest speed.
@@ -31,7 +32,7 @@ from medref.errors import ParseError
 from medref.ingest import safexml
 from medref.ingest.base import DocumentBuilder, Parsed
 from medref.ingest.pubmed_notices import read_notices
-from medref.ingest.sample_size import sample_size
+from medref.ingest.sample_size import sample_size_of_sections
 from medref.models import Deletion, Document, kind_from_publication_types
 
 FORMAT = "pubmed"
@@ -168,13 +169,13 @@ def _document(elem: etree._Element, path: Path, position: int, source: str) -> D
     builder = DocumentBuilder()
     title = _squash(safexml.text_of(title_el)) or _squash(safexml.text_of(vernacular_el))
     builder.add("Title", title, kind="title", split=False)
-    abstract_parts: list[str] = []
+    abstract_parts: list[tuple[str, str]] = []  # (NLM category or label, text) for the sample size
     if abstract_el is not None:
         for part in abstract_el.iterchildren("AbstractText"):
             label = _squash(part.get("Label"))
             text = safexml.text_of(part)
             builder.add("Abstract" if label.upper() in _NO_LABEL else label, text)
-            abstract_parts.append(text)
+            abstract_parts.append((part.get("NlmCategory") or label, text))
     if not builder.passages:
         raise ParseError(path, "article has neither a title nor an abstract", record=record)
 
@@ -194,7 +195,7 @@ def _document(elem: etree._Element, path: Path, position: int, source: str) -> D
         meta["flags"] = flags
     if notices:
         meta["notices"] = notices
-    participants = sample_size(" ".join(abstract_parts)) if abstract_parts else None
+    participants = sample_size_of_sections(abstract_parts) if abstract_parts else None
     if participants is not None:
         meta["sample_size"] = participants
 
