@@ -17,6 +17,7 @@ from medref.compose.base import DISCLAIMER, Composer, make_composer
 from medref.compose.extractive import BOTTOM_LINE_TITLE, GUIDELINES_TITLE, RESEARCH_TITLE
 from medref.compose.intake import question_problem
 from medref.compose.patient import adapt, published_text, reading_grade
+from medref.compose.pharmacist import for_pharmacist
 from medref.compose.readable import keep_readable
 from medref.compose.related import related_questions
 from medref.compose.safety import triage
@@ -82,6 +83,7 @@ class Asker:
             }
         )
         answer = adapt(answer, audience=audience)
+        answer = for_pharmacist(answer, store=self.retriever.store, lexicon=self.retriever.lexicon)
         if audience is Audience.PATIENT and answer.reading_grade is not None:
             answer = keep_readable(answer, reading_grade)
             answer = answer.model_copy(update={"reading_grade": reading_grade(published_text(answer))})
