@@ -193,9 +193,11 @@ def test_references_link_to_local_pages(client: TestClient) -> None:
 
 def test_every_citation_of_an_answer_opens_its_span(client: TestClient, demo_app: FastAPI) -> None:
     """Citation offsets are into the passage's text: each one's page marks exactly that text."""
-    asked = client.get("/ask.json", params={"q": "What is the role of CD40 ligand blockers?"})
-    assert asked.status_code == 201, asked.text
-    answer = demo_app.state.answers.get(asked.json()["id"])
+    from medref.web.deps import open_asker
+
+    stored = open_asker(demo_app).ask("What is the role of CD40 ligand blockers?", store=True)
+    assert stored.id is not None
+    answer = demo_app.state.answers.get(stored.id)
     spans = {
         (c.doc_uid, c.passage_id, c.start, c.end) for sentence in answer.sentences() for c in sentence.spans
     }

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from medref.review.users import User
 from medref.review.workflow import edit, transition
 from medref.store.answers import AnswerStore
+from medref.web.deps import open_asker
 from medref.web.routes.pages import public_answer
 
 VISITOR_Q = "My father has crushing chest pain after his infusion"
@@ -20,10 +21,12 @@ EDITOR, REVIEWER = User("erin", "editor"), User("rui", "reviewer")
 
 
 def _ask(client: TestClient, q: str) -> str:
-    r = client.get("/ask.json", params={"q": q})
-    assert r.status_code == 201, r.text
-    answer_id: str = r.json()["id"]
-    return answer_id
+    """A stored draft (an editor's; a visitor's GET /ask stores nothing)."""
+    app = client.app
+    assert isinstance(app, FastAPI)
+    answer = open_asker(app).ask(q, store=True)
+    assert answer.id is not None
+    return answer.id
 
 
 def _answers(app: FastAPI) -> AnswerStore:
@@ -80,8 +83,8 @@ def test_related_questions_show_published_pages_only(client: TestClient, demo_ap
     for q in hidden:
         _ask(client, q)
     approve(demo_app, _ask(client, approved))
-    r = client.get("/ask.json", params={"q": "Is belatacept safe after a kidney transplant?"})
-    answer_id = r.json()["id"]
+    answer_id = _ask(client, "Is belatacept safe after a kidney transplant?")
+    r = client.get(f"/questions/{answer_id}.json")
     stored = _answers(demo_app).get(answer_id).related_questions
     published = {p["title"] for p in client.get("/index.json").json()["published"]}
     # the composer only ever offers published pages: the visitors' questions are not even stored

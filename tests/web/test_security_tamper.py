@@ -49,8 +49,10 @@ def _rewrite_first_sentence(app: FastAPI, item: str, new_text: str) -> None:
 
 
 def test_public_page_refuses_approved_for_rewritten_text(demo_app: FastAPI, client: TestClient) -> None:
-    body = client.get("/ask.json", params={"q": QUESTION}).json()
-    item = body["id"]
+    from medref.web.deps import open_asker
+
+    item = open_asker(demo_app).ask(QUESTION, store=True).id
+    assert item is not None
     _approve(demo_app, item)
     html = client.get(f"/questions/{item}").text
     assert APPROVED in html and "reviewed by rui" in html and PENDING_BANNER not in html

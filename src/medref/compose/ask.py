@@ -11,6 +11,7 @@ triage (emergency first) -> follow-up resolution against the thread
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from medref.compose.base import DISCLAIMER, Composer, make_composer
@@ -21,6 +22,7 @@ from medref.compose.pharmacist import for_pharmacist
 from medref.compose.readable import keep_readable
 from medref.compose.related import related_questions
 from medref.compose.safety import triage
+from medref.compose.themes import grouped, without_retracted
 from medref.compose.threads import resolve_followup, strip_connectors
 from medref.models import Answer, AnswerSection, Audience, EvidenceStatus
 from medref.retrieve.retriever import Retriever
@@ -29,6 +31,7 @@ from medref.store.answers import AnswerStore
 
 RETRIEVE_K = 40  # the composer is cheap; a shallower pool missed guideline recommendations
 RELATED_POOL = 500
+MAX_ABOUT = 8  # entities a stateless follow-up may carry
 
 
 @dataclass
@@ -58,22 +61,35 @@ class Asker:
             close()
 
     def ask(
-        self, question: str, *, audience: Audience = Audience.CLINICIAN, thread_id: str | None = None
+        self,
+        question: str,
+        *,
+        audience: Audience = Audience.CLINICIAN,
+        thread_id: str | None = None,
+        about: Sequence[str] = (),
+        store: bool = True,
     ) -> Answer:
-        """Answer one question (a follow-up when ``thread_id`` names an existing thread)."""
+        """Answer one question.
+
+        A follow-up when ``thread_id`` names a stored thread, or when ``about`` lists the entities of
+        the page it follows (the stateless follow-up of a page that was never stored). ``store``:
+        save the answer as a new draft (editorial work; the public ask path passes False).
+        """
         urgent = triage(question)
         problem = question_problem(question)
         if problem is not None and urgent.message is None:
             return unanswerable(question, problem, audience=audience)  # not stored: no editorial work
         resolved = question
         focus: str | None = None
+        entities: list[str] = [e for e in about if e.strip()][:MAX_ABOUT]
         if thread_id and self.answers is not None:
-            thread = self.answers.thread(thread_id)
-            resolved, used = resolve_followup(question, thread.entities, self.retriever.lexicon)
+            entities = self.answers.thread(thread_id).entities
+        if entities:
+            resolved, used = resolve_followup(question, entities, self.retriever.lexicon)
             if used:  # a follow-up: what it adds ("and in pregnancy?") must be what the page answers
                 focus = strip_connectors(question)
-        retrieval = self.retriever.search(resolved, k=self.k)
-        answer = self.composer.compose(resolved, retrieval, audience=audience, focus=focus)
+        retrieval, withheld = without_retracted(self.retriever.search(resolved, k=self.k))
+        answer = grouped(self.composer.compose(resolved, retrieval, audience=audience, focus=focus), withheld)
         answer = answer.model_copy(
             update={
                 "question": question,
@@ -96,7 +112,8 @@ class Asker:
                     "related_questions": related_questions(resolved, pool, lexicon=self.retriever.lexicon)
                 }
             )
-            answer = self.answers.save_new(answer, thread_id=thread_id)
+            if store:
+                answer = self.answers.save_new(answer, thread_id=thread_id)
         return answer
 
 

@@ -44,7 +44,7 @@ from medref.web.views import INDEX_FIX, ErrorPage, error_title, install_template
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
-OPTIONAL_ROUTERS = ("auth", "review")
+OPTIONAL_ROUTERS = ("auth", "review", "drafts")
 NAV_PATHS = ("/login", "/logout", "/review")  # shown in the header when an optional router has them
 
 CSP = (

@@ -93,6 +93,7 @@ class PublishedPage(_View):
     id: str
     title: str
     audience: Audience
+    slug: str | None = Field(default=None, description="its address: /pages/<slug>")
 
 
 class HomePage(_View):

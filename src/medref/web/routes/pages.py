@@ -17,8 +17,10 @@ from sqlalchemy import select
 from medref.compose.ask import Asker
 from medref.errors import NotFoundError, QueryError
 from medref.models import Answer, Audience, RetrievalResult, ReviewStatus, SourceKind
+from medref.review.publishing import publication
 from medref.store.answers import KIND_ANSWER, AnswerStore
 from medref.store.db import read_tx
+from medref.store.published import by_slug, find_published
 from medref.store.schema import answers as answers_table
 from medref.web.deps import answer_review, get_answers, get_asker, index_ready, open_retriever
 from medref.web.render import page, wants_json
@@ -37,6 +39,10 @@ Thread = Annotated[
     str | None, Query(description="continue this conversation (a follow-up question)", max_length=64)
 ]
 AudienceQ = Annotated[Audience, Query(description="who the answer is written for")]
+About = Annotated[
+    str | None,
+    Query(description="a follow-up of an unstored page: its entities, '|'-separated", max_length=600),
+]
 
 
 # ----------------------------------------------------------------------------- home
@@ -54,6 +60,7 @@ def published_pages(answers: AnswerStore, limit: int = RECENT) -> list[Published
             answers_table.c.question,
             answers_table.c.resolved_question,
             answers_table.c.audience,
+            answers_table.c.slug,
         )
         .where(answers_table.c.kind == KIND_ANSWER, answers_table.c.status == ReviewStatus.APPROVED.value)
         .order_by(answers_table.c.updated_at.desc(), answers_table.c.id)
@@ -67,7 +74,7 @@ def published_pages(answers: AnswerStore, limit: int = RECENT) -> list[Published
         if not is_approved(review, review.version):
             continue
         title = row.resolved_question or row.question
-        out.append(PublishedPage(id=str(row.id), title=title, audience=row.audience))
+        out.append(PublishedPage(id=str(row.id), title=title, audience=row.audience, slug=row.slug))
         if len(out) >= limit:
             break
     return out
@@ -123,61 +130,72 @@ def home(request: Request, answers: AnswerStore = Depends(get_answers)) -> Respo
 # ----------------------------------------------------------------------------- ask
 
 _NOT_STORED = (
-    "a question that cannot be answered as asked (only common words, a pasted passage): "
-    "the page says why, and nothing is stored"
+    "the answer, composed for this request and not stored: GET never creates editorial work (an editor "
+    "saves a draft with POST /drafts); a question that has a published page redirects to it (303)"
 )
+MAX_ABOUT_CHARS = 600
 
 
-def _ask(request: Request, q: str, audience: Audience, thread: str | None, *, as_json: bool) -> Response:
+def _about(value: str | None) -> list[str]:
+    """The entities a stateless follow-up carries ('Belatacept|Kidney transplantation')."""
+    return [e.strip() for e in (value or "")[:MAX_ABOUT_CHARS].split("|") if e.strip()]
+
+
+def _ask(
+    request: Request,
+    q: str,
+    audience: Audience,
+    thread: str | None,
+    about: str | None,
+    *,
+    as_json: bool,
+) -> Response:
     if not q.strip():
         raise QueryError("Type a question to ask.")
     asker: Asker = get_asker(request)
-    answer = public_answer(asker.answers, asker.ask(q, audience=audience, thread_id=thread or None))
-    if answer.id is None:  # an Asker that does not store answers: show the page directly
-        return page(request, "question.html", data=answer, **_question_context(request, answer, None))
-    location = path_for(request, "question_page", answer_id=answer.id)
-    if as_json:
-        response = page(request, "question.html", data=answer, status_code=201)
-        response.headers["Location"] = location
-        return response
-    return RedirectResponse(location, status_code=303)
+    if asker.answers is not None and not thread and not about:
+        found = find_published(asker.answers.engine, q, audience=audience.value)
+        if found is not None and found.slug and publication(asker.answers.engine, found.answer_id):
+            name = "published_page_json" if as_json else "published_page"
+            return RedirectResponse(path_for(request, name, slug=found.slug), status_code=303)
+    # answered for this visitor only: nothing is stored (an editor saves a draft explicitly)
+    answer = asker.ask(q, audience=audience, thread_id=thread or None, about=_about(about), store=False)
+    answer = public_answer(asker.answers, answer)
+    return page(request, "question.html", data=answer, **_question_context(request, answer, None))
 
 
 @router.get(
     "/ask.json",
     response_model=Answer,
-    status_code=201,
     name="ask_json",
-    summary="Answer a question and return the stored Answer",
-    responses={200: {"model": Answer, "description": _NOT_STORED}},
+    summary="Answer a question (not stored); a question with a published page redirects to it",
+    responses={200: {"model": Answer, "description": _NOT_STORED}, 303: {"description": "published page"}},
 )
 def ask_json(
     request: Request,
     q: Annotated[str, Query(description="the question", min_length=1, max_length=MAX_QUESTION)],
     audience: AudienceQ = Audience.CLINICIAN,
     thread: Thread = None,
+    about: About = None,
 ) -> Response:
-    return _ask(request, q, audience, thread, as_json=True)
+    return _ask(request, q, audience, thread, about, as_json=True)
 
 
 @router.get(
     "/ask",
-    status_code=303,
     name="ask",
-    response_class=RedirectResponse,
-    summary="Answer a question, then redirect to its page",
-    responses={
-        200: {"model": Answer, "description": _NOT_STORED},
-        201: {"model": Answer, "description": "with Accept: application/json"},
-    },
+    response_class=HTMLResponse,
+    summary="Answer a question (not stored); a question with a published page redirects to it",
+    responses={200: {"description": _NOT_STORED}, 303: {"description": "the published page"}},
 )
 def ask(
     request: Request,
     q: Annotated[str, Query(description="the question", max_length=MAX_QUESTION)],
     audience: AudienceQ = Audience.CLINICIAN,
     thread: Thread = None,
+    about: About = None,
 ) -> Response:
-    return _ask(request, q, audience, thread, as_json=wants_json(request))
+    return _ask(request, q, audience, thread, about, as_json=wants_json(request))
 
 
 # ----------------------------------------------------------------------------- question page
@@ -234,6 +252,44 @@ def question_page(
     request: Request, answer_id: str, version: VersionQ = None, answers: AnswerStore = Depends(get_answers)
 ) -> Response:
     return _question(request, answer_id, version, answers)
+
+
+# ----------------------------------------------------------------------------- published pages
+
+
+def _published(request: Request, slug: str, answers: AnswerStore) -> Response:
+    found = by_slug(answers.engine, slug)
+    pub = publication(answers.engine, found.answer_id) if found is not None else None
+    if found is None or pub is None:
+        raise NotFoundError(f"no published page at {slug!r}; ask the question to see an answer")
+    answer = public_answer(answers, answers.get(found.answer_id, pub.version))
+    context = _question_context(request, answer, None)
+    context.update(
+        review=pub.review,
+        approved=True,
+        current_version=pub.version,
+        revising=not pub.current,
+        json_path=path_for(request, "published_page_json", slug=slug),
+    )
+    return page(request, "question.html", data=answer, **context)
+
+
+@router.get(
+    "/pages/{slug}.json", response_model=Answer, name="published_page_json", summary="A published page"
+)
+def published_page_json(request: Request, slug: str, answers: AnswerStore = Depends(get_answers)) -> Response:
+    return _published(request, slug, answers)
+
+
+@router.get(
+    "/pages/{slug}",
+    response_class=HTMLResponse,
+    name="published_page",
+    responses=_HTML_OR_JSON,
+    summary="A published (approved) question page at its stable address",
+)
+def published_page(request: Request, slug: str, answers: AnswerStore = Depends(get_answers)) -> Response:
+    return _published(request, slug, answers)
 
 
 # ----------------------------------------------------------------------------- search
