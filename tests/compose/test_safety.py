@@ -323,6 +323,13 @@ ROUND9_STRUCTURES += [  # and the twelfth
     ("she said she'll end it all tonight", "suicide"),
     ("I took 25 paracetamol last night", "overdose"),  # a recent past still counts for an overdose
 ]
+ROUND9_STRUCTURES += [  # and the thirteenth
+    ("accidentally gave him twice his usual insulin dose", "overdose"),
+    ("toddler swallowed a magnet", "overdose"),
+    ("considering taking an overdose on purpose", "suicide"),  # intent words open a subjectless report
+    ("dull pressure across my chest, clammy", "chest_pain"),
+    ("his asthma is not improving with the nebuliser", "breathing"),
+]
 ROUND9_NEGATIVES = [
     "Case: child ingested 10 iron tablets, what is the antidote?",  # no "i" read inside "iron"
     "can a teenager be poisoned by energy drinks",  # "a teenager": anyone

@@ -35,7 +35,7 @@ POISON = (
     r"dishwasher (?:tablets?|pods?)|(?:button |coin |lithium )?(?:batter(?:y|ies)|cell)|rat poison|"
     r"weed ?killer|pesticides?|insecticides?|lamp oil|kerosene|paraffin|methanol|drain cleaner|"
     r"oven cleaner|toilet cleaner|cleaning products?|(?:e-?cig|vape|vaping) (?:liquid|juice)|"
-    r"e-liquid|(?:eye|nose|nasal) drops|nicotine|vapes?|e-cig(?:arette)?s?|fentanyl patch(?:es)?|magnets|(?:wild )?mushrooms|hand sanitizer|"
+    r"e-liquid|(?:eye|nose|nasal) drops|nicotine|vapes?|e-cig(?:arette)?s?|fentanyl patch(?:es)?|magnets?|(?:wild )?mushrooms|hand sanitizer|"
     r"nail polish remover|white spirit|methylated spirits?|meths|turpentine|turps|paint thinners?|acetone|ammonia|"
     r"disinfectant|gasoline|petrol|lighter fluid|mouthwash|essential oils?|iron|"
     r"(?:rat |mouse |slug |ant )?(?:bait|pellets)|\w+ cleaner|(?:dishwasher|washing[- ]up|cleaning) "
@@ -107,6 +107,9 @@ BREATHING = (
     r"\b(?:chest|throat|airways?)\b[^.]{0,15}\b(?:closing|closing up|shutting)\b",
     r"\b(?:high[- ]pitched|whistling|squeaky|squeaking|rasping|crowing) (?:noise|sound)\b[^.]{0,20}\bbreath",
     r"\bstridor\b",
+    r"\b(?:asthma(?: attack)?|wheez\w*|breathing|breathlessness)\b[^.]{0,30}\b(?:not|isn't|is not) (?:getting better|"
+    r"improving|easing|settling)\b",
+    r"\bnot (?:getting better|improving|helping|working)\b[^.]{0,30}\b(?:inhaler|reliever|ventolin|nebuli[sz]er)\b",
     r"\bbreath\w*\b[^.,]{0,20}\bstruggl\w*|\bstruggl\w*\b[^.,]{0,20}\bbreath",
     r"\bchoked?\b[^.]{0,40}\b(?:can't|cannot|unable to|not able to) (?:speak|talk|breathe|cough|make a sound)\b",
     r"\b(?:sudden|suddenly|severe|severely|very|extremely)\s+(?:\w+\s+)?(?:breathless\w*|out of breath)\b",
@@ -168,6 +171,9 @@ OVERDOSE = (
     r"\b(?:took|taken|given|gave|had|injected)\s+(?:\w+\s+){0,6}?instead of (?:one|1|a single|the usual|"
     r"the normal|once)\b(?!\s+of)",
     r"\bdouble[- ]dos(?:ing|ed)\b",
+    r"\b(?:took|taken|given|gave|injected|had)\s+(?:him |her |them |my \w+ |the \w+ )?(?:a |my |his |her )?"
+    r"(?:double|triple|twice|two times|three times)\s+"
+    r"(?:(?:my|his|her|the|their)\s+)?(?:\w+\s+){0,2}?(?:dose|doses|amount|dosage)\b",
     r"\banother\b[^.]{0,20}\bkept (?:going|taking)\b",
     r"\b(?:taking|took|taken|using|used|abusing|swallowing|drinking|drank|smoking|sniffing|huffing|eating)\b[^.]{0,40}"
     r"\bto get high\b",
@@ -247,6 +253,8 @@ LEAD_IN = {
     "its", "it", "is", "still", "extreme", "awful", "horrible", "constant", "this", "some", "a",
     "an", "the", "also", "urgent", "emergency", "omg", "new", "keep", "keeps", "think",
     "maybe", "accidentally", "accidently", "massive", "there's", "theres", "there",
+    "thinking", "about", "considering", "taking", "planning", "wanting", "tight", "dull", "stabbing", "burning", "squeezing",
+    "strong", "huge", "big",
     # other findings listed before this one ("sudden loss of balance and slurred words")
     "loss", "of", "balance", "dizziness", "dizzy", "sweating", "sweaty", "nausea", "vomiting", "with",
     "fever", "high", "weakness", "numbness", "confusion", "headache", "cough", "coughing", "pale",
