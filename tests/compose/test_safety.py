@@ -330,6 +330,11 @@ ROUND9_STRUCTURES += [  # and the thirteenth
     ("dull pressure across my chest, clammy", "chest_pain"),
     ("his asthma is not improving with the nebuliser", "breathing"),
 ]
+ROUND9_STRUCTURES += [  # and the fourteenth
+    ("mum had her bisoprolol and then another dose an hour later", "overdose"),
+    ("he used his GTN spray after taking sildenafil and now feels faint", "overdose"),  # nitrate + PDE5
+    ("can hardly breathe, copd, nebuliser doing nothing", "breathing"),  # "can" opening a statement
+]
 ROUND9_NEGATIVES = [
     "Case: child ingested 10 iron tablets, what is the antidote?",  # no "i" read inside "iron"
     "can a teenager be poisoned by energy drinks",  # "a teenager": anyone
@@ -346,6 +351,7 @@ ROUND9_NEGATIVES = [
     "my daughter had a fit with her temperature yesterday, fine since, can she swim",  # recent past
     "choking on the price of my insulin",  # a figure of speech
     "I had a stroke in 2021 and still have a weak hand, is physio worth it",  # still: the past lingers
+    "how should I speak with my son about suicide after his friend died",  # a conversation's topic
 ]
 
 

@@ -138,8 +138,11 @@ _PAST_DATED = re.compile(rf"\b(?:{_DATED_PAST})\b")
 # "how do I help someone having a seizure": how to act, asked in general.
 _HOW_TO = re.compile(
     r"\b(?:help|handle|treat|recogni[sz]e|spot|support|manage|deal with|respond to|look after)\s+"
-    r"(?:someone|somebody|a person|people|a child|a friend|a patient)\b"
+    r"(?:someone|somebody|a person|people|a child|a friend|a patient)\b|"
+    r"\b(?:talk|speak|chat) (?:to|with) (?:\w+ ){1,2}about\b"  # "how do I talk to my teenager about self harm"
 )
+# "can barely breathe": "can" opening a statement, not a question.
+_STATEMENT = re.compile(r"(?:can|could) (?:barely|hardly|only|just|no longer|not)\b")
 _RECURRING = re.compile(
     r"\W*(?:\w+\W+){0,2}?(?:when|whenever|every time|each time)\s+(?:i|he|she|you|we|they)\b"
 )
@@ -253,7 +256,11 @@ def _experienced(clause: str, match: re.Match[str], *, vignette: bool) -> bool:
         return True
     all_before = _WORD.findall(clause[: match.start()])
     clause_words = _WORD.findall(clause)
-    asking = clause_words[0] in QUESTION_START and not _REPORT_QUESTION.match(clause)
+    asking = (
+        clause_words[0] in QUESTION_START
+        and not _REPORT_QUESTION.match(clause)
+        and not _STATEMENT.match(clause)
+    )
     if asking and (_HOW_TO.search(clause) or _CAUSAL.match(clause)):
         return False
     words = all_before[-_WINDOW:]

@@ -240,6 +240,9 @@ TAKEN_WITH_SYMPTOMS = (
     r"a tablet|some powder)\s+(?:that\s+)?(?:a |his |her |my |some )?(?:\w+ )?(?:friend|mate|guy|stranger|"
     r"someone|somebody)\b",
     r"\b(?:did|done|snorted|smoked|took|had) (?:a |some |two |\d+ )?(?:line|lines|bump|bumps|hit|hits) of\b",
+    # a PDE5 inhibitor with a nitrate: "took viagra with his heart spray"
+    r"\b(?:viagra|cialis|sildenafil|tadalafil)\b[^.]{0,40}\b(?:gtn|nitro\w*|heart spray|isosorbide|poppers)\b|"
+    r"\b(?:gtn|nitro\w*|heart spray|isosorbide|poppers)\b[^.]{0,40}\b(?:viagra|cialis|sildenafil|tadalafil)\b",
     r"\b(?:festival|party|club|rave|night out|gig)\b[^.]{0,40}\b(?:took|taken|had|dropped|necked)\b[^.]{0,20}"
     r"\b(?:pills?|tabs?|pingers|molly|mdma|ecstasy|something)\b",
 )

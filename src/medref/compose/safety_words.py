@@ -175,6 +175,8 @@ OVERDOSE = (
     r"(?:double|triple|twice|two times|three times)\s+"
     r"(?:(?:my|his|her|the|their)\s+)?(?:\w+\s+){0,2}?(?:dose|doses|amount|dosage)\b",
     r"\banother\b[^.]{0,20}\bkept (?:going|taking)\b",
+    r"\b(?:took|taken|had|given|gave)\b[^.]{0,40}\b(?:and |then )+(?:another|a second|an extra) (?:dose|one|tablet|pill|"
+    r"lot)\b",
     r"\b(?:taking|took|taken|using|used|abusing|swallowing|drinking|drank|smoking|sniffing|huffing|eating)\b[^.]{0,40}"
     r"\bto get high\b",
     r"\b(?:gave|given|took|taken|had)\b[^.]{0,20}\b(?:morning|evening|night|bedtime) and (?:morning|evening|night|"
