@@ -52,7 +52,7 @@ import re
 from dataclasses import dataclass
 
 from medref.compose.safety_patterns import CALL, CATEGORIES, CRISIS_LINE, POISON_LINE, Category
-from medref.compose.safety_words import INFO, LEAD_IN, MILD, PERSON, QUESTION_START
+from medref.compose.safety_words import INFO, LEAD_IN, MILD, PERSON, QUESTION_START, SPELLING
 
 __all__ = ["CALL", "CATEGORIES", "CRISIS_LINE", "POISON_LINE", "Triage", "emergency_notice", "triage"]
 
@@ -180,25 +180,7 @@ _BARE = ("cant", "dont", "wont", "isnt", "doesnt", "couldnt", "arent", "wasnt", 
          "wouldnt", "shouldnt", "hadnt")  # fmt: skip
 
 
-# Common misspellings and chat shorthand of the words the patterns look for.
-_SPELLING = {
-    r"s[ie]{1,2}zures?|seisures?|ceasures?": "seizure",
-    r"unconcious|unconsious|unconscience": "unconscious",
-    r"anaph?[iy]l[ae]x[iy]s|anaphalaxis|anafilaxis": "anaphylaxis",
-    r"alerg(?:ic|ick)|allergick": "allergic",
-    r"bleading|bleding": "bleeding",
-    r"swoll?en|swolen|swolln": "swollen",
-    r"breth(?:e)?|breahte": "breathe",
-    r"overdoes(?:ed)?|overdosd": "overdosed",
-    r"accidentaly|accidently|acidentally": "accidentally",
-    r"suic[ie]dal|sucidal|suisidal": "suicidal",
-    r"pian": "pain",
-    r"tablts|tabelts": "tablets",
-    r"rn": "right now",
-    r"u": "you",
-    r"ur": "your",
-}
-_SPELLING_RX = [(re.compile(rf"\b(?:{wrong})\b"), right) for wrong, right in _SPELLING.items()]
+_SPELLING_RX = [(re.compile(rf"\b(?:{wrong})\b"), right) for wrong, right in SPELLING.items()]
 
 
 def _normalise(question: str) -> str:

@@ -278,3 +278,22 @@ MILD = {
     "fleeting", "brief", "quick", "second", "seconds", "moment", "mild", "mildly", "slight", "slightly",
     "little", "bit", "occasional", "occasionally", "sometimes", "minor",
 }  # fmt: skip
+
+# Common misspellings and chat shorthand of the words the patterns look for.
+SPELLING = {
+    r"s[ie]{1,2}zures?|seisures?|ceasures?": "seizure",
+    r"unconcious|unconsious|unconscience": "unconscious",
+    r"anaph?[iy]l[ae]x[iy]s|anaphalaxis|anafilaxis": "anaphylaxis",
+    r"alerg(?:ic|ick)|allergick": "allergic",
+    r"bleading|bleding": "bleeding",
+    r"swoll?en|swolen|swolln": "swollen",
+    r"breth(?:e)?|breahte": "breathe",
+    r"overdoes(?:ed)?|overdosd": "overdosed",
+    r"accidentaly|accidently|acidentally": "accidentally",
+    r"suic[ie]dal|sucidal|suisidal": "suicidal",
+    r"pian": "pain",
+    r"tablts|tabelts": "tablets",
+    r"rn": "right now",
+    r"u": "you",
+    r"ur": "your",
+}
