@@ -102,7 +102,9 @@ class Pages:
         return path
 
     def ask(self, question: str, audience: str) -> str:
-        """Ask from the home page as ``audience``; returns the new answer's id."""
+        """Ask from the home page as ``audience``; returns the answer page's path and query.
+
+        The answer is composed for the visitor and not stored (GET /ask never writes)."""
         self.open("/")
         box = self.css("#q")
         box.clear()
@@ -113,10 +115,10 @@ class Pages:
         legend = self.text("fieldset.audience legend")
         assert legend == "Which best describes you?"
         self.submit("form.ask-form")
-        path = self.wait_path(QUESTION_PATH)
-        match = QUESTION_PATH.match(path)
-        assert match, path
-        return match.group(1)
+        self.wait_for("article.answer")
+        parts = urlsplit(self.driver.current_url)
+        assert parts.path in ("/ask",) or parts.path.startswith("/pages/"), parts.path
+        return parts.path + (f"?{parts.query}" if parts.query else "")
 
     def login(self, username: str, *, next_path: str | None = None) -> None:
         self.open("/login" + (f"?next={next_path}" if next_path else ""))

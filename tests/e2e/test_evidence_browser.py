@@ -47,8 +47,8 @@ def _resize(driver: WebDriver, width: int) -> None:
 def test_every_citation_reveals_its_span(browser: WebDriver, live_server: LiveServer, e2e_output: Path) -> None:
     pages = Pages(browser, live_server, e2e_output)
     _resize(browser, WIDTHS["desktop"])
-    answer_id = pages.ask(CLINICIAN_Q, "clinician")
-    answer = httpx.get(f"{live_server.url}/questions/{answer_id}.json", timeout=10).json()
+    answer_path = pages.ask(CLINICIAN_Q, "clinician")
+    answer = httpx.get(f"{live_server.url}/ask.json", params={"q": CLINICIAN_Q}, timeout=30).json()
     spans = _cited_spans(answer)
     assert spans, "the demo question is answered with cited sentences"
 
@@ -69,10 +69,10 @@ def test_every_citation_reveals_its_span(browser: WebDriver, live_server: LiveSe
 
     # without JavaScript the marker is a link to the panel, which CSS :target shows
     first = markers[0].get_attribute("aria-controls")
-    pages.open(f"/questions/{answer_id}#{first}")
+    pages.open(f"{answer_path}#{first}")
     assert pages.css(f"#{first}").is_displayed()
     pages.shot("question-evidence-open-desktop", full=False)
-    pages.open(f"/questions/{answer_id}")
+    pages.open(answer_path)
     pages.shot("question-desktop")
 
     # the panel links to the local document page, the same span highlighted there
@@ -89,7 +89,7 @@ def test_every_citation_reveals_its_span(browser: WebDriver, live_server: LiveSe
 
     # on a phone: markers are tap targets of at least 24 x 24 px; the same pages as screenshots
     _resize(browser, WIDTHS["phone"])
-    pages.open(f"/questions/{answer_id}")
+    pages.open(answer_path)
     for marker in pages.all("a.cite"):
         size = marker.size
         assert size["width"] >= MIN_TARGET and size["height"] >= MIN_TARGET, (marker.text, size)
