@@ -17,7 +17,7 @@ def test_sentence_diff_shows_only_what_a_reader_would_see_change() -> None:
     assert lines[:2] == ["--- version 1", "+++ version 2"]
     assert [ln for ln in lines[2:] if ln[:1] in "+-"] == [
         "-summary: First claim. [1]",
-        "+summary: First claim, reworded. [1]",
+        "+summary: First claim, reworded. (edited, needs a source)",  # old spans no longer claim it
     ]
     assert diff_items(old, old.model_copy(update={"version": 2, "notes": ["internal"]})) == ""
     json_diff = diff_items(old, old.model_copy(update={"notes": ["internal"]}), mode="json")
@@ -29,9 +29,11 @@ def test_sentence_diff_shows_only_what_a_reader_would_see_change() -> None:
 def test_with_texts_replaces_in_order_and_drops_emptied_sentences() -> None:
     answer = make_answer("One.", "Two.", "Three.", docs=(make_doc("pmid:1"),))
     assert [t for _, t in editable_texts(answer)] == ["One.", "Two.", "Three."]
-    edited = with_texts(answer, ["One!", "  ", "Three  \n  again."])
-    assert [s.text for s in edited.sentences()] == ["One!", "Three again."]
-    assert edited.sentences()[0].spans == answer.sentences()[0].spans  # citations stay with the sentence
+    edited = with_texts(answer, ["One!", "  ", "Three.  "])
+    assert [s.text for s in edited.sentences()] == ["One!", "Three."]
+    first, third = edited.sentences()
+    assert first.edited and first.spans == [] and first.citations == []  # new words: the old span is gone
+    assert not third.edited and third.spans == answer.sentences()[2].spans  # only spacing changed
     assert edited.references == answer.references
     with pytest.raises(InputError, match="expected 3 texts"):
         with_texts(answer, ["only one"])

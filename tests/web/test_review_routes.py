@@ -318,15 +318,19 @@ def test_detail_shows_versions_diff_and_history(env: Env) -> None:
     assert (data["diff_from"], data["diff_to"]) == (1, 2)
     lines = data["diff"].splitlines()
     assert "-summary: Velmorast lowered itch scores in one trial." in lines
-    assert "+summary: Velmorast lowered itch scores in two trials." in lines
+    assert "+summary: Velmorast lowered itch scores in two trials. (edited, needs a source)" in lines
     assert not any(line.startswith(("+key point", "-key point")) for line in lines)
     assert [v["version"] for v in data["versions"]] == [1, 2] and data["versions"][1]["created_by"] == "erin"
     assert [e["action"] for e in data["review"]["history"]] == ["created", "version_added"]
     assert [s["action"] for s in data["steps"]] == ["submit"] and data["can_edit"]
 
     as_json = erin.get(f"/review/{item}.json?from=1&to=2&diff=json").json()["diff"]
-    changed = [(line[0], line[1:].strip().rstrip(",")) for line in as_json.splitlines()[2:] if line[:1] in "+-"]
+    changed = [
+        (line[0], line[1:].strip().rstrip(",")) for line in as_json.splitlines()[2:] if line[:1] in "+-"
+    ]
     assert changed == [
+        ("-", '"edited": false'),
+        ("+", '"edited": true'),
         ("-", '"text": "Velmorast lowered itch scores in one trial."'),
         ("+", '"text": "Velmorast lowered itch scores in two trials."'),
     ]
@@ -334,7 +338,7 @@ def test_detail_shows_versions_diff_and_history(env: Env) -> None:
     assert same["diff"] == ""
     page = erin.get(f"/review/{item}?from=1&to=2")
     assert page.status_code == 200
-    assert "+summary: Velmorast lowered itch scores in two trials." in page.text
+    assert "+summary: Velmorast lowered itch scores in two trials. (edited, needs a source)" in page.text
     assert "version added" in page.text and "(from v1)" in page.text
     assert erin.get("/review/nope.json").status_code == 404
     assert erin.get(f"/review/{item}.json?to=9").status_code == 404
@@ -439,7 +443,14 @@ def test_the_last_editor_cannot_approve_and_tampering_shows_on_the_item(env: Env
     rui.post(f"/review/{item}/start", data={"expected_version": "1", "csrf_token": rtoken})
     saved = rui.post(
         f"/review/{item}/edit",
-        data={"expected_version": "1", "text-0": "Rui's fix.", "text-1": "Kept.", "csrf_token": rtoken},
+        data={
+            "expected_version": "1",
+            "text-0": "Rui's fix.",
+            "text-1": "Kept.",
+            "source-0": "editorial",
+            "source-1": "editorial",
+            "csrf_token": rtoken,
+        },
         headers=JSON,
     )
     assert saved.status_code == 200 and saved.json()["status"] == "under_review"

@@ -5,7 +5,9 @@
   (``mode="sentences"``) or of the whole JSON (``mode="json"``, timestamps and version left out).
 * :func:`editable_texts` lists the texts an editor may change, in page order, and
   :func:`with_texts` returns a copy carrying changed texts (an emptied text drops that sentence
-  or value; its citations go with it, the reference list stays).
+  or value; its citations go with it, the reference list stays). An answer sentence whose words
+  change is marked ``edited`` and loses its citations until it is re-linked to a supporting
+  passage or marked editorial (:mod:`medref.review.relink`).
 """
 
 from __future__ import annotations
@@ -27,12 +29,20 @@ def _cites(numbers: Sequence[int]) -> str:
     return "".join(f" [{n}]" for n in numbers)
 
 
+def _sentence(s: CitedSentence) -> str:
+    if s.editorial:
+        return f"{s.text} (editorial, no source)"
+    if s.edited and not s.spans:
+        return f"{s.text} (edited, needs a source)"
+    return f"{s.text}{_cites(s.citations)}"
+
+
 def _section_lines(section: AnswerSection) -> list[str]:
     lines = [f"## {section.title}"]
     if section.notice:
         lines.append(f"notice: {section.notice}")
-    lines += [f"summary: {s.text}{_cites(s.citations)}" for s in section.summary]
-    lines += [f"key point: {s.text}{_cites(s.citations)}" for s in section.key_points]
+    lines += [f"summary: {_sentence(s)}" for s in section.summary]
+    lines += [f"key point: {_sentence(s)}" for s in section.key_points]
     return lines
 
 
@@ -111,6 +121,14 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
+def _rewritten(sentence: CitedSentence, text: str) -> CitedSentence:
+    """``sentence`` saying ``text``. New words are ``edited`` and lose the composed spans, which
+    supported the old words: :mod:`medref.review.relink` links them again or marks them editorial."""
+    if text == _clean(sentence.text):
+        return sentence
+    return sentence.model_copy(update={"text": text, "edited": True, "citations": [], "spans": []})
+
+
 def with_texts(item: Item, texts: Sequence[str]) -> Item:
     """A copy of ``item`` with its editable texts replaced by ``texts`` (same count, same order)."""
     slots = editable_texts(item)
@@ -121,7 +139,7 @@ def with_texts(item: Item, texts: Sequence[str]) -> Item:
 
         def redo(sentences: list[CitedSentence]) -> list[CitedSentence]:
             kept = [(s, next(queue)) for s in sentences]
-            return [s.model_copy(update={"text": t}) for s, t in kept if t]
+            return [_rewritten(s, t) for s, t in kept if t]
 
         sections = {
             name: section.model_copy(

@@ -36,15 +36,17 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 
 from medref.errors import InputError, MedrefError, NotFoundError
-from medref.models import AuditEvent, Review, ReviewStatus
+from medref.models import Answer, AuditEvent, DocumentRef, Quote, Review, ReviewStatus
 from medref.review.diff import published_lines, with_texts
 from medref.review.integrity import check_item, item_events, last_approval
 from medref.review.items import add_item_version, changed_evidence, get_item
+from medref.review.relink import PassageLookup, apply_sources
 from medref.review.users import User
 from medref.store.answers import AnswerStore, ConflictError
 from medref.store.audit_chain import append_event
 from medref.store.db import read_tx, write_tx
 from medref.store.published import assign_slug
+from medref.store.repository import Store
 from medref.store.schema import answer_versions, answers
 
 S = ReviewStatus
@@ -278,6 +280,26 @@ def move_after_new_version(
 
 
 # ------------------------------------------------------------------ edits
+def stored_passage(engine: Engine) -> PassageLookup:
+    """Read a stored passage ``'<doc uid>#<ordinal>'`` (its text and document) for re-linking."""
+
+    def lookup(passage_id: str) -> tuple[Quote, DocumentRef] | None:
+        uid, sep, tail = passage_id.rpartition("#")
+        if not sep or not uid or not tail.isdigit():
+            return None
+        try:
+            doc = Store(engine, migrate=False, recover=False).get_document(uid)
+        except NotFoundError:
+            return None
+        found = next((p for p in doc.passages if p.ordinal == int(tail)), None)
+        if found is None:
+            return None
+        quote = Quote(passage_id=passage_id, section=found.section, text=found.text, loinc=found.loinc)
+        return quote, DocumentRef.of(doc)
+
+    return lookup
+
+
 def edit(
     engine: Engine,
     item_id: str,
@@ -285,10 +307,15 @@ def edit(
     actor: User,
     expected_version: int,
     texts: Sequence[str] | None = None,
+    sources: Sequence[str] | None = None,
     note: str | None = None,
 ) -> Review:
     """Save ``texts`` (see :func:`medref.review.diff.with_texts`) as a new version of ``item_id``.
 
+    ``sources`` (answers only) gives per sentence, after the new texts are applied: '' (leave it),
+    ``'editorial'`` or a passage id to re-link it to (:func:`medref.review.relink.apply_sources`;
+    a passage the answer does not carry is read from the store). A passage that does not support
+    the sentence raises :class:`~medref.review.relink.RelinkError` and nothing is saved.
     ``note`` is kept with the version and in the audit log. An edit of an approved or rejected
     item reopens it as a draft. Raises :class:`ConflictError` (nothing written) when
     ``expected_version`` is no longer current: reload, re-apply, save again.
@@ -300,6 +327,10 @@ def edit(
         raise ConflictError(item_id, expected_version, info.current_version)
     base = get_item(engine, item_id, expected_version)
     changed = with_texts(base, texts) if texts is not None else base
+    if isinstance(changed, Answer) and any(s.strip() for s in sources or ()):
+        if texts is not None:  # an emptied text dropped its sentence: so does its source choice
+            sources = [c for i, c in enumerate(sources or ()) if i >= len(texts) or texts[i].strip()]
+        changed = apply_sources(changed, sources or (), stored_passage(engine))
     if published_lines(changed) == published_lines(base) and note is None:
         raise InputError("nothing to save: no text changed and no note given")
     stored = add_item_version(

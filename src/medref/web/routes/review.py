@@ -8,7 +8,12 @@
   ``approve`` and is refused it (403, four eyes). The item JSON lists tamper-check problems
   (``integrity``, :mod:`medref.review.integrity`).
 * ``POST /review/{id}/edit``: save edited texts (``text-0`` ... ``text-N``, see
-  :func:`medref.review.diff.editable_texts`) and/or a ``note`` as a new version.
+  :func:`medref.review.diff.editable_texts`) and/or a ``note`` as a new version. A rewritten
+  answer sentence is marked edited and loses its citations; ``source-N`` (a passage id stored
+  with the answer, or ``editorial``) or ``passage-N`` (any stored passage ``uid#ordinal``)
+  re-links it after the support check, or marks it editorial (:mod:`medref.review.relink`).
+  ``submit`` and ``approve`` are refused (422, naming the sentence) while one has neither.
+* The item page shows each published sentence beside its cited passages, the span marked.
 * ``POST /review/{id}/regenerate``: compose a stale answer afresh as a new version.
 * ``POST /review/refresh-stale``: flag every item whose evidence changed.
 
@@ -29,10 +34,11 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from medref.errors import IndexNotReadyError, InputError, MedrefError, NotFoundError
-from medref.models import Review, ReviewStatus
+from medref.models import Answer, Review, ReviewStatus
 from medref.review.diff import DiffMode, diff_items, editable_texts
 from medref.review.integrity import verify_item
 from medref.review.items import ItemSummary, get_item, list_items, status_counts
+from medref.review.relink import describe, require_resolved, unresolved
 from medref.review.stale import AnswerSource, refresh_stale, regenerate
 from medref.review.users import User
 from medref.review.workflow import (
@@ -48,10 +54,13 @@ from medref.review.workflow import (
 )
 from medref.store.answers import AnswerStore, ConflictError
 from medref.web.render import page, wants_json
+from medref.web.review_evidence import PassageChoice, SentenceEvidence, passage_choices, sentence_evidence
 from medref.web.security import engine_of, require_role, require_user, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["review"])
 Signed = Annotated[User, Depends(require_user)]
+GATED = ("submit", "approve")  # steps refused while an edited sentence has no source
+MAX_SENTENCES = 500  # highest sentence number a source choice may name
 
 
 class Dashboard(BaseModel):
@@ -105,6 +114,15 @@ class ReviewDetail(BaseModel):
     can_edit: bool = False
     can_regenerate: bool = False
     problem: Problem | None = None
+    evidence: list[SentenceEvidence] = Field(
+        default_factory=list, description="each published sentence beside the passages it cites"
+    )
+    passages: list[PassageChoice] = Field(
+        default_factory=list, description="passages stored with the answer, to re-link an edited sentence to"
+    )
+    unresolved: list[str] = Field(
+        default_factory=list, description="edited sentences that must be re-linked or marked editorial"
+    )
 
 
 # ------------------------------------------------------------------ dashboard
@@ -187,6 +205,9 @@ def _detail(
         can_edit=can_edit(user),
         can_regenerate=can_edit(user) and review.stale and summary.kind == "answer",
         problem=problem,
+        evidence=sentence_evidence(request, current),
+        passages=passage_choices(current),
+        unresolved=[describe(i, s) for i, s in unresolved(current)] if isinstance(current, Answer) else [],
     )
     return page(request, "review/detail.html", data=data, status_code=problem.status if problem else 200)
 
@@ -233,7 +254,7 @@ async def _apply(
 ) -> Response:
     """Run ``work(form)`` in the thread pool; answer 303 / JSON, or the page with the problem."""
     form = await request.form()
-    yours = {k: _field(form, k) for k in form if k in keep or k.startswith("text-")}
+    yours = {k: _field(form, k) for k in form if k in keep or k.startswith(("text-", "source-", "passage-"))}
     try:
         review = await run_in_threadpool(work, form)
     except NotFoundError as exc:
@@ -251,6 +272,23 @@ async def _apply(
     return RedirectResponse(request.url_for("review_item", item_id=item_id).path, status_code=303)
 
 
+def _sources(form: Any) -> list[str]:
+    """Per sentence: a typed passage id (``passage-N``), else the choice picked (``source-N``)."""
+    numbers = [
+        int(k.split("-", 1)[1])
+        for k in form
+        if k.startswith(("source-", "passage-")) and k.split("-", 1)[1].isdigit()
+    ]
+    if not numbers:
+        return []
+    if max(numbers) > MAX_SENTENCES:
+        raise InputError(f"source choices go up to sentence {MAX_SENTENCES}")
+    return [
+        _field(form, f"passage-{i}").strip() or _field(form, f"source-{i}").strip()
+        for i in range(max(numbers) + 1)
+    ]
+
+
 def _current_version(request: Request, item_id: str) -> int | None:
     try:
         return AnswerStore(engine_of(request), migrate=False).info(item_id).current_version
@@ -263,12 +301,17 @@ def _step_route(action: str) -> None:
 
     async def step(request: Request, item_id: str, user: User = Depends(require_role(*t.roles))) -> Response:
         def work(form: Any) -> Review:
+            expected = _expected(form)
+            if action in GATED:  # what is submitted or approved cites a source for every edited sentence
+                item = get_item(engine_of(request), item_id, expected)
+                if isinstance(item, Answer):
+                    require_resolved(item, what=t.label.lower())
             return transition(
                 engine_of(request),
                 item_id,
                 action,
                 actor=user,
-                expected_version=_expected(form),
+                expected_version=expected,
                 note=_field(form, "note"),
             )
 
@@ -297,6 +340,7 @@ async def edit_item(
             actor=user,
             expected_version=_expected(form),
             texts=texts,
+            sources=_sources(form),
             note=_field(form, "note"),
         )
 
