@@ -4,7 +4,9 @@ final = fused (RRF, normalised so the best candidate's fused + anchor = 1.0)
       + lexical anchor      (a lexical top hit on a rare query term, lifted to the score of a
                              passage every list ranked there: :func:`medref.index.fusion.anchor`)
       + evidence bonus      (guidelines / systematic reviews / labels above single studies,
-                             strong for "what is the role / should I" questions, mild otherwise)
+                             strong for "what is the role / should I" questions, mild otherwise;
+                             a retracted article, or a retraction notice, is pushed down: the
+                             search page still lists it, flagged, and answers never cite it)
       + directness bonus    (the passage or its title mentions a key entity of the question)
       + current-label bonus (a superseded label version is pushed down)
       + recency bonus       (a tie-breaker: at most ``recency`` for the newest year)
@@ -25,6 +27,7 @@ class RerankWeights:
     evidence_other: float = 0.04
     direct: float = 0.20
     superseded: float = -0.5
+    retracted: float = -0.5
     recency: float = 0.02
     recency_floor: int = 1990
 

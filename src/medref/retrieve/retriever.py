@@ -181,7 +181,8 @@ class Retriever:
                 lexical_anchor=f.anchor / best if best else 0.0,
                 evidence_bonus=evidence_bonus(
                     doc.evidence_level, doc.kind, role_question=role, w=self.weights
-                ),
+                )
+                + (self.weights.retracted if doc.retracted else 0.0),
                 current_label_bonus=0.0 if doc.is_current else self.weights.superseded,
                 directness_bonus=self.weights.direct if matched else 0.0,
                 recency_bonus=recency_bonus(doc.year, newest, self.weights),
