@@ -18,6 +18,7 @@ BENCHES = [
     ["bench.monographs"],
     ["bench.triage"],
     ["bench.standalone"],
+    ["bench.sample_size"],
     ["bench.web_load", "--db", "both"],
 ]
 
