@@ -10,11 +10,12 @@ happened to it. Versions, history and workflow fields are read the same way for 
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, text, update
 
 from medref.errors import NotFoundError
 from medref.models import Answer, Monograph, ReviewStatus
@@ -98,27 +99,77 @@ def add_item_version(
 # ------------------------------------------------------------------ monographs
 def save_monograph(engine: Engine, monograph: Monograph, *, created_by: str | None = None) -> Monograph:
     """Store ``monograph`` as version 1 of a new reviewable item (status draft); returns it as stored."""
+    with write_tx(engine) as conn:
+        return _insert_monograph(conn, monograph, created_by=created_by)
+
+
+def open_monograph_item(
+    engine: Engine, monograph: Monograph, *, created_by: str | None = None
+) -> tuple[Monograph, bool]:
+    """The open item of ``monograph``'s drug and audience, else ``monograph`` stored as a new one.
+
+    Open: any status but rejected. The look-up and the insert share one transaction (on PostgreSQL
+    under an advisory lock on the drug and audience), so two editors asking at once get one item.
+    Returns the item's current version and whether it was created now.
+    """
+    key = normalize_for_match(monograph.drug)
+    with write_tx(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            digest = hashlib.sha256(f"monograph:{key}:{monograph.audience.value}".encode()).digest()
+            lock = int.from_bytes(digest[:8], "big", signed=True)
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
+        found = conn.execute(
+            select(answers.c.id)
+            .where(
+                answers.c.kind == KIND_MONOGRAPH,
+                answers.c.normalized_question == key,
+                answers.c.audience == monograph.audience.value,
+                answers.c.status != ReviewStatus.REJECTED.value,
+            )
+            .order_by(answers.c.updated_at.desc(), answers.c.id)
+        ).first()
+        if found is None:
+            return _insert_monograph(conn, monograph, created_by=created_by), True
+    existing = get_item(engine, str(found.id))
+    if not isinstance(existing, Monograph):  # the kind was filtered on: never an answer
+        raise NotFoundError(f"item {found.id!r} is not a monograph")
+    return existing, False
+
+
+def monograph_item_ids(engine: Engine, drug: str, audience: str, *, status: str | None = None) -> list[str]:
+    """Ids of the monograph items of ``drug`` (its preferred name) for ``audience``, newest change first."""
+    q = select(answers.c.id).where(
+        answers.c.kind == KIND_MONOGRAPH,
+        answers.c.normalized_question == normalize_for_match(drug),
+        answers.c.audience == audience,
+    )
+    if status is not None:
+        q = q.where(answers.c.status == status)
+    with read_tx(engine) as conn:
+        return [str(r[0]) for r in conn.execute(q.order_by(answers.c.updated_at.desc(), answers.c.id))]
+
+
+def _insert_monograph(conn: Connection, monograph: Monograph, *, created_by: str | None) -> Monograph:
     now = _now()
     item_id = str(uuid.uuid4())
     stored = _canonical(monograph, item_id=item_id, version=1, created=now, now=now)
-    with write_tx(engine) as conn:
-        conn.execute(
-            insert(answers).values(
-                id=item_id,
-                kind=KIND_MONOGRAPH,
-                thread_id=None,
-                position=None,
-                current_version=1,
-                status=ReviewStatus.DRAFT.value,
-                stale=False,
-                stale_since=None,
-                lock_version=1,
-                created_at=now,
-                **_row_fields(stored, now),
-            )
+    conn.execute(
+        insert(answers).values(
+            id=item_id,
+            kind=KIND_MONOGRAPH,
+            thread_id=None,
+            position=None,
+            current_version=1,
+            status=ReviewStatus.DRAFT.value,
+            stale=False,
+            stale_since=None,
+            lock_version=1,
+            created_at=now,
+            **_row_fields(stored, now),
         )
-        _write_version(conn, stored, now=now, created_by=created_by, note=None)
-        append_event(conn, item_id, 1, "created", actor=created_by, to_status="draft", at=now)
+    )
+    _write_version(conn, stored, now=now, created_by=created_by, note=None)
+    append_event(conn, item_id, 1, "created", actor=created_by, to_status="draft", at=now)
     return stored
 
 

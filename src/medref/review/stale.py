@@ -1,22 +1,30 @@
-"""Stale answers: their cited evidence changed; regenerate them into a new version under review.
+"""Stale answers and monographs: their evidence changed; regenerate them into a new version under review.
 
 An answer (or monograph) is stale when a document its current version cites has changed, was
 deleted or was superseded (:meth:`AnswerStore.refresh_stale` flags them; :func:`review_info`
-also detects unflagged ones). :func:`regenerate` composes the answer afresh with an
-:class:`~medref.compose.ask.Asker` (without storing a second answer) and saves it as the next
-version, which goes through review again.
+also detects unflagged ones). A monograph is also stale when a newer version of its label set or
+a new document naming its drug was stored since it was generated
+(:func:`medref.review.monographs.flag_changed_monographs`). :func:`refresh_stale` flags both.
+
+:func:`regenerate` composes an answer afresh with an :class:`~medref.compose.ask.Asker` (without
+storing a second answer); :func:`regenerate_monograph` builds a monograph afresh (from the newest
+label) with a :class:`MonographSource`. Either saves the result as the next version, which goes
+through review again.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Protocol
 
 from sqlalchemy import Engine
 
-from medref.models import Answer, Audience, Review
+from medref.errors import NotFoundError
+from medref.models import Answer, Audience, Monograph, Review
 from medref.models import ReviewStatus as S
-from medref.review.items import KIND_ANSWER, changed_evidence
+from medref.review.items import KIND_ANSWER, KIND_MONOGRAPH, add_monograph_version, changed_evidence, get_item
+from medref.review.monographs import REGENERATED, flag_changed_monographs, monograph_changes
 from medref.review.users import User
 from medref.review.workflow import EDIT_ROLES, move_after_new_version, require, review_info
 from medref.store.answers import AnswerStore, ConflictError
@@ -29,9 +37,13 @@ class AnswerSource(Protocol):
     def ask(self, question: str, *, audience: Audience = ..., thread_id: str | None = ...) -> Answer: ...
 
 
+#: What regenerating a monograph needs: build it afresh for a drug (preferred name) and an audience.
+MonographSource = Callable[[str, Audience], Monograph]
+
+
 def refresh_stale(engine: Engine) -> int:
-    """Flag every answer or monograph whose cited evidence changed; returns how many were new."""
-    return AnswerStore(engine, migrate=False).refresh_stale()
+    """Flag every answer or monograph whose evidence changed; returns how many were new."""
+    return AnswerStore(engine, migrate=False).refresh_stale() + flag_changed_monographs(engine)
 
 
 def regenerate(
@@ -69,11 +81,18 @@ def regenerate(
             "related_questions": fresh.related_questions or old.related_questions,
         }
     )
-    why = f"regenerated: cited evidence changed ({', '.join(changed)})" if changed else "regenerated"
+    why = f"{REGENERATED}: cited evidence changed ({', '.join(changed)})" if changed else REGENERATED
     stored = store.add_version(
         item_id, fresh, expected_version=expected_version, created_by=actor.username, note=why
     )
     assert stored.version is not None
+    return _back_to_review(engine, item_id, stored.version, actor=actor, expected_version=expected_version)
+
+
+def _back_to_review(
+    engine: Engine, item_id: str, version: int, *, actor: User, expected_version: int
+) -> Review:
+    """A regenerated version is reviewed again: approved / submitted / under review -> submitted, rejected -> draft."""
     for sources, target, event in (
         ({S.APPROVED, S.SUBMITTED, S.UNDER_REVIEW}, S.SUBMITTED, "resubmitted"),
         ({S.REJECTED}, S.DRAFT, "reopened"),
@@ -81,14 +100,48 @@ def regenerate(
         move_after_new_version(
             engine,
             item_id,
-            stored.version,
+            version,
             actor=actor.username,
             target=target,
             sources=sources,
             event=event,
-            note=f"version {stored.version} regenerated from version {expected_version} needs review",
+            note=f"version {version} regenerated from version {expected_version} needs review",
         )
     return review_info(engine, item_id)
+
+
+def regenerate_monograph(
+    engine: Engine,
+    item_id: str,
+    *,
+    source: MonographSource,
+    actor: User,
+    expected_version: int,
+) -> Review:
+    """Build monograph ``item_id`` afresh (from the newest label and evidence) as its next version.
+
+    The note of the new version says why (newer label version, new documents, changed citations);
+    the version goes through review again as :func:`regenerate` describes.
+    """
+    require(actor, EDIT_ROLES, "regenerate")
+    info = AnswerStore(engine, migrate=False).info(item_id)
+    if info.kind != KIND_MONOGRAPH:
+        raise NotFoundError(f"{item_id!r} is not a monograph")
+    if info.current_version != expected_version:
+        raise ConflictError(item_id, expected_version, info.current_version)
+    old = get_item(engine, item_id, expected_version)
+    assert isinstance(old, Monograph)
+    why = monograph_changes(engine, item_id, expected_version).reasons()
+    fresh = source(old.drug, old.audience)
+    stored = add_monograph_version(
+        engine,
+        item_id,
+        fresh,
+        expected_version=expected_version,
+        created_by=actor.username,
+        note=f"{REGENERATED}: {'; '.join(why)}" if why else REGENERATED,
+    )
+    return _back_to_review(engine, item_id, stored.version, actor=actor, expected_version=expected_version)
 
 
 def regenerate_stale(engine: Engine, *, source: AnswerSource, actor: User) -> list[str]:
