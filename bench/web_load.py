@@ -8,7 +8,8 @@ editor and one reviewer account per writing client. The app runs under uvicorn i
 process on 127.0.0.1 (loopback only; the server is never bound elsewhere). Then, for
 ``--seconds``:
 
-* half the clients read question pages (``GET /questions/{id}``, HTML) in a loop;
+* half the clients read published pages (``GET /pages/{slug}``, HTML: the seeded answers are
+  approved first, so each has its public address) in a loop;
 * the other half sign in (once as an editor, once as a reviewer, each with its CSRF token)
   and run review cycles on answers of their own from the pool: submit, start review, approve
   (``POST /review/{id}/...`` with ``X-CSRF-Token`` and ``expected_version``).
@@ -17,7 +18,9 @@ Reported per route: requests, p50/p95/max latency, errors (any status other than
 one, or a transport error). "Nothing lost": after the server stops, every transition the server
 accepted (200) is looked up in the audit log (one ``submitted`` / ``review_started`` /
 ``approved`` row per accepted step and answer), and every approved answer's stored status is
-``approved``. PostgreSQL uses a private schema on ``MEDREF_TEST_PG_URL`` (default
+``approved``. Before the load, ``--anonymous`` (default 1,000) anonymous GETs of public pages
+(published pages and their JSON, stored question pages, one ``/ask`` in twenty) must create no
+row in the editorial tables. PostgreSQL uses a private schema on ``MEDREF_TEST_PG_URL`` (default
 ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), dropped afterwards. The client and the
 server share this machine's cores, so the figures include the client's own CPU time.
 """
@@ -53,13 +56,15 @@ from medref.ingest.pipeline import ingest_paths
 from medref.models import Audience
 from medref.retrieve.lexicon import Lexicon
 from medref.retrieve.retriever import Retriever
-from medref.review.users import add_user
+from medref.review.users import User, add_user
+from medref.review.workflow import transition
 from medref.settings import Settings, load_settings
 from medref.store.answers import AnswerStore
 from medref.store.db import make_engine, read_tx
+from medref.store.published import slugs_for
 from medref.store.repository import Store
+from medref.store.schema import answer_versions, audit_log
 from medref.store.schema import answers as answers_table
-from medref.store.schema import audit_log
 
 HOST = "127.0.0.1"
 PG_URL = os.environ.get("MEDREF_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -73,9 +78,10 @@ QUESTIONS = (
     "What is the risk of PTLD with belatacept?",
 )
 STEPS = (("submit", "submitted"), ("start", "review_started"), ("approve", "approved"))
-ROUTES = ("question page", "login", "submit", "start", "approve")
+ROUTES = ("published page", "login", "submit", "start", "approve")
 GOAL_P95_MS = 500.0
 REQUEST_TIMEOUT = 30.0
+ANONYMOUS = 1000
 
 
 # ------------------------------------------------------------------ set-up
@@ -106,6 +112,7 @@ def database(kind: str, folder: Path) -> Iterator[str]:
 @dataclass
 class Seeded:
     read_ids: list[str]
+    read_paths: list[str]  # the published pages of read_ids: /pages/<slug>
     pool: list[str]
     writers: list[tuple[str, str]]  # (editor, reviewer) per writing client
     seconds: float
@@ -126,6 +133,16 @@ def seed(settings: Settings, *, pool: int, writers: int) -> Seeded:
         asker = Asker(retriever=retriever, composer=make_composer("extractive"), answers=answers)
         read = [asker.ask(q, audience=a) for q in QUESTIONS for a in (Audience.CLINICIAN, Audience.PATIENT)]
         template = read[0]
+        seed_editor, seed_reviewer = User("seed-editor", "editor"), User("seed-reviewer", "reviewer")
+        for a in read:
+            assert a.id is not None
+            for actor, step in (
+                (seed_editor, "submit"),
+                (seed_reviewer, "start"),
+                (seed_reviewer, "approve"),
+            ):
+                transition(store.engine, a.id, step, actor=actor, expected_version=1)
+        slugs = slugs_for(store.engine, [a.id for a in read if a.id])
         drafts = [answers.save_new(template, created_by="bench").id for _ in range(pool)]
         accounts = []
         for i in range(writers):
@@ -137,6 +154,7 @@ def seed(settings: Settings, *, pool: int, writers: int) -> Seeded:
         retriever.close()
     return Seeded(
         read_ids=[a.id for a in read if a.id],
+        read_paths=[f"/pages/{slugs[a.id]}" for a in read if a.id in slugs],
         pool=[d for d in drafts if d],
         writers=accounts,
         seconds=time.perf_counter() - started,
@@ -211,12 +229,43 @@ class Recorder:
         self.error_samples.setdefault(route, what)
 
 
-async def reader(base: str, ids: list[str], offset: int, deadline: float, rec: Recorder) -> None:
+async def reader(base: str, paths: list[str], offset: int, deadline: float, rec: Recorder) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT) as client:
         i = offset
         while time.monotonic() < deadline:
-            await rec.request("question page", client, "GET", f"/questions/{ids[i % len(ids)]}", expect=200)
+            await rec.request("published page", client, "GET", paths[i % len(paths)], expect=200)
             i += 1
+
+
+def editorial_rows(url: str) -> int:
+    """Rows of the editorial tables (items and their versions)."""
+    engine = make_engine(url)
+    try:
+        with read_tx(engine) as conn:
+            items = conn.execute(select(func.count()).select_from(answers_table)).scalar_one()
+            versions = conn.execute(select(func.count()).select_from(answer_versions)).scalar_one()
+    finally:
+        engine.dispose()
+    return int(items) + int(versions)
+
+
+def anonymous_gets(base: str, seeded: Seeded, n: int) -> dict[str, int]:
+    """``n`` anonymous GETs of public pages (one in twenty an /ask); returns statuses counted."""
+    statuses: Counter[str] = Counter()
+    with httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT, follow_redirects=False) as client:
+        for i in range(n):
+            page = seeded.read_paths[i % len(seeded.read_paths)]
+            if i % 20 == 19:
+                q = QUESTIONS[i % len(QUESTIONS)] + (" in adults" if i % 40 == 39 else "")
+                r = client.get("/ask", params={"q": q})
+            elif i % 3 == 0:
+                r = client.get(page + ".json")
+            elif i % 3 == 1:
+                r = client.get(f"/questions/{seeded.read_ids[i % len(seeded.read_ids)]}")
+            else:
+                r = client.get(page)
+            statuses[str(r.status_code)] += 1
+    return dict(statuses)
 
 
 async def sign_in(base: str, username: str, rec: Recorder) -> tuple[httpx.AsyncClient, str] | None:
@@ -269,7 +318,7 @@ async def load(base: str, seeded: Seeded, *, clients: int, seconds: float) -> tu
     n_writers = min(clients // 2, len(seeded.writers))
     started = time.monotonic()
     deadline = started + seconds
-    tasks = [reader(base, seeded.read_ids, i, deadline, rec) for i in range(clients - n_writers)]
+    tasks = [reader(base, seeded.read_paths, i, deadline, rec) for i in range(clients - n_writers)]
     tasks += [writer(base, seeded.writers[i], pool, deadline, rec) for i in range(n_writers)]
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=seconds + 2 * REQUEST_TIMEOUT + 30)
     return rec, time.monotonic() - started
@@ -316,7 +365,7 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def run_one(kind: str, *, seconds: float, clients: int, pool: int) -> dict[str, Any]:
+def run_one(kind: str, *, seconds: float, clients: int, pool: int, anonymous: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"medref-load-{kind}-") as tmp, database(kind, Path(tmp)) as url:
         folder = Path(tmp)
         settings = load_settings(
@@ -328,8 +377,13 @@ def run_one(kind: str, *, seconds: float, clients: int, pool: int) -> dict[str, 
         log = ROOT / "bench" / "out" / f"web_load_{kind}_server.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         with server(settings, log) as base:
+            before = editorial_rows(url)
+            gets = anonymous_gets(base, seeded, anonymous)
+            created = editorial_rows(url) - before
+            print(f"[{kind}] {anonymous} anonymous GETs {gets}: {created} editorial rows created")
             rec, elapsed = asyncio.run(load(base, seeded, clients=clients, seconds=seconds))
         checks = verify(url, rec.accepted, seeded.pool)
+        checks["anonymous_gets"], checks["rows_from_gets"] = anonymous, created
     routes = {}
     for route in ROUTES:
         values = rec.latency_ms.get(route, [])
@@ -359,14 +413,20 @@ ROUTE_HEADERS = ["db", "route", "requests", "per s", "p50 ms", "p95 ms", "max ms
 ROUTE_CELLS = [("requests", "{}"), ("per_s", "{:.1f}"), ("p50_ms", "{:.1f}"), ("p95_ms", "{:.1f}")]
 ROUTE_CELLS += [("max_ms", "{:.1f}"), ("errors", "{}")]
 CHECK_HEADERS = ["db", "seconds", "clients", "accepted steps", "in audit log", "lost", "unexpected"]
-CHECK_HEADERS += ["approved stored as approved", "errors", "question page p95 (goal)"]
+CHECK_HEADERS += [
+    "approved stored as approved",
+    "errors",
+    "drafts from anonymous GETs",
+    "published page p95 (goal)",
+]
 
 
 def check_row(res: dict[str, Any]) -> list[Any]:
-    c, q = res["checks"], res["routes"]["question page"]["p95_ms"]
+    c, q = res["checks"], res["routes"]["published page"]["p95_ms"]
     row = [res["db"], f"{res['seconds']:.0f}", res["clients"], c["accepted"], c["in_audit_log"], c["lost"]]
     row += [c["unexpected"], f"{c['approved_stored_as_approved']}/{c['approved']}"]
     row += [sum(r["errors"] for r in res["routes"].values())]
+    row += [f"{c['rows_from_gets']} rows after {c['anonymous_gets']:,} GETs"]
     return [*row, f"{q:.0f} ms ({'met' if q < GOAL_P95_MS else 'missed'})"]
 
 
@@ -379,8 +439,8 @@ def report(results: list[dict[str, Any]], *, command: str) -> None:
     body = f"""## Web load (`bench/web_load.py`)
 
 The real app under uvicorn (one process) on 127.0.0.1, the demo corpus, concurrent clients
-(httpx, one asyncio loop, on the same machine): half read question pages
-(`GET /questions/{{id}}`, 10 composed answers), half sign in as an editor and a reviewer and run
+(httpx, one asyncio loop, on the same machine): half read published pages
+(`GET /pages/{{slug}}`, 10 composed and approved answers), half sign in as an editor and a reviewer and run
 submit -> start review -> approve cycles with CSRF tokens on answers of their own. Latencies
 are per request, as the client saw them; an error is any other status than the expected one.
 
@@ -388,7 +448,10 @@ are per request, as the client saw them; an error is any other status than the e
 
 Nothing lost: every transition the server accepted (HTTP 200) was looked up in the audit log
 after the run; "lost" counts accepted steps missing there, "unexpected" logged steps no client
-saw accepted. Goal: zero errors, nothing lost, question page p95 under {GOAL_P95_MS:.0f} ms.
+saw accepted. Before the load, {ANONYMOUS:,} anonymous GETs of public pages (published pages, their
+JSON, stored question pages, one /ask in twenty) must leave the editorial tables unchanged: a GET
+never creates a draft. Goal: zero errors, nothing lost, no rows from GETs, published page p95 under
+{GOAL_P95_MS:.0f} ms.
 
 {md_table(CHECK_HEADERS, [check_row(res) for res in results])}
 """
@@ -402,12 +465,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--pool", type=int, default=1500, help="draft answers to review (shared by writers)")
+    parser.add_argument("--anonymous", type=int, default=ANONYMOUS, help="anonymous GETs checked for drafts")
     parser.add_argument("--no-report", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args(argv)
     if args.clients < 2:
         parser.error("--clients must be at least 2 (readers and writers)")
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
-    results = [run_one(k, seconds=args.seconds, clients=args.clients, pool=args.pool) for k in kinds]
+    results = [
+        run_one(k, seconds=args.seconds, clients=args.clients, pool=args.pool, anonymous=args.anonymous)
+        for k in kinds
+    ]
     if not args.no_report:
         options = f"--seconds {args.seconds:g} --clients {args.clients} --db {args.db}"
         report(results, command=f"python -m bench.web_load {options}")

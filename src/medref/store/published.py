@@ -19,13 +19,16 @@ import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.exc import IntegrityError
 
+from medref.errors import StoreError
 from medref.store.answers import normalize_for_match
 from medref.store.db import read_tx
 from medref.store.schema import answers
 
 KIND_ANSWER = "answer"
 MAX_SLUG = 80
+SLUG_ATTEMPTS = 20
 NEAR = 0.85  # word-set overlap (Jaccard) that counts as the same question
 _CANDIDATES = 2000  # approved pages compared for near-duplicates, newest first
 _WORD = re.compile(r"[a-z0-9]+")
@@ -74,16 +77,24 @@ def assign_slug(conn: Connection, answer_id: str) -> str | None:
     if row.slug:
         return str(row.slug)
     base = slugify(str(row.resolved_question or row.question), audience=str(row.audience))
-    taken = {
-        str(s)
-        for (s,) in conn.execute(select(answers.c.slug).where(answers.c.slug.like(f"{base}%"))).all()
-        if s
-    }
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    conn.execute(update(answers).where(answers.c.id == answer_id).values(slug=slug))
-    return slug
+    for _ in range(SLUG_ATTEMPTS):
+        taken = {
+            str(s)
+            for (s,) in conn.execute(select(answers.c.slug).where(answers.c.slug.like(f"{base}%"))).all()
+            if s
+        }
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        try:
+            # a savepoint: another approval of the same question may take the slug first
+            # (PostgreSQL, concurrent transactions); then read what is taken again
+            with conn.begin_nested():
+                conn.execute(update(answers).where(answers.c.id == answer_id).values(slug=slug))
+        except IntegrityError:
+            continue
+        return slug
+    raise StoreError(f"could not give {answer_id} a free address after {SLUG_ATTEMPTS} tries")
 
 
 def _words(text: str) -> frozenset[str]:
