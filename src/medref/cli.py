@@ -15,6 +15,7 @@ from rich.table import Table
 from medref import __version__
 from medref.cli_interactions import interactions as _interactions
 from medref.cli_labels import label_app
+from medref.cli_users import user_app
 from medref.errors import MedrefError
 
 app = typer.Typer(
@@ -33,7 +34,6 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(index_app, name="index")
 app.add_typer(lexicon_app, name="lexicon")
-user_app = typer.Typer(no_args_is_help=True, help="Editorial accounts (editor, reviewer, admin).")
 app.add_typer(user_app, name="user")
 app.add_typer(label_app, name="label")
 
@@ -368,21 +368,6 @@ def monograph(
 
 
 app.command("interactions")(_interactions)
-
-
-@user_app.command("add")
-def user_add(
-    username: Annotated[str, typer.Argument(help="login name")],
-    role: Annotated[str, typer.Option("--role", help="editor, reviewer or admin")],
-    password: Annotated[
-        str,
-        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="at least 10 characters"),
-    ],
-) -> None:
-    """Create an account for the editorial review workflow (password hashed with argon2id)."""
-    from medref.review.users import add_user_command
-
-    out.print(add_user_command(username, role, password))
 
 
 @index_app.command("rebuild")

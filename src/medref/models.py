@@ -651,7 +651,13 @@ class Review(_Model):
     status: ReviewStatus = ReviewStatus.DRAFT
     version: int = 1
     stale: bool = False
-    reviewer: str | None = Field(default=None, description="who approved it (Medical Advisory Board)")
+    reviewer: str | None = Field(
+        default=None, description="login name of who approved it (staff pages only; never public)"
+    )
+    reviewer_name: str | None = Field(
+        default=None,
+        description="how public pages name the reviewer: 'Dr. A. Rivera, PharmD', or the role title",
+    )
     approved_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
     history: list[AuditEvent] = Field(default_factory=list)

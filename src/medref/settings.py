@@ -108,6 +108,10 @@ class WebSettings(_Section):
         ge=1,
         description="failed sign-ins per client address in 15 minutes before it is locked out",
     )
+    editorial_policy: Path | None = Field(
+        default=None,
+        description="a Markdown file whose text replaces the built-in editorial policy page (shown escaped)",
+    )
 
 
 def _default_data_dir() -> Path:

@@ -12,6 +12,11 @@ starts the count again; a successful login clears the count. Per client address,
 ``client_max_attempts``-th failure within 15 minutes locks that address out the same way, whatever
 names it tries. An unknown username costs the same hashing time as a known one, is throttled
 alike and gets the same message as a wrong password.
+
+Profiles: public pages never print a login name. A reviewer is named by their ``display_name``
+and ``credentials`` ("Dr. A. Rivera, PharmD"; :func:`public_name`), or, without a display name,
+by the role title :data:`BOARD_MEMBER`. Set them with :func:`set_profile` (``medref user
+profile``) or when the account is created.
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # argon2 hashes anything; this only bounds the work per request
 _NAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
 _BAD_LOGIN = "wrong username or password"
+PROFILE_MAX = 120  # users.display_name / users.credentials are String(120)
+BOARD_MEMBER = "a member of the Medical Advisory Board"  # a reviewer without a display name
 
 
 @dataclass(frozen=True)
@@ -112,20 +119,38 @@ def hash_password(password: str) -> str:
     return _hasher().hash(check_password(password))
 
 
-def add_user(engine: Engine, username: str, password: str, *, role: str) -> User:
-    """Create an account; raises :class:`InputError` for a bad or taken name, role or password."""
+def add_user(
+    engine: Engine,
+    username: str,
+    password: str,
+    *,
+    role: str,
+    display_name: str | None = None,
+    credentials: str | None = None,
+) -> User:
+    """Create an account; raises :class:`InputError` for a bad or taken name, role, password or profile."""
     name = normalize_username(username)
     if not _NAME.fullmatch(name):
         raise InputError(
             f"username {username!r} is not valid: 1-64 of a-z, 0-9 and . _ @ -, starting with a letter or digit"
         )
     role = check_role(role)
+    shown, creds = (
+        check_profile_text(display_name, "display name"),
+        check_profile_text(credentials, "credentials"),
+    )
     digest = hash_password(password)
     try:
         with write_tx(engine) as conn:
             conn.execute(
                 insert(users).values(
-                    username=name, password_hash=digest, role=role, failed_attempts=0, created_at=_now()
+                    username=name,
+                    password_hash=digest,
+                    role=role,
+                    failed_attempts=0,
+                    created_at=_now(),
+                    display_name=shown,
+                    credentials=creds,
                 )
             )
     except IntegrityError as exc:
@@ -170,6 +195,84 @@ def set_role(engine: Engine, username: str, role: str) -> User:
         if conn.execute(update(users).where(users.c.username == name).values(role=role)).rowcount != 1:
             raise NotFoundError(f"no user named {name!r}")
     return User(name, role)
+
+
+# ------------------------------------------------------------------ public profiles
+@dataclass(frozen=True)
+class Profile:
+    """How an account is named on public pages (never by its login name)."""
+
+    username: str
+    role: str
+    display_name: str | None = None
+    credentials: str | None = None
+
+    @property
+    def public_name(self) -> str:
+        return public_name(self.display_name, self.credentials)
+
+
+def check_profile_text(value: str | None, what: str) -> str | None:
+    """``value`` with its spaces tidied (None when empty); :class:`InputError` when unusable."""
+    if value is None:
+        return None
+    text = " ".join(value.split())
+    if len(text) > PROFILE_MAX:
+        raise InputError(f"the {what} is too long: use at most {PROFILE_MAX} characters")
+    if any(ord(c) < 32 or c in "<>" for c in text):
+        raise InputError(f"the {what} {value!r} contains control characters or angle brackets")
+    return text or None
+
+
+def public_name(display_name: str | None, credentials: str | None) -> str:
+    """'Dr. A. Rivera, PharmD'; the role title :data:`BOARD_MEMBER` without a display name."""
+    shown = (display_name or "").strip()
+    if not shown:
+        return BOARD_MEMBER
+    creds = (credentials or "").strip()
+    if not creds or shown.casefold().endswith(creds.casefold()):
+        return shown
+    return f"{shown}, {creds}"
+
+
+def get_profile(engine: Engine, username: str) -> Profile | None:
+    """The account's public profile, or None when there is no such account."""
+    c = users.c
+    with read_tx(engine) as conn:
+        row = conn.execute(
+            select(c.username, c.role, c.display_name, c.credentials).where(
+                c.username == normalize_username(username)
+            )
+        ).first()
+    return Profile(row.username, row.role, row.display_name, row.credentials) if row else None
+
+
+def reviewer_name(engine: Engine, username: str | None) -> str | None:
+    """What a public page prints for the reviewer ``username`` (None when there is none)."""
+    if not username:
+        return None
+    profile = get_profile(engine, username)
+    return profile.public_name if profile is not None else BOARD_MEMBER
+
+
+def set_profile(
+    engine: Engine, username: str, *, display_name: str | None = None, credentials: str | None = None
+) -> Profile:
+    """Change the display name and/or credentials: None keeps a value, an empty string clears it."""
+    name = normalize_username(username)
+    values: dict[str, str | None] = {}
+    if display_name is not None:
+        values["display_name"] = check_profile_text(display_name, "display name")
+    if credentials is not None:
+        values["credentials"] = check_profile_text(credentials, "credentials")
+    if values:
+        with write_tx(engine) as conn:
+            if conn.execute(update(users).where(users.c.username == name).values(**values)).rowcount != 1:
+                raise NotFoundError(f"no user named {name!r}")
+    profile = get_profile(engine, name)
+    if profile is None:
+        raise NotFoundError(f"no user named {name!r}")
+    return profile
 
 
 def authenticate(
@@ -236,10 +339,18 @@ def _locked_message(until: datetime) -> str:
     )
 
 
-def add_user_command(username: str, role: str, password: str, *, settings: Settings | None = None) -> str:
+def add_user_command(
+    username: str,
+    role: str,
+    password: str,
+    *,
+    settings: Settings | None = None,
+    display_name: str | None = None,
+    credentials: str | None = None,
+) -> str:
     """``medref user add``: create an account in the configured store; returns what to print.
 
-    Raises :class:`InputError` (bad or taken name, unknown role, short password).
+    Raises :class:`InputError` (bad or taken name, unknown role, short password, bad profile).
     """
     from medref.settings import load_settings
     from medref.store.db import make_engine
@@ -250,7 +361,10 @@ def add_user_command(username: str, role: str, password: str, *, settings: Setti
     engine = make_engine(settings.url)
     try:
         ensure_schema(engine)
-        user = add_user(engine, username, password, role=role)
+        user = add_user(
+            engine, username, password, role=role, display_name=display_name, credentials=credentials
+        )
     finally:
         engine.dispose()
-    return f"added {user.role} {user.username!r}"
+    shown = f", shown as {public_name(display_name, credentials)!r}" if display_name else ""
+    return f"added {user.role} {user.username!r}{shown}"

@@ -116,12 +116,33 @@ def _review_info_function() -> Callable[[Engine, str], Review] | None:
     return fn if callable(fn) else None
 
 
+def public_review(engine: Engine, review: Review) -> Review:
+    """``review`` as a public page may show it: no login names (see :func:`answer_review`).
+
+    ``reviewer_name`` is the reviewer's profile ("Dr. A. Rivera, PharmD") or the role title;
+    ``reviewer`` and the history (whose events name accounts) are dropped.
+    """
+    name = review.reviewer_name
+    if name is None and review.reviewer:
+        users = optional_module("medref.review.users")
+        fn = getattr(users, "reviewer_name", None) if users is not None else None
+        try:
+            name = fn(engine, review.reviewer) if callable(fn) else None
+        except Exception:  # the public page must not fail because of a profile lookup
+            log.exception("reviewer profile lookup failed for %s", review.item_id)
+        name = name or getattr(users, "BOARD_MEMBER", None) or "a member of the Medical Advisory Board"
+    return review.model_copy(update={"reviewer": None, "reviewer_name": name, "history": []})
+
+
 def answer_review(answers: AnswerStore, answer_id: str) -> Review:
-    """The review state of a stored answer: from the review workflow, else the stored status."""
+    """The public review state of a stored answer: from the review workflow, else the stored status.
+
+    Never carries a login name (:func:`public_review`); staff pages use the workflow directly.
+    """
     fn = _review_info_function()
     if fn is not None:
         try:
-            return fn(answers.engine, answer_id)
+            return public_review(answers.engine, fn(answers.engine, answer_id))
         except Exception:  # the public page must not fail because of the review module
             log.exception("review_info failed for %s; showing the stored status", answer_id)
     info = answers.info(answer_id)
@@ -142,12 +163,12 @@ def answer_review(answers: AnswerStore, answer_id: str) -> Review:
 
 
 def item_review(engine: Engine, item_id: str | None) -> Review | None:
-    """The review state of any reviewed item (a monograph) when the workflow knows it."""
+    """The public review state of any reviewed item (a monograph) when the workflow knows it."""
     fn = _review_info_function()
     if fn is None or not item_id:
         return None
     try:
-        return fn(engine, item_id)
+        return public_review(engine, fn(engine, item_id))
     except (NotFoundError, MedrefError):
         return None
     except Exception:
