@@ -159,3 +159,14 @@ def test_asking_as_a_pharmacist(demo_retriever: Retriever) -> None:
     facts = [pharmacy_fact(s, refs) for s in lead]
     assert any(facts) and facts == sorted(facts, reverse=True), [s.text for s in lead]
     assert sorted(s.text for s in pharmacist.sentences()) == sorted(s.text for s in clinician.sentences())
+
+
+def test_within_one_source_its_label_facts_come_first(label_store: Store) -> None:
+    answer = _answer("Belatacept interactions?", [])
+    plain = [
+        s.model_copy(update={"theme": None}) for s in (ANAEMIA, INTERACTION)
+    ]  # the bottom line has no themes
+    lead = AnswerSection(title="Bottom line", summary=plain)
+    view = for_pharmacist(answer.model_copy(update={"bottom_line": lead}), store=label_store)
+    assert view.bottom_line is not None
+    assert [s.text for s in view.bottom_line.summary] == [INTERACTION.text, ANAEMIA.text]

@@ -81,8 +81,11 @@ def label_facts_first(sentences: Sequence[CitedSentence], refs: dict[int, Refere
     """``sentences`` with label facts first, keeping theme runs and a study's sentences together."""
     ordered: list[tuple[bool, list[CitedSentence]]] = []
     for run in _blocks(sentences, lambda s: s.theme):
-        studies = _blocks(run, lambda s: s.citations[0] if s.citations else None)
-        marked = [(any(pharmacy_fact(s, refs) for s in study), study) for study in studies]
+        studies = [
+            sorted(study, key=lambda s: not pharmacy_fact(s, refs))  # stable: facts first within a study
+            for study in _blocks(run, lambda s: s.citations[0] if s.citations else None)
+        ]
+        marked = [(pharmacy_fact(study[0], refs), study) for study in studies]
         first = [s for hit, study in marked if hit for s in study]
         rest = [s for hit, study in marked if not hit for s in study]
         ordered.append((bool(first) and run[0].theme != OTHER, first + rest))  # "Other findings" stays last
