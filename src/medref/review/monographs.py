@@ -113,16 +113,14 @@ def _aware(value: datetime) -> datetime:
 
 
 # ------------------------------------------------------------------ drafts and the published version
-def open_draft(engine: Engine, monograph: Monograph, *, actor: User) -> tuple[str, bool]:
+def open_draft(engine: Engine, monograph: Monograph, *, actor: User) -> tuple[Monograph, bool]:
     """Store a generated ``monograph`` for review, or find the item open for its drug and audience.
 
-    Returns (item id, created now). Editors and reviewers only.
+    Returns (the item's current version as stored, created now). Editors and reviewers only.
     """
     require(actor, EDIT_ROLES, "create a monograph draft")
     fresh = monograph.model_copy(update={"id": None, "version": 1, "created_at": None, "updated_at": None})
-    stored, created = open_monograph_item(engine, fresh, created_by=actor.username)
-    assert stored.id is not None
-    return stored.id, created
+    return open_monograph_item(engine, fresh, created_by=actor.username)
 
 
 def open_item_id(engine: Engine, drug: str, audience: Audience) -> str | None:

@@ -248,6 +248,7 @@ class DraftResult(BaseModel):
     item_id: str
     created: bool = Field(description="false: the item already open for this drug and audience")
     review_url: str
+    monograph: Monograph = Field(description="the item's current version, as stored")
 
 
 @router.post(
@@ -261,10 +262,11 @@ def monograph_draft(
     request: Request, drug: str, user: Editor, audience: AudienceQ = Audience.CLINICIAN
 ) -> Response:
     mono = cached_monograph(request, drug, audience)
-    item_id, created = open_draft(request.app.state.store.engine, mono, actor=user)
-    target = _review_path(request, item_id)
+    stored, created = open_draft(request.app.state.store.engine, mono, actor=user)
+    assert stored.id is not None
+    target = _review_path(request, stored.id)
     if wants_json(request):
-        result = DraftResult(item_id=item_id, created=created, review_url=target)
+        result = DraftResult(item_id=stored.id, created=created, review_url=target, monograph=stored)
         return JSONResponse(result.model_dump(mode="json"), status_code=201 if created else 200)
     return RedirectResponse(target, status_code=303)
 
