@@ -186,6 +186,11 @@ def test_approved_version_is_served_then_goes_stale_with_a_label_diff_and_is_reg
         "%3A", ":"
     )
     assert "Regenerate from the newest label" in page
+    review_page = rui.get(f"/review/{item_id}").text  # the same panel, embedded in the review page
+    assert (
+        "Label changes, version 1 → version 2" in review_page
+        and "version 2 of the label is stored" in review_page
+    )
 
     # a stale version cannot be approved again; regenerating makes version 2 from the newest label
     r = rui.post(
