@@ -73,9 +73,14 @@ def require_resolved(answer: Answer, *, what: str = "submit") -> None:
     if not waiting:
         return
     names = "; ".join(describe(i, s) for i, s in waiting)
+    verb, it = (
+        ("were edited and no longer cite", "each")
+        if len(waiting) > 1
+        else ("was edited and no longer cites", "it")
+    )
     raise InputError(
-        f"cannot {what} version {answer.version}: {names} was edited and no longer cites a source. "
-        "Re-link it to a passage that supports it, or mark it as editorial text without a source"
+        f"cannot {what} version {answer.version}: {names} {verb} a source. "
+        f"Re-link {it} to a passage that supports it, or mark it as editorial text without a source"
     )
 
 
