@@ -43,7 +43,10 @@ MonographSource = Callable[[str, Audience], Monograph]
 
 def refresh_stale(engine: Engine) -> int:
     """Flag every answer or monograph whose evidence changed; returns how many were new."""
-    return AnswerStore(engine, migrate=False).refresh_stale() + flag_changed_monographs(engine)
+    monographs = flag_changed_monographs(
+        engine
+    )  # first: its audit rows say why (label version, new documents)
+    return monographs + AnswerStore(engine, migrate=False).refresh_stale()
 
 
 def regenerate(
