@@ -521,6 +521,11 @@ class Answer(_Model):
         description="the closest sources when none answers the question directly (not cited as claims)",
     )
     related_questions: list[str] = Field(default_factory=list)
+    suggested_questions: list[str] = Field(
+        default_factory=list,
+        description="template questions about the key entities, shown labelled as suggestions when no "
+        "published page is related (never a stored question)",
+    )
     drugs: list[str] = Field(
         default_factory=list,
         description="drugs the question names that have a label in the corpus (the pharmacist view "

@@ -195,7 +195,7 @@ def test_follow_up_form_keeps_the_thread(client: TestClient) -> None:
     assert again["resolved_question"] and "belatacept" in again["resolved_question"].lower()
 
 
-def test_related_questions_link_to_ask(client: TestClient, demo_app: FastAPI) -> None:
+def test_related_questions_link_to_their_published_pages(client: TestClient, demo_app: FastAPI) -> None:
     kidney = ask(client, "Is belatacept used after kidney transplantation?")
     approve(demo_app, kidney["id"])  # related questions are published pages only (test_privacy.py)
     third = ask(client, "Is belatacept used after liver transplantation?")
@@ -204,7 +204,7 @@ def test_related_questions_link_to_ask(client: TestClient, demo_app: FastAPI) ->
     assert "Related Questions" in html
     for q in third["related_questions"]:
         assert q in html
-    assert 'href="/ask?q=Is+belatacept+used+after+kidney+transplantation%3F&amp;audience=clinician"' in html
+    assert 'href="/pages/is-belatacept-used-after-kidney-transplantation"' in html  # its stable address
 
 
 def test_patient_audience_page(client: TestClient) -> None:
@@ -338,6 +338,7 @@ def _hostile_answer() -> Answer:
         research=AnswerSection(title="From the Research", key_points=[sentence]),
         references=[Reference(number=1, label="Guideline", document=ref_doc)],
         related_questions=[f"Related {XSS}"],
+        key_entities=[f"Entity {XSS}"],
         disclaimer=f"Disclaimer {XSS}",
         notes=[f"Note {XSS}"],
     )
@@ -358,10 +359,10 @@ def test_answer_text_is_escaped(
         "Claim",
         "Guidance",
         "Issuer",
-        "Related",
         "Disclaimer",
     ):
         assert f"{field} {XSS_ESCAPED}" in html, field
+    assert f"What is Entity {XSS_ESCAPED} used for?" in html  # a suggested question, escaped
     assert client.get(f"/questions/{stored.id}.json").json()["question"] == f"Question {XSS}"
 
 

@@ -20,7 +20,7 @@ from medref.compose.intake import question_problem
 from medref.compose.patient import adapt, published_text, reading_grade
 from medref.compose.pharmacist import for_pharmacist
 from medref.compose.readable import keep_readable
-from medref.compose.related import related_questions
+from medref.compose.related import discover
 from medref.compose.safety import triage
 from medref.compose.themes import grouped, without_retracted
 from medref.compose.threads import resolve_followup, strip_connectors
@@ -104,13 +104,19 @@ class Asker:
             answer = keep_readable(answer, reading_grade)
             answer = answer.model_copy(update={"reading_grade": reading_grade(published_text(answer))})
         if self.answers is not None:
-            # Related questions come from published pages only: never another visitor's question.
+            # Related questions come from published pages only: never another visitor's question;
+            # with none related, labelled template suggestions about the key entities instead.
             published = self.answers.recent_questions(RELATED_POOL, published_only=True)
             pool = [q for q in published if q != question]
+            found = discover(
+                resolved,
+                pool,
+                answer.key_entities,
+                lexicon=self.retriever.lexicon,
+                evidence=answer.evidence_status is not EvidenceStatus.NONE,
+            )
             answer = answer.model_copy(
-                update={
-                    "related_questions": related_questions(resolved, pool, lexicon=self.retriever.lexicon)
-                }
+                update={"related_questions": found.related, "suggested_questions": found.suggested}
             )
             if store:
                 answer = self.answers.save_new(answer, thread_id=thread_id)

@@ -18,6 +18,9 @@ from the store), so the result is deterministic.
 :func:`suggested_questions` is a separate, clearly labelled fallback: template questions about
 the answer's key entities, for when too few stored questions are related. They are questions
 only; they claim nothing and are never mixed into ``related_questions`` silently.
+
+:func:`discover` puts the two together for a page: related questions from published page titles,
+and suggestions only when none of those is related.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from medref.retrieve.lexicon import Lexicon
 from medref.retrieve.query import STOPWORDS
@@ -186,3 +190,36 @@ def suggested_questions(
             taken.append((q, q_stems))
             out.append(q)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    """What a page offers next: ``related`` published questions, else labelled ``suggested`` ones."""
+
+    related: list[str]
+    suggested: list[str]
+
+
+def discover(
+    question: str,
+    published: Sequence[str],
+    key_entities: Iterable[str],
+    *,
+    lexicon: Lexicon | None = None,
+    evidence: bool = True,
+    limit: int = 5,
+) -> Discovery:
+    """Related questions from ``published`` page titles only; suggestions when none is related.
+
+    ``published`` must hold only the titles of approved pages: a visitor's stored question is
+    never a candidate, and suggestions are made from ``key_entities`` (names the corpus was
+    searched for), never from stored questions. ``evidence``: the corpus has something on the
+    question's subject; without it nothing is suggested (a template about an entity the sources
+    do not cover would lead to an empty page).
+    """
+    pool = [p for p in published if _normal(p) != _normal(question)]
+    related = related_questions(question, pool, limit=limit, lexicon=lexicon)
+    if related or not evidence:
+        return Discovery(related=related, suggested=[])
+    suggested = suggested_questions(key_entities, lexicon, limit=limit, exclude=[question])
+    return Discovery(related=[], suggested=suggested)

@@ -39,7 +39,7 @@ from medref.web import warm
 from medref.web.cache import DEFAULT_SIZE, LRUCache
 from medref.web.deps import optional_module
 from medref.web.render import TEMPLATES, page, wants_json
-from medref.web.routes import documents, interactions, labels, monographs, pages, policy
+from medref.web.routes import documents, interactions, labels, monographs, pages, policy, topics
 from medref.web.views import INDEX_FIX, ErrorPage, error_title, install_template_helpers
 
 log = logging.getLogger(__name__)
@@ -263,6 +263,7 @@ def create_app(
     app.include_router(labels.router)
     app.include_router(documents.router)
     app.include_router(policy.router)
+    app.include_router(topics.router)
     app.include_router(warm.router)
     app.state.nav = _include_optional_routers(app)
 
