@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from medref import __version__
+from medref.cli_fetch import fetch_app
 from medref.cli_interactions import interactions as _interactions
 from medref.cli_labels import label_app
 from medref.cli_users import user_app
@@ -36,6 +37,7 @@ app.add_typer(index_app, name="index")
 app.add_typer(lexicon_app, name="lexicon")
 app.add_typer(user_app, name="user")
 app.add_typer(label_app, name="label")
+app.add_typer(fetch_app, name="fetch")
 
 console = Console(stderr=True)
 out = Console()

@@ -114,6 +114,38 @@ class WebSettings(_Section):
     )
 
 
+class FetchSettings(_Section):
+    """``medref fetch``: public sources (the only commands that use the network)."""
+
+    ncbi_api_key: str | None = Field(
+        default=None, description="NCBI E-utilities key (MEDREF_FETCH__NCBI_API_KEY): 10 requests/s instead of 3"
+    )
+    ncbi_email: str | None = Field(default=None, description="sent to E-utilities as 'email', as NCBI asks")
+    eutils_url: str = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+    pubmed_files_url: str = Field(
+        default="https://ftp.ncbi.nlm.nih.gov/pubmed", description="holds baseline/ and updatefiles/"
+    )
+    dailymed_url: str = "https://dailymed.nlm.nih.gov/dailymed"
+    dailymed_zip_path: str = Field(
+        default="downloadzipfile.cfm?setId={setid}&version={version}",
+        description="one version's SPL zip, relative to dailymed_url",
+    )
+    ctgov_url: str = "https://clinicaltrials.gov/api/v2"
+    mesh_url: str = Field(
+        default="https://nlmpubs.nlm.nih.gov/projects/mesh/MESH_FILES/xmlmesh",
+        description="holds desc<year>.gz",
+    )
+    drugbank_vocabulary_url: str = "https://go.drugbank.com/releases/latest/downloads/all-drugbank-vocabulary"
+    ncbi_rate: float = Field(default=3.0, gt=0, description="requests/s to NCBI without a key")
+    ncbi_rate_with_key: float = Field(default=10.0, gt=0, description="requests/s to NCBI with a key")
+    dailymed_rate: float = Field(default=4.0, gt=0)
+    ctgov_rate: float = Field(default=4.0, gt=0)
+    files_rate: float = Field(default=3.0, gt=0, description="requests/s for bulk file downloads")
+    retries: int = Field(default=5, ge=0)
+    backoff_s: float = Field(default=1.0, ge=0, description="first retry delay; doubles each time")
+    timeout_s: float = Field(default=120.0, gt=0)
+
+
 def _default_data_dir() -> Path:
     return Path(user_data_dir("medref", appauthor=False))
 
@@ -135,6 +167,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     monograph: MonographSettings = Field(default_factory=MonographSettings)
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
 
     @classmethod
     def settings_customise_sources(
