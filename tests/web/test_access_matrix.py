@@ -279,6 +279,18 @@ def test_a_method_a_route_does_not_take_is_405(world: World, role: str) -> None:
     assert not wrong
 
 
+@pytest.mark.parametrize("role", ["anonymous", "admin"])
+def test_every_post_needs_the_csrf_token(world: World, role: str) -> None:
+    c, token = world.client(role)
+    posts = sorted(path for method, path in MATRIX if method == "POST")
+    assert posts, "no POST route in the matrix"
+    for path in posts:
+        cell = MATRIX[("POST", path)]
+        url = _url(world, path, cell, world.draft)
+        assert c.post(url, data=dict(cell.form)).status_code == 403, f"POST {path} without a token"
+        assert c.post(url, data={**cell.form, "csrf_token": token + "x"}).status_code == 403, path
+
+
 # ------------------------------------------------------------------ four eyes
 @pytest.mark.parametrize("role", ["reviewer", "admin"])
 def test_whoever_saved_a_version_cannot_approve_it(world: World, role: str) -> None:
