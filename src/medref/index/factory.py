@@ -13,6 +13,7 @@ from typing import Any
 
 from medref.errors import ConfigError, MissingExtraError
 from medref.index.base import DenseIndex, LexicalIndex
+from medref.settings import Settings
 
 #: Chosen by measurement, see docs/lexical-index.md.
 DEFAULT_LEXICAL = "tantivy"
@@ -27,9 +28,14 @@ DENSE: dict[str, str] = {
     "numpy": "medref.index.dense_numpy:NumpyDenseIndex",
 }
 
+#: Backends whose index lives in the store's PostgreSQL database (docs/postgres-backends.md):
+#: they are given the store's URL (and the dense one the embedding model's name) from the settings.
+LEXICAL_IN_DATABASE: dict[str, str] = {"postgres": "medref.index.lexical_postgres:PostgresLexicalIndex"}
+DENSE_IN_DATABASE: dict[str, str] = {"pgvector": "medref.index.dense_pgvector:PgvectorDenseIndex"}
+
 #: The pip extra that provides a third-party module a backend imports (for a helpful error).
 #: Modules not listed here are core dependencies.
-_EXTRAS: dict[str, str] = {"usearch": "dense", "onnxruntime": "dense"}
+_EXTRAS: dict[str, str] = {"usearch": "dense", "onnxruntime": "dense", "psycopg": "postgres"}
 
 
 def _load(kind: str, registry: dict[str, str], name: str) -> Any:
@@ -56,15 +62,30 @@ def _load(kind: str, registry: dict[str, str], name: str) -> Any:
     return getattr(module, cls_name)
 
 
-def make_lexical(name: str, path: Path, **opts: Any) -> LexicalIndex:
+def _in_database(name: str, registry: dict[str, str]) -> bool:
+    return (name or "").strip().lower() in registry
+
+
+def make_lexical(name: str, path: Path, *, settings: Settings | None = None, **opts: Any) -> LexicalIndex:
     """Open (or create, unless ``create=False``) the lexical index ``name`` in folder ``path``."""
-    cls = _load("lexical", LEXICAL, name)
+    if _in_database(name, LEXICAL_IN_DATABASE):
+        opts.setdefault("url", settings.url if settings is not None else None)
+    cls = _load("lexical", {**LEXICAL, **LEXICAL_IN_DATABASE}, name)
     index: LexicalIndex = cls(Path(path), **opts)
     return index
 
 
-def make_dense(name: str, path: Path, dim: int, **opts: Any) -> DenseIndex:
+def make_dense(
+    name: str, path: Path, dim: int, *, settings: Settings | None = None, **opts: Any
+) -> DenseIndex:
     """Open (or create) the dense index ``name`` of dimension ``dim`` in folder ``path``."""
-    cls = _load("dense", DENSE, name)
+    if _in_database(name, DENSE_IN_DATABASE):
+        opts.setdefault("url", settings.url if settings is not None else None)
+        if settings is not None:
+            model = settings.index.embed_model_path
+            opts.setdefault(
+                "model", f"{settings.index.embedder}:{model.name}" if model else settings.index.embedder
+            )
+    cls = _load("dense", {**DENSE, **DENSE_IN_DATABASE}, name)
     index: DenseIndex = cls(Path(path), dim=dim, **opts)
     return index

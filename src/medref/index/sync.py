@@ -118,7 +118,7 @@ def open_indexes(settings: Settings, *, create: bool = True) -> IndexSet:
 def _open_at(root: Path, settings: Settings, *, create: bool, embedder: Any = None) -> IndexSet:
     from medref.index.factory import make_dense, make_lexical
 
-    lexical = make_lexical(settings.index.lexical, root / "lexical", create=create)
+    lexical = make_lexical(settings.index.lexical, root / "lexical", create=create, settings=settings)
     notes: list[str] = []
     dense = None
     wanted = _dense_wanted(settings)
@@ -138,7 +138,7 @@ def _open_at(root: Path, settings: Settings, *, create: bool, embedder: Any = No
             name = wanted
             if wanted == "auto":
                 name = _stored_dense_backend(root / "dense") or "usearch"
-            dense = make_dense(name, root / "dense", dim=embedder.dim)
+            dense = make_dense(name, root / "dense", dim=embedder.dim, settings=settings)
             _remember_dense_backend(root / "dense", name)
         except MissingExtraError as exc:
             notes.append(str(exc))
