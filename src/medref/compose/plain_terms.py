@@ -63,6 +63,7 @@ _VOWEL_SOUND = re.compile(
 
 _OPENED = re.compile(r"\(\s*$")
 _GLOSSED = re.compile(r"\s\((?![\s\d])[^()]*[a-z][^()]*\)")
+_LINK_WORDS = frozenset({"of", "in", "on", "at", "to", "for", "with", "by", "from", "and", "or"})
 _JOINERS = frozenset({"/", " or ", " and ", ", "})
 _NEAR = 5  # words either side that a plain value must not repeat
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
@@ -262,7 +263,10 @@ class PlainLexicon:
         if value is None:
             return None
         plain = self._terms(value, "", set(seen) | {abbreviation})
-        return plain if abbreviation not in plain.split() else value
+        first = plain.split()[0] if plain.split() else ""
+        if abbreviation in plain.split() or (first.lower() in _LINK_WORDS and first != value.split()[0]):
+            return value  # "idiopathic pulmonary fibrosis" reads badly as "of unknown cause lung scarring"
+        return plain
 
     def _expand_acronyms(self, text: str, seen: set[str], defined: dict[str, str]) -> str:
         out: list[str] = []
@@ -279,6 +283,9 @@ class PlainLexicon:
                 continue
             head = text[last : match.start()]
             value = found
+            prev = _LAST_WORD.search(head)
+            if prev is not None and prev.group(0).lower() == value.split()[0].lower():
+                continue  # "of" + "of unknown cause ...": explain it at a later mention
             art = _ARTICLE_BEFORE.search(head)
             near = {w.lower() for w in _content_words(text[:last] + head)[-_NEAR:]}
             near |= {w.lower() for w in _content_words(text[match.end() :])[:_NEAR]}
