@@ -16,6 +16,7 @@ from medref import __version__
 from medref.cli_fetch import fetch_app
 from medref.cli_interactions import interactions as _interactions
 from medref.cli_labels import label_app
+from medref.cli_publish import publish as _publish
 from medref.cli_users import user_app
 from medref.errors import MedrefError
 
@@ -370,6 +371,7 @@ def monograph(
 
 
 app.command("interactions")(_interactions)
+app.command("publish")(_publish)
 
 
 @index_app.command("rebuild")

@@ -6,9 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from medref.compose.related import related_questions, similarity, stem, stems, suggested_questions
+from medref.compose.ask import Asker
+from medref.compose.base import make_composer
+from medref.compose.related import (
+    discover,
+    related_questions,
+    similarity,
+    stem,
+    stems,
+    suggested_questions,
+)
 from medref.models import Answer, AnswerSection, EvidenceStatus
 from medref.retrieve.lexicon import Lexicon
+from medref.retrieve.retriever import Retriever
+from medref.review.users import User
+from medref.review.workflow import transition
 from medref.store.answers import AnswerStore
 
 POOL = [
@@ -120,3 +132,45 @@ def test_related_from_a_store(tmp_path: Path, lex: Lexicon) -> None:
         ]
     finally:
         store.close()
+
+
+# ----------------------------------------------------------------------------- discover
+
+
+def test_discover_prefers_related_published_pages(lex: Lexicon) -> None:
+    found = discover("Is belatacept safe during pregnancy?", POOL, ["Belatacept"], lexicon=lex)
+    assert found.related and found.suggested == []
+    assert "Is Belatacept safe in pregnancy" not in found.related  # the page itself
+
+
+def test_discover_suggests_only_when_nothing_published_is_related(lex: Lexicon) -> None:
+    found = discover("Is belatacept safe?", ["What is the weather like today?"], ["Belatacept"], lexicon=lex)
+    assert found.related == []
+    assert found.suggested and all("Belatacept" in q for q in found.suggested)
+    condition = discover(
+        "How is kidney transplantation managed?", [], ["Kidney transplantation"], lexicon=lex
+    )
+    assert "How is Kidney transplantation treated?" in condition.suggested
+    assert not any("dosed" in q for q in condition.suggested)  # drug templates are for drugs
+    assert discover("Is zorblax safe?", [], ["Zorblax"], lexicon=lex, evidence=False).suggested == []
+
+
+def test_the_asker_never_offers_a_visitors_question(demo_retriever: Retriever) -> None:
+    asker = Asker(
+        retriever=demo_retriever,
+        composer=make_composer("extractive"),
+        answers=AnswerStore(demo_retriever.store.engine),
+    )
+    visitor = "Is belatacept used after liver transplantation?"
+    stored = asker.ask(visitor)  # stored, never reviewed
+    assert stored.id is not None
+    answer = asker.ask("Is belatacept used after heart transplantation?")
+    assert answer.related_questions == []
+    assert answer.suggested_questions, "no published page is related: suggestions instead"
+    assert visitor not in answer.suggested_questions
+    assert all("Belatacept" in q for q in answer.suggested_questions)
+    for actor, action in (("erin", "submit"), ("rui", "start"), ("rui", "approve")):
+        role = "editor" if actor == "erin" else "reviewer"
+        transition(asker.answers.engine, stored.id, action, actor=User(actor, role), expected_version=1)  # type: ignore[union-attr]
+    again = asker.ask("Is belatacept used after heart transplantation?")
+    assert again.related_questions == [visitor] and again.suggested_questions == []

@@ -160,3 +160,22 @@ def test_write_files_refuses_paths_outside_and_keeps_foreign_files(tmp_path: Pat
     assert not (tmp_path / "d").exists() and (tmp_path / "mine.txt").read_text() == "not the publisher's"
     with pytest.raises(ValueError, match="inside the output folder"):
         write_files(tmp_path, {"../escape.html": b"x"})
+
+
+def test_the_cli_exports_and_reports_counts(
+    demo_app: FastAPI, site: tuple[Path, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from medref.cli import app as cli
+
+    monkeypatch.setenv("MEDREF_DATA_DIR", str(demo_app.state.settings.data_dir))
+    out = tmp_path / "site"
+    first = CliRunner().invoke(cli, ["publish", "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    assert re.search(r"\d+ pages: \d+ written, 0 unchanged, 0 removed", first.output)
+    again = CliRunner().invoke(cli, ["publish", "--out", str(out)])
+    assert re.search(r": \d+ pages: 0 written, \d+ unchanged, 0 removed", again.output), again.output
+    assert (out / "pages/is-belatacept-used-after-kidney-transplantation.html").is_file()
+    bad = CliRunner().invoke(cli, ["publish", "--out", str(out), "--base-url", "ftp://x"])
+    assert bad.exit_code != 0
