@@ -12,19 +12,34 @@ from fastapi import FastAPI
 from sqlalchemy import select, text, update
 
 from medref.review.publish import MANIFEST, write_files
+from medref.review.workflow import transition
 from medref.store.schema import answer_versions
 from medref.web.static_site import export_site, rewrite_html
-from tests.web.test_topics import KIDNEY, publish
+from tests.web.test_topics import EDITOR, KIDNEY, REVIEWER, publish
 
 ABATACEPT = "Is abatacept used in rheumatoid arthritis?"
 DRAFT_ONLY = "Does belatacept need EBV serostatus testing?"
 _LINK = re.compile(r"""<(?:a|link|script|img)\b[^>]*?\s(?:href|src)="([^"]*)\"""", re.I)
 
 
+def _approved_monograph(app: FastAPI, drug: str) -> str:
+    from medref.monograph.builder import build_monograph
+    from medref.review.monographs import open_draft
+
+    retriever = app.state.retriever
+    built = build_monograph(drug, store=app.state.store, retriever=retriever, lexicon=retriever.lexicon)
+    stored, _ = open_draft(app.state.store.engine, built, actor=EDITOR)
+    assert stored.id is not None
+    for actor, action in ((EDITOR, "submit"), (REVIEWER, "start"), (REVIEWER, "approve")):
+        transition(app.state.store.engine, stored.id, action, actor=actor, expected_version=stored.version)
+    return stored.id
+
+
 @pytest.fixture(scope="module")
 def site(demo_app: FastAPI, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     ids = {"kidney": publish(demo_app, KIDNEY), "abatacept": publish(demo_app, ABATACEPT)}
     publish(demo_app, DRAFT_ONLY, approve=False)
+    ids["monograph"] = _approved_monograph(demo_app, "belatacept")
     out = tmp_path_factory.mktemp("static-site")
     result = export_site(demo_app, out, base_url="https://medref.example.org")
     assert not result.problems, result.problems
@@ -46,6 +61,9 @@ def test_the_export_holds_every_published_page_and_its_twin(site: tuple[Path, di
         f"pages/{slug}.json",
         "topics/drug/belatacept.html",
         "topics/drug/belatacept.json",
+        "monographs/belatacept.html",
+        "monographs/belatacept.json",
+        "editorial-policy.html",
         "static/medref.css",
         "sitemap.xml",
         "robots.txt",
@@ -56,13 +74,15 @@ def test_the_export_holds_every_published_page_and_its_twin(site: tuple[Path, di
     assert json.loads((out / f"pages/{slug}.json").read_text())["question"] == KIDNEY
     pages = list((out / "pages").glob("*.html"))
     assert len(pages) == 2  # the draft is not published
-    assert "EBV serostatus" not in "".join(p.read_text() for p in _html_files(out))
+    assert DRAFT_ONLY not in "".join(p.read_text() for p in _html_files(out))
     index = json.loads((out / "search-index.json").read_text())["pages"]
     entry = next(e for e in index if e["url"] == f"pages/{slug}.html")
     assert entry["title"] == KIDNEY and "Belatacept" in entry["key_entities"] and entry["first_sentence"]
     sitemap = (out / "sitemap.xml").read_text()
     assert f"<loc>https://medref.example.org/pages/{slug}.html</loc>" in sitemap
     assert sitemap.count("<lastmod>") == sitemap.count("<url>")
+    assert "<loc>https://medref.example.org/monographs/belatacept.html</loc>" in sitemap
+    assert json.loads((out / "monographs/belatacept.json").read_text())["review"]["status"] == "approved"
     assert "Sitemap: https://medref.example.org/sitemap.xml" in (out / "robots.txt").read_text()
 
 
