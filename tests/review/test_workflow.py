@@ -132,9 +132,13 @@ def test_steps_from_the_wrong_status_or_without_a_note_write_nothing(
     edit(
         answers.engine, item, actor=EDITOR, expected_version=1, texts=["Fixed.", "Also fixed."], note="cited"
     )
-    transition(answers.engine, item, "submit", actor=EDITOR, expected_version=2)
+    # rewritten sentences cite nothing until re-linked or marked editorial: submit is refused
+    with pytest.raises(InputError, match="no longer cite a source"):
+        transition(answers.engine, item, "submit", actor=EDITOR, expected_version=2)
+    edit(answers.engine, item, actor=EDITOR, expected_version=2, sources=["editorial", "editorial"])
+    transition(answers.engine, item, "submit", actor=EDITOR, expected_version=3)
     rejected = transition(
-        answers.engine, item, "reject", actor=REVIEWER, expected_version=2, note="off topic"
+        answers.engine, item, "reject", actor=REVIEWER, expected_version=3, note="off topic"
     )
     assert rejected.status is ReviewStatus.REJECTED and not rejected.approved
 

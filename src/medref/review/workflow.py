@@ -40,7 +40,7 @@ from medref.models import Answer, AuditEvent, DocumentRef, Quote, Review, Review
 from medref.review.diff import published_lines, with_texts
 from medref.review.integrity import check_item, item_events, last_approval
 from medref.review.items import add_item_version, changed_evidence, get_item
-from medref.review.relink import PassageLookup, apply_sources
+from medref.review.relink import PassageLookup, apply_sources, require_resolved
 from medref.review.users import User
 from medref.store.answers import AnswerStore, ConflictError
 from medref.store.audit_chain import append_event
@@ -50,6 +50,10 @@ from medref.store.repository import Store
 from medref.store.schema import answer_versions, answers
 
 S = ReviewStatus
+GATED = (
+    "submit",
+    "approve",
+)  # steps refused while an edited sentence has neither a source nor an editorial mark
 EDIT_ROLES = ("editor", "reviewer")
 
 
@@ -191,6 +195,13 @@ def transition(
     note = (note or "").strip() or None
     if t.needs_note and note is None:
         raise InputError(f"{t.label}: say what should change (a note is required)")
+    if action in GATED:  # what is submitted or approved cites a source for every edited sentence
+        try:
+            item = get_item(engine, item_id, expected_version)
+        except NotFoundError:
+            item = None  # no such item or version: the checks below say which
+        if isinstance(item, Answer):
+            require_resolved(item, what=t.label.lower())
     now = _now()
     with write_tx(engine) as conn:
         row = conn.execute(
