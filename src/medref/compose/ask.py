@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from medref.compose.base import DISCLAIMER, Composer, make_composer
 from medref.compose.extractive import BOTTOM_LINE_TITLE, GUIDELINES_TITLE, RESEARCH_TITLE
 from medref.compose.intake import question_problem
-from medref.compose.patient import adapt, published_text, reading_grade
+from medref.compose.patient import adapt, explain_abbreviations, published_text, reading_grade
 from medref.compose.pharmacist import for_pharmacist
 from medref.compose.readable import keep_readable
 from medref.compose.related import discover
@@ -102,6 +102,7 @@ class Asker:
         answer = for_pharmacist(answer, store=self.retriever.store, lexicon=self.retriever.lexicon)
         if audience is Audience.PATIENT and answer.reading_grade is not None:
             answer = keep_readable(answer, reading_grade)
+            answer = explain_abbreviations(answer)  # a sentence left out may have held the first explanation
             answer = answer.model_copy(update={"reading_grade": reading_grade(published_text(answer))})
         if self.answers is not None:
             # Related questions come from published pages only: never another visitor's question;
