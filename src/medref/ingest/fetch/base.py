@@ -74,9 +74,9 @@ class RateLimiter:
     def wait(self) -> None:
         with self._lock:
             now = self._clock()
-            if now < self._next:
+            while now < self._next:  # measured again after sleeping: never closer than interval
                 self._sleep(self._next - now)
-                now = self._next
+                now = self._clock()
             self._next = now + self.interval
 
 
@@ -142,7 +142,7 @@ class HttpClient:
     ) -> None:
         httpx = require_httpx()
         self._httpx = httpx
-        self.limiter = RateLimiter(rate, sleep=sleep)
+        self.limiter = RateLimiter(rate)  # real time; `sleep` is for the retry waits only
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
         self.on_request = on_request
