@@ -20,9 +20,9 @@ section C, with a gap between fields so a phrase cannot run across two of them.
 b = 0.75, idf = ln(1 + (N - df + 0.5) / (df + 0.5)) and avgdl = total_len / N, times the
 term's query weight and the field weight (text 1, title 2, section 0.5), summed. One
 aggregate over the posting rows of the query terms computes it. Phrases (two or more
-analysed terms) add, to the best candidates, the phrase's BM25 with phrase frequency 1
-and the summed idf of its terms (tantivy counts the phrase frequency; the tsvector only says
-whether the phrase occurs), matched with ``tv @@ 'a':D <-> 'b':D``.
+analysed terms) add, to the best ``rerank`` candidates, the phrase's BM25 as tantivy scores
+it: the phrase frequency (counted from the positions in ``tv``) as tf and the summed idf of
+its terms.
 ``scoring="ts_rank"`` ranks with PostgreSQL's ``ts_rank`` over the GIN index instead (term
 weights ignored); it is kept for comparison (see docs/postgres-backends.md).
 """
@@ -74,6 +74,14 @@ def phrase_tsquery(tokens: Sequence[str], field: int) -> str:
     """``'a':D <-> 'b':D``: the analysed phrase inside one field."""
     letter = _TV_WEIGHT[field]
     return " <-> ".join(f"{_quote(t)}:{letter}" for t in tokens)
+
+
+def phrase_frequency(where: dict[str, list[tuple[int, str]]], tokens: Sequence[str], letter: str) -> int:
+    """How often ``tokens`` occur one after another among positions of weight ``letter``."""
+    starts = {p for p, w in where.get(tokens[0], ()) if w == letter}
+    for i, tok in enumerate(tokens[1:], 1):
+        starts &= {p - i for p, w in where.get(tok, ()) if w == letter}
+    return len(starts)
 
 
 class PostgresLexicalIndex(PgIndexBase):
@@ -315,24 +323,25 @@ class PostgresLexicalIndex(PgIndexBase):
     def _phrase_bonus(
         self, conn: Any, qp: QueryPlan, scores: dict[int, float], idf: Any, avgdl: dict[int, float]
     ) -> None:
-        """Add each phrase's BM25 (phrase frequency 1) in text and title to the candidates holding it."""
-        checks: list[tuple[int, float]] = []  # (field, weight x field weight x summed idf x (k1 + 1))
-        queries: list[str] = []
-        for toks, w in qp.phrases:
-            for f in (0, 1):
-                if self._fw[f] > 0:
-                    checks.append((f, w * self._fw[f] * sum(idf(tok, f) for tok in toks) * (K1 + 1)))
-                    queries.append(phrase_tsquery(toks, f))
-        cols = ", ".join("tv @@ %s::tsquery" for _ in queries)
+        """Add each phrase's BM25 in text and title (tantivy's phrase score: the phrase frequency
+        as tf, the summed idf of its terms) to the candidates; positions come from ``tv``."""
+        words = sorted({tok for toks, _ in qp.phrases for tok in toks})
         rows = conn.execute(
-            f"SELECT id, len_text, len_title, {cols} FROM {self._t()}_docs WHERE id = ANY(%s)",
-            [*queries, list(scores)],
+            f"SELECT d.id, d.len_text, d.len_title, u.lexeme, u.positions, u.weights "
+            f"FROM {self._t()}_docs d, unnest(d.tv) AS u WHERE d.id = ANY(%s) AND u.lexeme = ANY(%s)",
+            (list(scores), words),
         ).fetchall()
-        for row in rows:
-            pid, lens = int(row[0]), (row[1], row[2])
-            for (f, c), hit in zip(checks, row[3:], strict=True):
-                if hit:
-                    scores[pid] += c / (1 + K1 * (1 - B + B * lens[f] / avgdl[f]))
+        found: dict[int, tuple[tuple[int, int], dict[str, list[tuple[int, str]]]]] = {}
+        for pid, len_text, len_title, lexeme, positions, weights in rows:
+            entry = found.setdefault(int(pid), ((len_text, len_title), {}))
+            entry[1][lexeme] = list(zip(positions, weights, strict=True))
+        for pid, (lens, where) in found.items():
+            for toks, w in qp.phrases:
+                for f in (0, 1):
+                    pf = phrase_frequency(where, toks, _TV_WEIGHT[f])
+                    if pf and self._fw[f] > 0:
+                        c = w * self._fw[f] * sum(idf(tok, f) for tok in toks) * (K1 + 1)
+                        scores[pid] += c * pf / (pf + K1 * (1 - B + B * lens[f] / avgdl[f]))
 
     def _search_ts_rank(self, qp: QueryPlan, k: int) -> list[Hit]:
         parts = [_quote(t) for t in qp.terms] + [f"({phrase_tsquery(toks, 0)})" for toks, _ in qp.phrases]
