@@ -21,7 +21,9 @@ import pytest
 def pgvector_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A private pgserver instance for the session (run as a 'pgserver' user when we are root)."""
     try:
-        import pgserver
+        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            warnings.simplefilter("ignore")
+            import pgserver
     except ImportError:
         pytest.skip("pgserver is not installed (pip install 'medref[pgvector]')")
     try:
@@ -30,7 +32,7 @@ def pgvector_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         pytest.skip("psycopg is not installed (pip install 'medref[postgres]')")
     folder: Path = tmp_path_factory.mktemp("pgvector") / "pgdata"
     try:
-        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             server = pgserver.get_server(folder, cleanup_mode="delete")
         server.psql("SELECT 1")
