@@ -60,7 +60,8 @@ def test_visitors_questions_never_appear_and_approved_pages_do(client: TestClien
     assert set(listed) == {approved_id}
     assert visitor_id not in html and visitor_id not in str(data)
     assert listed[approved_id]["title"] == APPROVED_Q
-    assert APPROVED_Q in html and f'href="/questions/{approved_id}"' in html
+    slug = listed[approved_id]["slug"]
+    assert slug and APPROVED_Q in html and f'href="/pages/{slug}"' in html  # its published address
     assert "recent_questions" not in data
     assert "/ask?q=" not in html  # no link that would re-ask (and reveal) a question
 
