@@ -75,3 +75,18 @@ def test_wrong_key_exits_with_the_reason(monkeypatch: pytest.MonkeyPatch, fast: 
 def test_exactly_one_pubmed_mode() -> None:
     result = CliRunner().invoke(app, ["fetch", "pubmed", "--query", "x", "--baseline"])
     assert result.exit_code != 0 and "exactly one of" in result.output
+
+
+def test_dailymed_versions_with_ingest(monkeypatch: pytest.MonkeyPatch, fast: None) -> None:
+    from tests.ingest.fetch.fakes import DailyMed
+
+    setid = "aaaaaaaa-0000-4000-8000-000000000001"
+    monkeypatch.setenv("MEDREF_FETCH__DAILYMED_RATE", "1000")
+    with serve(DailyMed(sets={setid: 3})) as srv:
+        monkeypatch.setenv("MEDREF_FETCH__DAILYMED_URL", f"{srv.url}/dailymed")
+        result = CliRunner().invoke(app, ["fetch", "dailymed", "--setid", setid, "--ingest", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["records"] == 3 and report["ingest"]["failed"] == 0
+    counts = stats()
+    assert counts["superseded_label_versions"] == 2  # versions 1 and 2 kept as history of version 3

@@ -87,6 +87,16 @@ def test_a_wrong_api_key_is_a_clear_error(tmp_path: Path, make_client) -> None:
     assert "wrong" not in text.replace("api_key=***", "")  # the key itself is not echoed
 
 
+def test_search_stops_at_the_eutils_ceiling_with_a_note(tmp_path: Path, make_client) -> None:
+    with serve(Eutils(total=25)) as srv, make_client() as client:
+        report = PubMedFetcher(client, tmp_path, eutils_url=srv.url, batch_size=8, max_records=20).search(
+            "big"
+        )
+        sizes = [(s.query["retstart"], s.query["retmax"]) for s in srv.paths("/efetch")]
+    assert sizes == [("0", "8"), ("8", "8"), ("16", "4")]
+    assert report.records == 20 and "serves only the first 20" in report.notes[0]
+
+
 def test_killed_search_resumes_without_duplicates(tmp_path: Path, make_client) -> None:
     eutils = Eutils(total=47)
     landed: list[Path] = []

@@ -70,6 +70,7 @@ class PubMedFetcher(Fetcher):
     email: str | None = None
     batch_size: int = 500
     md5_attempts: int = 3
+    max_records: int = 10_000  # E-utilities serves at most the first 10,000 of a PubMed search
 
     def _params(self, **extra: Any) -> dict[str, Any]:
         params: dict[str, Any] = {"db": "pubmed", "tool": "medref"}
@@ -116,8 +117,14 @@ class PubMedFetcher(Fetcher):
                 state.reset()
             state.meta.update(query=query, count=count, batch_size=self.batch_size)
             state.save()
-            self.progress(0, count)
-            for number, start in enumerate(range(0, count, self.batch_size), start=1):
+            wanted = min(count, self.max_records)
+            if wanted < count:
+                report.notes.append(
+                    f"PubMed finds {count:,} articles but E-utilities serves only the first {wanted:,}; "
+                    "narrow the query (e.g. by date) or use --baseline/--updates for bulk data"
+                )
+            self.progress(0, wanted)
+            for number, start in enumerate(range(0, wanted, self.batch_size), start=1):
                 path = out / f"batch-{number:05d}.xml"
                 if state.is_done(path.name) and path.is_file():
                     report.skipped += 1
@@ -127,7 +134,11 @@ class PubMedFetcher(Fetcher):
                     "GET",
                     "efetch.fcgi",
                     params=self._params(
-                        query_key=key, WebEnv=webenv, retstart=start, retmax=self.batch_size, retmode="xml"
+                        query_key=key,
+                        WebEnv=webenv,
+                        retstart=start,
+                        retmax=min(self.batch_size, wanted - start),
+                        retmode="xml",
                     ),
                 )
                 self._save_batch(xml, path, state, report, f"efetch retstart={start}")
