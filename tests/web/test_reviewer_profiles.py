@@ -111,7 +111,6 @@ def test_published_page_and_its_json_carry_no_login_name(app: FastAPI) -> None:
     _no_login(client.get(f"/pages/{slug}.json").text)
 
 
-@pytest.mark.xfail(reason="routes/pages.py _published must pass pub.review through web.deps.public_review")
 def test_published_page_names_the_reviewer_by_profile(app: FastAPI) -> None:
     item = _approved_answer(app, "Is belatacept a fusion protein?", RIVERA)
     html = TestClient(app).get(f"/pages/{_slug(app, item)}").text

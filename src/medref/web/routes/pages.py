@@ -22,7 +22,7 @@ from medref.store.answers import KIND_ANSWER, AnswerStore
 from medref.store.db import read_tx
 from medref.store.published import by_slug, find_published
 from medref.store.schema import answers as answers_table
-from medref.web.deps import answer_review, get_answers, get_asker, index_ready, open_retriever
+from medref.web.deps import answer_review, get_answers, get_asker, index_ready, open_retriever, public_review
 from medref.web.render import page, wants_json
 from medref.web.views import INDEX_FIX, HomePage, PublishedPage, is_approved, path_for
 from medref.web.warm import readiness
@@ -265,7 +265,7 @@ def _published(request: Request, slug: str, answers: AnswerStore) -> Response:
     answer = public_answer(answers, answers.get(found.answer_id, pub.version))
     context = _question_context(request, answer, None)
     context.update(
-        review=pub.review,
+        review=public_review(answers.engine, pub.review),
         approved=True,
         current_version=pub.version,
         revising=not pub.current,
