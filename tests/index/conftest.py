@@ -8,6 +8,8 @@ does not start here.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -18,8 +20,11 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def pgvector_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A private pgserver instance for the session (run as a 'pgserver' user when we are root)."""
+def pgvector_server() -> Iterator[Any]:
+    """A private pgserver instance for the session (run as a 'pgserver' user when we are root).
+
+    Its data folder is not under pytest's temporary folder: as root, pgserver opens the folders
+    above it to that user, and pytest (here or in a parallel run) closes its own again."""
     try:
         with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
             warnings.simplefilter("ignore")
@@ -30,18 +35,22 @@ def pgvector_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         import psycopg  # noqa: F401
     except ImportError:
         pytest.skip("psycopg is not installed (pip install 'medref[postgres]')")
-    folder: Path = tmp_path_factory.mktemp("pgvector") / "pgdata"
+    top = Path(tempfile.mkdtemp(prefix="medref-pgvector-"))
+    top.chmod(0o755)
+    folder = top / "pgdata"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             server = pgserver.get_server(folder, cleanup_mode="delete")
         server.psql("SELECT 1")
     except Exception as exc:  # any failure to start means: skip
+        shutil.rmtree(top, ignore_errors=True)
         pytest.skip(f"the pgserver PostgreSQL did not start here: {exc.__class__.__name__}: {exc}")
     try:
         yield server
     finally:
         server.cleanup()
+        shutil.rmtree(top, ignore_errors=True)
 
 
 @pytest.fixture
