@@ -155,6 +155,13 @@ def test_discover_suggests_only_when_nothing_published_is_related(lex: Lexicon) 
     assert discover("Is zorblax safe?", [], ["Zorblax"], lexicon=lex, evidence=False).suggested == []
 
 
+def test_suggestions_read_right_for_classes_and_targets(lex: Lexicon) -> None:
+    classes = suggested_questions(["CD40 ligand blockers"], lex)
+    assert "How do CD40 ligand blockers compare with alternatives?" in classes
+    assert not any(q.startswith(("How is", "What is")) for q in classes)  # a class is plural
+    assert not any("dosed" in q for q in suggested_questions(["CD40 ligand"], lex))  # a target is no drug
+
+
 def test_the_asker_never_offers_a_visitors_question(demo_retriever: Retriever) -> None:
     asker = Asker(
         retriever=demo_retriever,

@@ -150,6 +150,27 @@ _CONDITION_TEMPLATES = (
     "What do guidelines recommend for {e}?",
     "What are the treatment options for {e} in pregnancy?",
 )
+_CLASS_TEMPLATES = (  # a drug class reads in the plural ("CD40 ligand blockers")
+    "What are {e} used for?",
+    "What are the main safety concerns with {e}?",
+    "What does the evidence say about {e} in pregnancy?",
+    "How do {e} compare with alternatives?",
+)
+_TARGET_TEMPLATES = (
+    "What does {e} do?",
+    "Which drugs act on {e}?",
+)
+
+
+def _templates(name: str, lexicon: Lexicon | None) -> tuple[str, ...]:
+    concepts = lexicon.lookup(name) if lexicon is not None else []
+    if concepts and all(c.kind == "condition" for c in concepts):
+        return _CONDITION_TEMPLATES
+    if concepts and all(c.is_class for c in concepts):
+        return _CLASS_TEMPLATES
+    if concepts and all(c.kind == "target" for c in concepts):
+        return _TARGET_TEMPLATES
+    return _AGENT_TEMPLATES
 
 
 def suggested_questions(
@@ -161,8 +182,8 @@ def suggested_questions(
 ) -> list[str]:
     """Template *suggestions* (not stored questions) about ``key_entities``, to show labelled as such.
 
-    Drugs, targets, classes and unknown names get drug questions; conditions get treatment
-    questions. Questions near-duplicating one of ``exclude`` (e.g. the question asked, or the
+    Drugs and unknown names get drug questions, drug classes the same in the plural, targets
+    questions about what they do, conditions treatment questions. Questions near-duplicating one of ``exclude`` (e.g. the question asked, or the
     related questions already shown) are skipped. Deterministic: entities in order, templates
     in order, round-robin across entities.
     """
@@ -171,10 +192,7 @@ def suggested_questions(
         name = " ".join(str(name).split())
         if not name:
             continue
-        concepts = lexicon.lookup(name) if lexicon is not None else []
-        condition = bool(concepts) and all(c.kind == "condition" for c in concepts)
-        templates = _CONDITION_TEMPLATES if condition else _AGENT_TEMPLATES
-        per_entity.append([t.format(e=name) for t in templates])
+        per_entity.append([t.format(e=name) for t in _templates(name, lexicon)])
     taken = [(q, stems(q)) for q in exclude]
     out: list[str] = []
     for round_ in range(max((len(t) for t in per_entity), default=0)):
