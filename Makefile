@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export MEDREF_DATA_DIR ?= $(CURDIR)/.medref
-EXTRAS ?= dense,postgres,web,llm,patient,dev
+EXTRAS ?= dense,postgres,pgvector,web,llm,patient,dev
 
 .PHONY: run test install demo lint typecheck bench clean
 

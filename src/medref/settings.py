@@ -37,9 +37,14 @@ class IngestSettings(_Section):
 
 
 class IndexSettings(_Section):
-    lexical: str = Field(default="tantivy", description="lexical backend name (tantivy or fts5)")
+    lexical: str = Field(
+        default="tantivy",
+        description="lexical backend name: tantivy, fts5, or postgres (in the store's PostgreSQL database)",
+    )
     dense: str = Field(
-        default="auto", description="'auto' (on when the dense extra is installed), 'off', or a backend name"
+        default="auto",
+        description="'auto' (on when the dense extra is installed), 'off', or a backend name "
+        "(usearch, numpy, or pgvector: in the store's PostgreSQL database)",
     )
     embedder: str = Field(default="minilm-onnx")
     embed_model_path: Path | None = Field(
