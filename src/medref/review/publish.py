@@ -121,10 +121,11 @@ def published_questions(engine: Engine) -> list[PublishedQuestion]:
     return out
 
 
-def published_titles(engine: Engine) -> list[tuple[str, str, str]]:
-    """(title, audience, slug) of the pages whose current version is approved: a cheap list for links.
+def published_titles(engine: Engine, limit: int = 500) -> list[tuple[str, str, str]]:
+    """(title, audience, slug) of the newest ``limit`` pages whose current version is approved.
 
-    It reads the stored status only; the page itself still checks the approval when opened.
+    A cheap list for links: it reads the stored status only; the page itself still checks the
+    approval when opened.
     """
     t = answers.c
     with read_tx(engine) as conn:
@@ -132,6 +133,7 @@ def published_titles(engine: Engine) -> list[tuple[str, str, str]]:
             select(t.question, t.resolved_question, t.audience, t.slug)
             .where(t.kind == "answer", t.status == "approved", t.slug.is_not(None))
             .order_by(t.updated_at.desc(), t.id)
+            .limit(limit)
         ).all()
     return [(str(r.resolved_question or r.question), str(r.audience), str(r.slug)) for r in rows]
 

@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.routing import NoMatchFound
 
+from medref.compose.ask import RELATED_POOL
 from medref.compose.related import discover
 from medref.errors import NotFoundError
 from medref.models import Answer, Audience, EvidenceStatus
@@ -232,7 +233,7 @@ def related_links(request: Request, answer: Answer) -> RelatedLinks:
         return RelatedLinks([], [])
     own = (answer.resolved_question or answer.question).strip()
     slugs: dict[str, str] = {}
-    for title, audience, slug in published_titles(answers.engine):
+    for title, audience, slug in published_titles(answers.engine, RELATED_POOL):
         if title.strip() == own and audience == answer.audience.value:
             continue  # the page itself
         if title not in slugs or audience == answer.audience.value:
