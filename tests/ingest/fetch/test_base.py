@@ -93,3 +93,25 @@ def test_state_survives_a_reload_and_a_broken_file_is_named(tmp_path: Path) -> N
     state.path.write_text("{not json")
     with pytest.raises(FetchError, match="fetch state file is unreadable"):
         FetchState.load(tmp_path, "job")
+
+
+def test_a_download_cut_off_mid_stream_is_retried_whole(tmp_path: Path) -> None:
+    import hashlib
+
+    body = b"0123456789" * 5000
+    calls = 0
+
+    class Broken(httpx.SyncByteStream):
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            yield body[:1000]
+            raise httpx.ReadError("connection reset")
+
+    def handler(_request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(200, stream=Broken()) if calls == 1 else httpx.Response(200, content=body)
+
+    client = HttpClient(rate=1000, transport=httpx.MockTransport(handler), sleep=lambda _s: None)
+    dest = tmp_path / "f.xml.gz"
+    assert client.download("http://example.invalid/f.xml.gz", dest) == hashlib.md5(body).hexdigest()
+    assert calls == 2 and dest.read_bytes() == body and not list(tmp_path.glob("*.part"))

@@ -56,10 +56,12 @@ def test_requests_keep_to_the_rate_limit(
     assert len(sent) == len(arrived) == n
     # the client never starts two requests closer than 1/rate
     assert min(b - a for a, b in itertools.pairwise(sent)) >= 1 / rate - 0.005
-    # and the server never sees more than `rate` requests in any one second (arrival jitter allowed)
+    # and the server sees them spread out the same way (slack for arrival jitter on a busy machine;
+    # without the limiter all of them arrive within a few hundredths of a second)
     r = int(rate)
-    assert all(arrived[i + r] - arrived[i] >= 1.0 - 0.05 for i in range(n - r))
-    assert arrived[-1] - arrived[0] >= (n - 1) / rate - 0.05
+    spans = [arrived[i + r] - arrived[i] for i in range(n - r)]
+    assert min(spans) >= 1.0 - 0.2, spans
+    assert arrived[-1] - arrived[0] >= (n - 1) / rate - 0.1
 
 
 def test_429_with_retry_after_is_waited_out_and_retried(tmp_path: Path, make_client) -> None:

@@ -163,8 +163,14 @@ class HttpClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """One request with retries; raises FetchError on a refusal or when retries run out."""
+    def request(
+        self, method: str, url: str, *, sink: Callable[[httpx.Response], None] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """One request with retries; raises FetchError on a refusal or when retries run out.
+
+        With ``sink``, the body is streamed: ``sink`` reads a successful response (a failure
+        while reading, such as a dropped connection, is retried like any other).
+        """
         httpx = self._httpx
         last = ""
         for attempt in range(self.policy.retries + 1):
@@ -174,7 +180,11 @@ class HttpClient:
                 self.on_request(method, url)
             retry_after: float | None = None
             try:
-                response = self.client.request(method, url, **kwargs)
+                with self.client.stream(method, url, **kwargs) as response:
+                    if response.status_code < 400 and sink is not None:
+                        sink(response)
+                    else:
+                        response.read()
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 last = f"{type(exc).__name__}: {exc}"
             else:
@@ -198,11 +208,26 @@ class HttpClient:
         return self.request("POST", url, **kwargs)
 
     def download(self, url: str, dest: Path, *, params: dict[str, Any] | None = None) -> str:
-        """Fetch ``url`` into ``dest`` (via ``dest.part``); returns the MD5 hex digest of the bytes."""
-        response = self.get(url, params=params)
-        digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
-        write_atomic(dest, response.content)
-        return digest
+        """Stream ``url`` into ``dest`` (via ``dest.part``); returns the MD5 hex digest of the bytes."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        part = dest.with_name(dest.name + ".part")
+        digest: list[str] = []
+
+        def sink(response: httpx.Response) -> None:
+            h = hashlib.md5(usedforsecurity=False)
+            with part.open("wb") as fh:
+                for chunk in response.iter_bytes(1 << 20):
+                    fh.write(chunk)
+                    h.update(chunk)
+            digest[:] = [h.hexdigest()]
+
+        try:
+            self.get(url, params=params, sink=sink)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        os.replace(part, dest)
+        return digest[0]
 
 
 def _shown(url: object) -> str:
