@@ -44,7 +44,9 @@ def _resize(driver: WebDriver, width: int) -> None:
     driver.set_window_size(width, 1000)
 
 
-def test_every_citation_reveals_its_span(browser: WebDriver, live_server: LiveServer, e2e_output: Path) -> None:
+def test_every_citation_reveals_its_span(
+    browser: WebDriver, live_server: LiveServer, e2e_output: Path
+) -> None:
     pages = Pages(browser, live_server, e2e_output)
     _resize(browser, WIDTHS["desktop"])
     answer_path = pages.ask(CLINICIAN_Q, "clinician")
