@@ -68,6 +68,8 @@ def test_the_export_holds_every_published_page_and_its_twin(site: tuple[Path, di
         "sitemap.xml",
         "robots.txt",
         "search-index.json",
+        "search.html",
+        "static/site-search.js",
         MANIFEST,
     ):
         assert (out / rel).is_file(), rel
@@ -78,6 +80,9 @@ def test_the_export_holds_every_published_page_and_its_twin(site: tuple[Path, di
     index = json.loads((out / "search-index.json").read_text())["pages"]
     entry = next(e for e in index if e["url"] == f"pages/{slug}.html")
     assert entry["title"] == KIDNEY and "Belatacept" in entry["key_entities"] and entry["first_sentence"]
+    search = (out / "search.html").read_text()
+    assert 'id="site-q"' in search and 'src="static/site-search.js"' in search
+    assert 'href="../search.html"' in (out / f"pages/{slug}.html").read_text()  # the header's Search
     sitemap = (out / "sitemap.xml").read_text()
     assert f"<loc>https://medref.example.org/pages/{slug}.html</loc>" in sitemap
     assert sitemap.count("<lastmod>") == sitemap.count("<url>")

@@ -10,9 +10,10 @@ files of pages no longer published are removed):
 * ``pages/<slug>.html`` / ``.json`` per published question page (the approved version);
 * ``monographs/<drug>[-for-<audience>].html`` / ``.json`` per approved, current monograph;
 * ``editorial-policy.html`` / ``.json`` when the app has that page;
-* ``static/`` (the style sheet and script), ``sitemap.xml``, ``robots.txt`` and
-  ``search-index.json`` (title, url, audience, key entities and first sentence of each page,
-  for a client-side search box).
+* ``static/`` (the style sheets and scripts), ``sitemap.xml``, ``robots.txt``,
+  ``search-index.json`` (title, url, audience, key entities and first sentence of each page)
+  and ``search.html``, a search box over that index that runs in the browser
+  (``static/site-search.js``); the header's "Search" link leads there.
 
 Links are rewritten to relative links between the files (they work from the output folder, at
 any depth under a web server, and opened from disk). Nothing dynamic is linked: a link to any
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,6 +55,22 @@ from medref.web.deps import app_lexicon
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 DROP_CLASSES = frozenset({"follow-up", "reask", "save-draft"})  # sections that only hold a form
 SEARCH_INDEX = "search-index.json"
+SEARCH_PAGE = "search.html"
+_MAIN = re.compile(r"(<main\b[^>]*>).*?(</main>)", re.S)
+_TITLE = re.compile(r"<title>.*?</title>", re.S)
+SEARCH_MAIN = """
+<article class="site-search">
+  <h1>Search the reviewed pages</h1>
+  <p class="lead">Finds reviewed pages by the words of their question, subject and first sentence.
+    The search runs in your browser; nothing is sent anywhere.</p>
+  <label for="site-q">Words to find</label>
+  <input id="site-q" type="search" autocomplete="off" maxlength="200">
+  <p id="site-status" class="muted" role="status"></p>
+  <ul id="site-results" class="question-list"></ul>
+  <noscript><p>Searching needs JavaScript: see the <a href="index.html">topic index</a> instead.</p></noscript>
+</article>
+<script src="static/site-search.js" defer></script>
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +157,7 @@ def _address_map(targets: list[Target]) -> dict[str, str]:
             out[_key(f"/static/{rel}")] = f"static/{rel}"
     for name in ("sitemap.xml", "robots.txt"):
         out[_key(f"/{name}")] = name
+    out[_key("/search")] = SEARCH_PAGE  # the live passage search becomes the pages' search
     return out
 
 
@@ -286,6 +305,12 @@ def _loc(base_url: str, file: str) -> str:
     return f"{base_url.rstrip('/')}/{page}"
 
 
+def search_page(index_html: str) -> str:
+    """The client-side search page: the index page's frame (same folder) around a search box."""
+    page = _MAIN.sub(lambda m: m.group(1) + SEARCH_MAIN + m.group(2), index_html, count=1)
+    return _TITLE.sub("<title>Search · medref</title>", page, count=1)
+
+
 def render_site(app: FastAPI, *, base_url: str = "") -> tuple[dict[str, bytes], int, list[str]]:
     """Every file of the static site (path -> bytes), the number of pages and what failed."""
     targets, search = plan(app)
@@ -316,6 +341,8 @@ def render_site(app: FastAPI, *, base_url: str = "") -> tuple[dict[str, bytes], 
     if base_url:
         robots.append(f"Sitemap: {_loc(base_url, 'sitemap.xml')}")
     files["robots.txt"] = ("\n".join(robots) + "\n").encode()
+    if "index.html" in files:
+        files[SEARCH_PAGE] = search_page(files["index.html"].decode()).encode()
     kept = {t.file for t in rendered}
     index = [entry for entry in search if entry["url"] in kept]
     files[SEARCH_INDEX] = json.dumps({"pages": index}, indent=1, ensure_ascii=False).encode()
