@@ -205,6 +205,7 @@ class DailyMed:
     sets: dict[str, int] = field(default_factory=dict)  # setid -> number of versions
     names: dict[str, list[str]] = field(default_factory=dict)  # drug name -> set ids
     page_size_cap: int = 2
+    only_current: bool = False  # the zip address ignores `version` and serves the newest
 
     def _paged(self, rows: list[dict[str, Any]], q: dict[str, str]) -> Reply:
         size = min(int(q.get("pagesize", 100)), self.page_size_cap)
@@ -231,6 +232,8 @@ class DailyMed:
             return self._paged(rows, q)
         if path.endswith("/downloadzipfile.cfm"):
             setid, version = q.get("setId", ""), int(q.get("version", 0))
+            if self.only_current and setid in self.sets:
+                version = self.sets[setid]
             if setid not in self.sets or not 1 <= version <= self.sets[setid]:
                 return 404, {"Content-Type": "text/html"}, b"<html>File not found</html>"
             return ok(spl_zip(setid, version), "application/zip")

@@ -84,3 +84,32 @@ def test_zip_without_xml_is_refused() -> None:
         spl_xml_from_zip(buf.getvalue(), "set X")
     with pytest.raises(FetchError, match="not a zip"):
         spl_xml_from_zip(b"<html>error page</html>", "set X")
+
+
+def test_an_address_serving_only_the_current_label_is_noticed(tmp_path: Path, make_client) -> None:
+    server = DailyMed(sets={A: 3}, only_current=True)
+    with serve(server) as srv, make_client() as client:
+        fetcher = DailyMedFetcher(client, tmp_path, base_url=f"{srv.url}/dailymed")
+        report = fetcher.fetch(setids=[A])
+        zips = [s.query["version"] for s in srv.paths("/dailymed/downloadzipfile.cfm")]
+        again = fetcher.fetch(setids=[A])
+        assert len(srv.paths("/dailymed/downloadzipfile.cfm")) == 2  # the re-run downloads nothing
+    assert zips == ["3", "2"]  # newest first; version 1 is not asked for once it is clear
+    assert [p.name for p in report.files()] == [f"{A}_v0003.xml"] and not report.errors
+    assert len(report.notes) == 1 and "versions 1, 2 are not downloadable" in report.notes[0]
+    assert again.skipped == 3 and again.written == []
+
+
+def test_a_substituted_version_is_named_by_its_content(tmp_path: Path, make_client) -> None:
+    server = DailyMed(sets={A: 3}, only_current=True)
+    with serve(server) as srv, make_client() as client:
+        fetcher = DailyMedFetcher(client, tmp_path, base_url=f"{srv.url}/dailymed")
+        fetcher.fetch(setids=[A])
+        server.sets[A] = 4  # a new version appears; history now lists 1-4
+        report = fetcher.fetch(setids=[A])
+        zips = [s.query["version"] for s in srv.paths("/dailymed/downloadzipfile.cfm")]
+        again = fetcher.fetch(setids=[A])
+        assert len(srv.paths("/dailymed/downloadzipfile.cfm")) == 3  # the re-run downloads nothing
+    assert zips == ["3", "2", "4"]
+    assert sorted(p.name for p in report.files()) == [f"{A}_v0003.xml", f"{A}_v0004.xml"]
+    assert again.skipped == 4 and again.written == []

@@ -15,6 +15,7 @@ import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from medref.ingest.fetch.base import (
@@ -30,6 +31,16 @@ from medref.ingest.fetch.base import (
 
 SETID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 MAX_XML_BYTES = 200 * 1024 * 1024
+UNAVAILABLE = "unavailable"
+_VERSION = re.compile(rb"<versionNumber\s+value=\"(\d+)\"")
+
+
+def spl_version(xml: bytes) -> int | None:
+    """The document's own ``versionNumber`` (the first one: the document's, before any section's)."""
+    m = _VERSION.search(xml[:200_000])
+    return int(m.group(1)) if m else None
+
+
 PAGE_SIZE = 100
 
 
@@ -124,24 +135,48 @@ class DailyMedFetcher(Fetcher):
         return report
 
     def _one_set(self, setid: str, state: FetchState, report: FetchReport) -> None:
-        """The set's versions not yet on disk (the history is asked again, so new versions come too)."""
+        """The set's versions not yet on disk, newest first (the history is asked again each run).
+
+        Each file is named by the ``versionNumber`` inside it. When the server answers a request
+        for an older version with another one (an address that serves only the current label),
+        the older versions are recorded as unavailable there and not asked for again.
+        """
         versions = self.versions(setid)
         if not versions:
             raise FetchError("DailyMed lists no versions for it")
-        if self.latest_only:
-            versions = versions[-1:]
-        for version in versions:
-            target = self.folder / setid / f"{setid}_v{version:04d}.xml"
+        wanted = versions[-1:] if self.latest_only else versions[::-1]
+        for i, version in enumerate(wanted):
             item = f"{setid}:{version}"
-            if state.is_done(item) and target.is_file():
+            if state.is_done(item) and (
+                state.done[item] == UNAVAILABLE or self._path(setid, int(state.done[item])).is_file()
+            ):
                 report.skipped += 1
                 continue
             url = f"{self.base_url.rstrip('/')}/{self.zip_path.format(setid=setid, version=version)}"
+            what = f"set {setid} version {version}"
             try:
-                xml = spl_xml_from_zip(self.client.get(url).content, f"set {setid} version {version}")
+                xml = spl_xml_from_zip(self.client.get(url).content, what)
             except FetchError as exc:
                 report.errors.append(str(exc))
                 continue
-            write_atomic(target, xml)
-            state.mark(item, version)
-            self.landed(report, target, 1)
+            got = spl_version(xml) or version
+            target = self._path(setid, got)
+            fresh = not target.is_file()
+            if fresh:
+                write_atomic(target, xml)
+            if got != version:
+                older = [v for v in wanted[i:] if v != got]
+                for v in older:
+                    state.done[f"{setid}:{v}"] = UNAVAILABLE
+                report.notes.append(
+                    f"set {setid}: asked for version {version}, got {got}; versions "
+                    f"{', '.join(map(str, sorted(older)))} are not downloadable at {self.zip_path.split('?')[0]}"
+                )
+            state.mark(f"{setid}:{got}", got)  # saved before the hook, so a stop there loses nothing
+            if fresh:
+                self.landed(report, target, 1)
+            if got != version:
+                return
+
+    def _path(self, setid: str, version: int) -> Path:
+        return self.folder / setid / f"{setid}_v{version:04d}.xml"
