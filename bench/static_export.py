@@ -137,8 +137,9 @@ start review, approve; not part of the export).
 | first export | {first_s:.2f} | {first.pages} | {len(first.report.written)} | {len(first.report.unchanged)} | {len(first.report.removed)} |
 | re-run, nothing changed | {again_s:.2f} | {again.pages} | {len(again.report.written)} | {len(again.report.unchanged)} | {len(again.report.removed)} |
 
-Output: {files} files ({html} HTML pages, each with its JSON twin: the question pages, the topic
-index and topic pages, the editorial policy; static assets, sitemap, search index),
+Output: {files} files ({html} HTML pages: {first.pages} rendered pages, each with its JSON twin (question
+pages, topic index and topic pages, editorial policy), and the search page; static assets, sitemap,
+search index),
 {size / 1024 / 1024:.2f} MiB on disk. Pages left out for an error: {len(first.problems)}. Topics
 come from the lexicon in use (here the small built-in one), so most PubMedQA pages make none.
 """
