@@ -120,6 +120,13 @@ class Eutils:
     throttle_first: int = 0  # answer this many requests with 429 + Retry-After first
     retry_after: str = "1"
     first: int = 90000001
+    expire_after: int | None = None  # the history server forgets the search after this many efetches
+    generation: int = 1
+    efetches: int = 0
+
+    @property
+    def webenv(self) -> str:
+        return f"MCID_test_webenv_{self.generation}"
 
     def pmids(self) -> list[int]:
         return list(range(self.first, self.first + self.total))
@@ -137,12 +144,15 @@ class Eutils:
             )
         if path.endswith("/esearch.fcgi"):
             return js({"esearchresult": {"count": str(self.total), "retmax": "0", "retstart": "0",
-                                         "querykey": "1", "webenv": "MCID_test_webenv", "idlist": []}})  # fmt: skip
+                                         "querykey": "1", "webenv": self.webenv, "idlist": []}})  # fmt: skip
         if path.endswith("/efetch.fcgi"):
             if "id" in q:
                 wanted = [int(x) for x in q["id"].split(",")]
                 return ok(article_set([p for p in wanted if p in set(self.pmids())]), "text/xml")
-            if q.get("WebEnv") != "MCID_test_webenv" or q.get("query_key") != "1":
+            self.efetches += 1
+            if self.expire_after and self.efetches == self.expire_after + 1:
+                self.generation += 1  # the old WebEnv is gone; esearch hands out a new one
+            if q.get("WebEnv") != self.webenv or q.get("query_key") != "1":
                 return ok("<eFetchResult><ERROR>Unable to obtain query #1</ERROR></eFetchResult>", "text/xml")
             start, size = int(q.get("retstart", 0)), int(q.get("retmax", 20))
             return ok(article_set(self.pmids()[start : start + size]), "text/xml")

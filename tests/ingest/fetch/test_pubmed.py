@@ -32,7 +32,7 @@ def test_search_reads_the_history_server_in_batches(tmp_path: Path, make_client)
         efetch = srv.paths("/efetch")
         esearch = srv.paths("/esearch")
     assert [s.query["retstart"] for s in efetch] == ["0", "10", "20"]
-    assert all(s.query["WebEnv"] == "MCID_test_webenv" and s.query["query_key"] == "1" for s in efetch)
+    assert all(s.query["WebEnv"] == "MCID_test_webenv_1" and s.query["query_key"] == "1" for s in efetch)
     assert esearch[0].query["usehistory"] == "y" and esearch[0].query["term"] == "example[tiab]"
     assert report.records == 25 and len(report.written) == 3
     assert sorted(pmids_in(report.folder)) == eutils.pmids()
@@ -87,6 +87,24 @@ def test_a_wrong_api_key_is_a_clear_error(tmp_path: Path, make_client) -> None:
     text = str(err.value)
     assert "HTTP 400" in text and "API key invalid" in text and "MEDREF_FETCH__NCBI_API_KEY" in text
     assert "wrong" not in text.replace("api_key=***", "")  # the key itself is not echoed
+
+
+def test_an_expired_history_search_is_run_again(tmp_path: Path, make_client) -> None:
+    eutils = Eutils(total=30, expire_after=1)
+    with serve(eutils) as srv, make_client() as client:
+        report = PubMedFetcher(client, tmp_path, eutils_url=srv.url, batch_size=10).search("x")
+        calls = [
+            (s.path.rsplit("/", 1)[-1], s.query.get("WebEnv"), s.query.get("retstart")) for s in srv.seen
+        ]
+    assert calls == [
+        ("esearch.fcgi", None, None),
+        ("efetch.fcgi", "MCID_test_webenv_1", "0"),
+        ("efetch.fcgi", "MCID_test_webenv_1", "10"),  # answered with an ERROR body
+        ("esearch.fcgi", None, None),
+        ("efetch.fcgi", "MCID_test_webenv_2", "10"),
+        ("efetch.fcgi", "MCID_test_webenv_2", "20"),
+    ]
+    assert sorted(pmids_in(report.folder)) == eutils.pmids() and "searched again" in report.notes[0]
 
 
 def test_search_stops_at_the_eutils_ceiling_with_a_note(tmp_path: Path, make_client) -> None:

@@ -49,7 +49,7 @@ def require_httpx() -> Any:
     """The httpx module, or a clear install hint when the ``fetch`` extra is missing."""
     try:
         import httpx
-    except ImportError as exc:  # pragma: no cover - depends on the environment
+    except ImportError as exc:
         raise MissingExtraError("medref fetch", "fetch", "httpx") from exc
     return httpx
 

@@ -102,12 +102,7 @@ class PubMedFetcher(Fetcher):
         report = FetchReport("pubmed", out)
         state = FetchState.load(out, "fetch")
         with tracked(self.client, report):
-            body = self._call(
-                "GET",
-                "esearch.fcgi",
-                params=self._params(term=query, usehistory="y", retmax=0, retmode="json"),
-            )
-            count, webenv, key = _esearch_result(body)
+            count, webenv, key = self._esearch(query)
             if state.meta.get("count") not in (None, count):
                 report.notes.append(
                     f"PubMed now finds {count} articles (was {state.meta['count']}); fetching again"
@@ -130,19 +125,31 @@ class PubMedFetcher(Fetcher):
                     report.skipped += 1
                     self.progress(int(state.done[path.name]), None)
                     continue
-                xml = self._call(
-                    "GET",
-                    "efetch.fcgi",
-                    params=self._params(
-                        query_key=key,
-                        WebEnv=webenv,
-                        retstart=start,
-                        retmax=min(self.batch_size, wanted - start),
-                        retmode="xml",
-                    ),
-                )
+                size = min(self.batch_size, wanted - start)
+                xml = self._efetch(webenv, key, start, size)
+                if b"<PubmedArticleSet" not in xml[:4096] and b"ERROR" in xml[:4096]:
+                    # the history server no longer holds the search (it expires): search again
+                    again, webenv, key = self._esearch(query)
+                    report.notes.append(
+                        f"the history server lost the search at batch {number}; searched again"
+                    )
+                    if again != count:
+                        raise FetchError(
+                            f"PubMed now finds {again} articles, not {count}; run the fetch again to start over"
+                        )
+                    xml = self._efetch(webenv, key, start, size)
                 self._save_batch(xml, path, state, report, f"efetch retstart={start}")
         return report
+
+    def _esearch(self, query: str) -> tuple[int, str, str]:
+        body = self._call(
+            "GET", "esearch.fcgi", params=self._params(term=query, usehistory="y", retmax=0, retmode="json")
+        )
+        return _esearch_result(body)
+
+    def _efetch(self, webenv: str, key: str, start: int, size: int) -> bytes:
+        params = self._params(query_key=key, WebEnv=webenv, retstart=start, retmax=size, retmode="xml")
+        return self._call("GET", "efetch.fcgi", params=params)
 
     def _save_batch(self, xml: bytes, path: Path, state: FetchState, report: FetchReport, what: str) -> None:
         if b"<PubmedArticleSet" not in xml[:4096]:
