@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.ingest.fetch.fakes import Ctgov, Eutils, serve
+from tests.ingest.fetch.fakes import Ctgov, Eutils, ReleaseFiles, serve
 
 from bench.report import save_json, write_section
 from medref.ingest.fetch.base import HttpClient, RetryPolicy, StopAfter
@@ -53,6 +53,22 @@ def pubmed_run(total: int, rate: float, key: str | None, folder: Path) -> dict[s
         "seconds": round(seconds, 2),
         "records_per_s": round(report.records / seconds, 1),
         "requests_per_s": round(report.requests / seconds, 2),
+    }
+
+
+def files_run(count: int, rate: float, folder: Path) -> dict[str, Any]:
+    """MEDLINE release files: listing, then an .md5 and a streamed, hashed download per file."""
+    with serve(ReleaseFiles(count=count, per_file=200)) as srv, _client(rate) as client:
+        fetcher = PubMedFetcher(client, folder, files_url=srv.url)
+        t0 = time.perf_counter()
+        report = fetcher.files("baseline")
+        seconds = time.perf_counter() - t0
+    return {
+        "rate_limit": rate,
+        "records": report.records,
+        "requests": report.requests,
+        "seconds": round(seconds, 2),
+        "records_per_s": round(report.records / seconds, 2),
     }
 
 
@@ -118,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             "pubmed_key": pubmed_run(args.total, 10.0, "good-key", root / "b"),
             "pubmed_unlimited": pubmed_run(args.total, 10_000.0, None, root / "c"),
             "ctgov": ctgov_run(1000, 4.0, root / "d"),
+            "medline_files": files_run(10, 3.0, root / "f"),
         }
         resume = resume_check(args.total, root / "e")
     data = {"runs": runs, "resume": resume}
@@ -131,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
 Real fetchers, real HTTP on 127.0.0.1 against the fake servers of `tests/ingest/fetch/fakes.py`
 (invented records, no internet): the figures are what the rate limits allow plus medref's own
 overhead, not the public services' response times. PubMed: esearch + efetch batches of 500
-({args.total:,} articles); ClinicalTrials.gov: pages of 100 studies.
+({args.total:,} articles); ClinicalTrials.gov: pages of 100 studies; MEDLINE files: records are
+files (after one listing request, each file is its `.md5` plus a streamed, hashed download).
+The unlimited row is the local ceiling and varies with the load of this shared 2-core machine.
 
 | run | limit (requests/s) | records | requests | seconds | records/s |
 |---|---:|---:|---:|---:|---:|
