@@ -37,7 +37,9 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     response_schema_conformance,
 )
 
-from medref.review.users import add_user  # noqa: E402
+from medref.review.users import User, add_user  # noqa: E402
+from medref.review.workflow import transition  # noqa: E402
+from medref.store.published import slugs_for  # noqa: E402
 from medref.web.security import SESSION_COOKIE  # noqa: E402
 from medref.web.views import ErrorPage  # noqa: E402
 
@@ -65,12 +67,22 @@ def api(demo_app: FastAPI) -> tuple[Any, str, dict[str, str]]:
     client = TestClient(demo_app)
     token = client.get("/login", headers=JSON).json()["csrf_token"]
     form = {"username": "schema-editor", "password": PASSWORD, "csrf_token": token}
-    assert client.post("/login", data=form, headers=JSON).status_code == 200
+    signed = client.post("/login", data=form, headers=JSON)
+    assert signed.status_code == 200
     cookie = f"{SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}"
-    asked = client.get("/ask.json", params={"q": "What is the role of CD40 ligand blockers?"})
+    draft = {"q": "What is the role of CD40 ligand blockers?", "csrf_token": signed.json()["csrf_token"]}
+    asked = client.post("/drafts", data=draft, headers=JSON)  # GET /ask stores nothing: an editor saves it
     assert asked.status_code == 201, asked.text
     answer_id = asked.json()["id"]
+    engine = demo_app.state.store.engine
+    for actor, action in ((User("schema-editor", "editor"), "submit"), (User("r", "reviewer"), "start")):
+        transition(engine, answer_id, action, actor=actor, expected_version=1)
+    transition(engine, answer_id, "approve", actor=User("r", "reviewer"), expected_version=1)
+    slug = slugs_for(engine, [answer_id])[answer_id]
     known = {
+        "slug": slug,  # its published page
+        "kind": "drug",
+        "name": "belatacept",
         "answer_id": answer_id,
         "item_id": answer_id,
         "drug": "belatacept",
