@@ -19,6 +19,8 @@ BENCHES = [
     ["bench.triage"],
     ["bench.standalone"],
     ["bench.sample_size"],
+    ["bench.fetch"],
+    ["bench.static_export"],
     ["bench.web_load", "--db", "both"],
 ]
 
