@@ -238,6 +238,18 @@ def write_doc(results: list[dict[str, Any]], command: str) -> None:
     )
 
 
+def merged(new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Earlier results of other backends and sizes (bench/out/pg_backends.json) plus the new ones."""
+    import json
+
+    from bench.report import OUT
+
+    path = OUT / "pg_backends.json"
+    old = json.loads(path.read_text()).get("results", []) if path.is_file() else []
+    fresh = {(r["kind"], r["backend"], r["n"]) for r in new}
+    return [r for r in old if (r["kind"], r["backend"], r["n"]) not in fresh] + new
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=100_000)
@@ -262,6 +274,7 @@ def main() -> None:
             results += run_dense(args.size, url, work / "dense")
         if server is not None:
             server.cleanup()
+    results = merged(results)
     save_json("pg_backends", {"machine": machine(), "results": results})
     print(table(results))
     if args.doc:

@@ -101,6 +101,11 @@ def test_removal_updates_statistics(pair, tmp_path: Path) -> None:  # type: igno
     for q in QUERIES:
         assert _ranked(pg.search(q, 10)) == _ranked(fresh.search(q, 10)), q
     assert 5 not in {h.id for h in pg.search(QUERIES[0], 10)}
+    conn = pg._reader()
+    t = f"medref_lex_g{pg.gen}"
+    assert conn.execute(f"SELECT count(*) FROM {t}_terms WHERE df <= 0").fetchone()[0] == 0
+    stored = dict(conn.execute(f"SELECT term, df FROM {t}_terms WHERE field = 0").fetchall())
+    assert "mobilis" not in stored and stored["fractur"] == 2  # 6 and the updated 2
     fresh.close()
 
 

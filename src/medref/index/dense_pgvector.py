@@ -92,7 +92,7 @@ class PgvectorDenseIndex(PgIndexBase):
         self.storage = storage
         self.expansion_search = max(1, int(expansion_search))
         self._hnsw = (int(m), int(ef_construction))
-        self._seen: set[int] = set()
+        self._top = 0  # the highest id added since the last commit (a rebuild adds in id order)
         meta = {"backend": self.name, "dim": dim, "model": model}
         super().__init__(path, url=url, create=create, fresh=fresh, prefix=prefix, meta=meta)
 
@@ -154,7 +154,7 @@ class PgvectorDenseIndex(PgIndexBase):
         self._create_ann(conn, self.gen)
 
     def _after_commit(self, *, published: bool) -> None:
-        self._seen.clear()
+        self._top = 0
         if published:
             self.vacuum()
 
@@ -171,9 +171,9 @@ class PgvectorDenseIndex(PgIndexBase):
         id_list = [int(i) for i in keys]
         with self._lock:
             conn = self._write()
-            if not self._building or not self._seen.isdisjoint(id_list):
+            if not self._building or min(id_list) <= self._top:  # a rebuild's new ids need no delete
                 conn.execute(f"DELETE FROM {self._t()} WHERE id = ANY(%s)", (id_list,))
-            self._seen.update(id_list)
+            self._top = max(self._top, *id_list)
             copy = f"COPY {self._t()} (id, embedding) FROM STDIN WITH (FORMAT binary)"
             with conn.cursor() as cur, cur.copy(copy) as cp:
                 cp.write(copy_binary(keys, rows, self.storage))

@@ -8,11 +8,12 @@ Text is analysed in Python by the shared :class:`~medref.index.textnorm.Analyzer
 terms are exactly tantivy's. Tables of one generation ``g`` (prefix ``medref_lex_g<g>``)::
 
     _docs   (id, kind, current, len_text, len_title, len_section, tv tsvector)  GIN (tv), btree (kind)
-    _post   (term, field, id, tf, dl)     btree (term, field) INCLUDE (id, tf, dl), btree (id)
+    _post   (term, field, id, tf, dl, kc) btree (term, field) INCLUDE (id, tf, dl, kc), btree (id)
     _terms  (term, field, df)             document frequency per field
     _stats  (field, n, total_len)         passages and summed field lengths: N and avgdl
 
-``field`` is 0 text, 1 title, 2 section. ``tv`` is built from the analysed tokens directly
+``field`` is 0 text, 1 title, 2 section; ``kc`` is a code of the passage's kind (CRC-32), so a
+kinds filter is applied while the posting rows are read, not by a join. ``tv`` is built from the analysed tokens directly
 (a tsvector literal, never PostgreSQL's parser): title lexemes carry weight A, text D,
 section C, with a gap between fields so a phrase cannot run across two of them.
 
@@ -30,6 +31,7 @@ weights ignored); it is kept for comparison (see docs/postgres-backends.md).
 from __future__ import annotations
 
 import math
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,6 +51,11 @@ _TV_ORDER = (1, 0, 2)  # title first, then text, then section
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
 MAX_POSITIONS_PER_LEXEME = 255
 SCORINGS = ("bm25", "ts_rank")
+
+
+def kind_code(kind: str) -> int:
+    """A stable number for a kind value (CRC-32), kept on every posting row for kinds filters."""
+    return zlib.crc32(kind.encode("utf-8"))
 
 
 def _quote(lexeme: str) -> str:
@@ -109,7 +116,7 @@ class PostgresLexicalIndex(PgIndexBase):
         self.scoring = scoring
         self._fw = tuple(float(w) for w in field_weights)
         self._rerank = max(1, int(rerank))
-        self._seen: set[int] = set()
+        self._top = 0  # the highest id added since the last commit (a rebuild adds in id order)
         meta = {"backend": self.name, "schema": SCHEMA_VERSION, "analyzer": analyzer.signature}
         super().__init__(path, url=url, create=create, fresh=fresh, prefix=prefix, meta=meta)
 
@@ -128,7 +135,7 @@ class PostgresLexicalIndex(PgIndexBase):
         )
         conn.execute(
             f"CREATE TABLE {t}_post (term text NOT NULL, field smallint NOT NULL, id bigint NOT NULL, "
-            "tf int NOT NULL, dl int NOT NULL)"
+            "tf int NOT NULL, dl int NOT NULL, kc bigint NOT NULL)"
         )
         conn.execute(
             f"CREATE TABLE {t}_terms (term text NOT NULL, field smallint NOT NULL, df int NOT NULL, "
@@ -144,7 +151,7 @@ class PostgresLexicalIndex(PgIndexBase):
     def _create_indexes(self, conn: Any, gen: int) -> None:
         t = self._t(gen)
         conn.execute(
-            f"CREATE INDEX IF NOT EXISTS {t}_post_term ON {t}_post (term, field) INCLUDE (id, tf, dl)"
+            f"CREATE INDEX IF NOT EXISTS {t}_post_term ON {t}_post (term, field) INCLUDE (id, tf, dl, kc)"
         )
         conn.execute(f"CREATE INDEX IF NOT EXISTS {t}_post_id ON {t}_post (id)")
         conn.execute(f"CREATE INDEX IF NOT EXISTS {t}_docs_tv ON {t}_docs USING gin (tv)")
@@ -159,7 +166,7 @@ class PostgresLexicalIndex(PgIndexBase):
         )
 
     def _after_commit(self, *, published: bool) -> None:
-        self._seen.clear()
+        self._top = 0
         if published:
             self.vacuum()
 
@@ -174,13 +181,20 @@ class PostgresLexicalIndex(PgIndexBase):
         if self._building:  # document frequencies are counted once, when the generation is published
             conn.execute(f"DELETE FROM {t}_post WHERE id = ANY(%s)", (ids,))
         else:
-            conn.execute(
+            emptied = conn.execute(
                 f"WITH d AS (DELETE FROM {t}_post WHERE id = ANY(%s) RETURNING term, field), "
                 "c AS (SELECT term, field, count(*) AS n FROM d GROUP BY 1, 2) "
-                f"UPDATE {t}_terms x SET df = x.df - c.n FROM c WHERE x.term = c.term AND x.field = c.field",
+                f"UPDATE {t}_terms x SET df = x.df - c.n FROM c WHERE x.term = c.term AND x.field = c.field "
+                "RETURNING x.term, x.field, x.df",
                 (ids,),
-            )
-            conn.execute(f"DELETE FROM {t}_terms WHERE df <= 0")
+            ).fetchall()
+            gone_terms = [(term, f) for term, f, df in emptied if df <= 0]
+            if gone_terms:
+                conn.execute(
+                    f"DELETE FROM {t}_terms WHERE (term, field) IN "
+                    "(SELECT * FROM unnest(%s::text[], %s::smallint[]))",
+                    ([g[0] for g in gone_terms], [g[1] for g in gone_terms]),
+                )
         self._bump_stats(conn, -len(gone), [-sum(r[f] for r in gone) for f in range(3)])
 
     def _bump_stats(self, conn: Any, n: int, lens: list[int]) -> None:
@@ -200,10 +214,11 @@ class PostgresLexicalIndex(PgIndexBase):
         lens = [0, 0, 0]
         for p in batch:
             fields = [tokens(p.text), tokens(p.title), tokens(p.section)]
+            kc = kind_code(p.kind or "")
             for f, toks in enumerate(fields):
                 lens[f] += len(toks)
                 for term, tf in Counter(toks).items():
-                    posts.append((term, f, int(p.id), tf, len(toks)))
+                    posts.append((term, f, int(p.id), tf, len(toks), kc))
             docs.append(
                 (
                     int(p.id),
@@ -216,16 +231,16 @@ class PostgresLexicalIndex(PgIndexBase):
         ids = [d[0] for d in docs]
         with self._lock:
             conn = self._write()
-            if not self._building or not self._seen.isdisjoint(ids):
+            if not self._building or min(ids) <= self._top:  # a rebuild's new ids need no delete
                 self._delete(conn, ids)
-            self._seen.update(ids)
+            self._top = max(self._top, *ids)
             t = self._t()
             with conn.cursor() as cur:
                 cols = "id, kind, current, len_text, len_title, len_section, tv"
                 with cur.copy(f"COPY {t}_docs ({cols}) FROM STDIN") as cp:
                     for row in docs:
                         cp.write_row(row)
-                with cur.copy(f"COPY {t}_post (term, field, id, tf, dl) FROM STDIN") as cp:
+                with cur.copy(f"COPY {t}_post (term, field, id, tf, dl, kc) FROM STDIN") as cp:
                     for row in posts:
                         cp.write_row(row)
             if not self._building:
@@ -303,8 +318,8 @@ class PostgresLexicalIndex(PgIndexBase):
         where = ""
         args: list[Any] = [[x[0] for x in keys], [x[1] for x in keys], coef, [avgdl[x[1]] for x in keys]]
         if qp.kinds:
-            where = f"WHERE p.id IN (SELECT id FROM {t}_docs WHERE kind = ANY(%s))"
-            args.append(list(qp.kinds))
+            where = "WHERE p.kc = ANY(%s)"
+            args.append([kind_code(kind) for kind in qp.kinds])
         args.append(limit)
         rows = conn.execute(
             "SELECT p.id, sum(q.c * p.tf / (p.tf + %s * (1 - %s + %s * p.dl / q.avgdl))) AS s "
