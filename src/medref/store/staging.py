@@ -5,10 +5,11 @@ store: a web write (a saved answer, a review) waited 30 s and failed. A file is 
 in four steps, none of which holds the lock for more than one batch:
 
 1. **Mark.** An ``ingest_log`` row with status ``staging`` says a file is being written.
-2. **Stage.** Records are written :data:`BATCH` at a time, one short transaction each, as
-   *staged* rows that no reader sees: ``documents.kind`` is the real kind with :data:`MARK`
-   in front (readers filter by a real kind, or with :func:`live`), and ``documents.uid`` and
-   ``passages.key`` carry the same mark, so they never collide with the stored version they
+2. **Stage.** Records are written :data:`BATCH` at a time, one short transaction each
+   (``COPY FROM STDIN`` on PostgreSQL, :mod:`medref.store.copy`), as *staged* rows that no
+   reader sees: ``documents.kind`` is the real kind with :data:`MARK` in front (readers
+   filter by a real kind, or with :func:`live`), and ``documents.uid`` and ``passages.key``
+   carry the same mark, so they never collide with the stored version they
    will replace. A deletion is staged as a tombstone row of kind :data:`TOMBSTONE`. Nothing
    goes to ``passage_changes`` yet, so an index never sees a staged passage.
 3. **Commit point.** One transaction sets the marker to ``publish``: from then on the file
@@ -52,6 +53,7 @@ from sqlalchemy import (
 
 from medref.errors import InputError
 from medref.models import Deletion, Document, IngestFileResult, SourceKind
+from medref.store import copy
 from medref.store.db import read_tx, write_tx
 from medref.store.locks import IngestLock
 from medref.store.schema import changes, documents, ingest_log, passages
@@ -369,10 +371,13 @@ def stage_batch(conn: Connection, batch: Sequence[Item], counts: WriteCounts, no
             counts.inserted += 1
         else:
             counts.updated += 1
-    if tombstones:
-        conn.execute(insert(documents), tombstones)
+    bulk = copy.usable(conn)  # PostgreSQL: COPY FROM STDIN; SQLite: executemany
+    for new_rows in (tombstones, rows):
+        if new_rows and bulk:
+            copy.copy_documents(conn, new_rows)
+        elif new_rows:
+            conn.execute(insert(documents), new_rows)
     if rows:
-        conn.execute(insert(documents), rows)
         ids = dict(
             conn.execute(
                 select(documents.c.uid, documents.c.id).where(
@@ -380,10 +385,10 @@ def stage_batch(conn: Connection, batch: Sequence[Item], counts: WriteCounts, no
                 )
             ).all()
         )
-        _insert_passages(conn, [(ids[MARK + d.uid], d) for d in docs])
+        _insert_passages(conn, [(ids[MARK + d.uid], d) for d in docs], bulk=bulk)
 
 
-def _insert_passages(conn: Connection, docs: list[tuple[int, Document]]) -> None:
+def _insert_passages(conn: Connection, docs: list[tuple[int, Document]], *, bulk: bool = False) -> None:
     values = [
         {
             "key": MARK + passage_key(doc.uid, p.ordinal),
@@ -400,7 +405,9 @@ def _insert_passages(conn: Connection, docs: list[tuple[int, Document]]) -> None
         for doc_id, doc in docs
         for p in doc.passages
     ]
-    if values:
+    if values and bulk:
+        copy.copy_passages(conn, values)
+    elif values:
         conn.execute(insert(passages), values)  # plain executemany: no RETURNING row by row
 
 
