@@ -44,6 +44,19 @@ console = Console(stderr=True)
 out = Console()
 
 
+def progress_bar(*, show: bool) -> Progress:
+    """The bar long commands show on the terminal (counts, elapsed time); gone when done."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not show,
+        transient=True,
+    )
+
+
 def _emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
@@ -93,15 +106,7 @@ def ingest(
     store = open_store()
     options = {"issuer": issuer, "year": year, "title": title}
     show = not quiet and not as_json and console.is_terminal
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not show,
-        transient=True,
-    ) as bar:
+    with progress_bar(show=show) as bar:
         task = bar.add_task("records", total=None)
         report = ingest_paths(
             store,
@@ -375,16 +380,34 @@ app.command("publish")(_publish)
 
 
 @index_app.command("rebuild")
-def index_rebuild() -> None:
+def index_rebuild(
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", min=1, help="embedding processes (or Ray actors)")
+    ] = 1,
+    use_ray: Annotated[
+        bool, typer.Option("--ray", help="embed on Ray: settings index.ray_address, else a local Ray")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
     """Rebuild the search indexes from every stored passage, beside the live ones, then swap them in.
 
-    The current index keeps serving until the new one is complete; an interrupted rebuild leaves it as it was.
+    The current index keeps serving until the new one is complete; a rebuild that is killed or
+    interrupted is continued by the next one (from its last checkpoint).
     """
     from medref.deps import get_settings, open_store
     from medref.index.sync import rebuild
 
     settings = get_settings()
-    report = rebuild(open_store(settings), settings)
+    with progress_bar(show=not quiet and console.is_terminal) as bar:
+        task = bar.add_task("passages", total=None)
+        report = rebuild(
+            open_store(settings),
+            settings,
+            workers=workers,
+            use_ray=use_ray,
+            progress=lambda n: bar.advance(task, n),
+            total=lambda n, done: bar.update(task, total=n, completed=done),
+        )
     out.print(
         f"indexed {report.added} passages (watermark {report.watermark}); "
         f"now serving {settings.index_dir.resolve()}"

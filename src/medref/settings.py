@@ -52,6 +52,10 @@ class IndexSettings(_Section):
     )
     embed_tokenizer_path: Path | None = Field(default=None, description="tokenizer.json or vocab.txt for it")
     threads: int = Field(default=2, ge=1)
+    ray_address: str | None = Field(
+        default=None,
+        description="Ray cluster for `medref index rebuild --workers N --ray` (default: a local one)",
+    )
 
 
 class RetrievalSettings(_Section):

@@ -114,13 +114,14 @@ def _swap_without_links(link: Path, gen: Path, old: Path | None) -> None:
     fsync_dir(link.parent)
 
 
-def remove_stale(link: Path) -> list[Path]:
-    """Remove generation folders nothing links to (left by killed rebuilds); call under the lock."""
+def remove_stale(link: Path, keep: Path | None = None) -> list[Path]:
+    """Remove generation folders nothing links to (left by killed rebuilds) but ``keep`` (one
+    being resumed); call under the lock."""
     live = live_generation(link)
     removed: list[Path] = []
     for pattern in (f"{link.name}{GEN}*", f"{link.name}{OLD}*"):
         for folder in link.parent.glob(pattern):
-            if folder.is_dir() and not folder.is_symlink() and folder.resolve() != live:
+            if folder.is_dir() and not folder.is_symlink() and folder.resolve() not in (live, keep):
                 shutil.rmtree(folder, ignore_errors=True)
                 removed.append(folder)
     return removed

@@ -258,52 +258,42 @@ def sync(store: Store, indexes: IndexSet, *, progress: Progress | None = None) -
     return report
 
 
-def rebuild(store: Store, settings: Settings, *, progress: Progress | None = None) -> SyncReport:
+def rebuild(
+    store: Store,
+    settings: Settings,
+    *,
+    progress: Progress | None = None,
+    workers: int = 1,
+    use_ray: bool = False,
+    total: Callable[[int, int], None] | None = None,
+) -> SyncReport:
     """Build the indexes again from every stored passage, beside the live ones, and swap them in.
 
     The live indexes keep serving until the new ones are complete and durable; a rebuild that
-    fails or is killed leaves them as they were. A second rebuild while one runs is refused.
+    fails leaves them as they were. A second rebuild while one runs is refused. ``workers``
+    embedding processes (or Ray actors with ``use_ray``) share the embedding; a rebuild killed
+    or interrupted after its first checkpoint is continued by the next one
+    (:mod:`medref.index.parallel`).
     """
+    from medref.index import parallel
+
     link = settings.index_dir
     with generations.rebuild_lock(link):
-        generations.remove_stale(link)
-        gen = generations.new_generation(link)
+        gen = parallel.resumable(link, store, settings)
+        generations.remove_stale(link, keep=gen)
+        gen = gen or generations.new_generation(link)
         try:
-            report = _build(store, settings, gen, progress)
+            report = parallel.build(
+                store, settings, gen, workers=workers, use_ray=use_ray, progress=progress, total=total
+            )
+        except KeyboardInterrupt:  # keep what was checkpointed: the next rebuild continues it
+            if parallel.read_checkpoint(gen) is None:
+                shutil.rmtree(gen, ignore_errors=True)
+            raise
         except BaseException:
             shutil.rmtree(gen, ignore_errors=True)
             raise
         generations.swap(link, gen)
-    return report
-
-
-def _build(store: Store, settings: Settings, root: Path, progress: Progress | None) -> SyncReport:
-    indexes = _open_at(root, settings, create=True)
-    try:
-        head = store_watermark(store)
-        report = SyncReport(watermark=head, rebuilt=True)
-        last = 0
-        while True:
-            with read_tx(store.engine) as conn:
-                ids = (
-                    conn.execute(
-                        select(passages.c.id).where(passages.c.id > last).order_by(passages.c.id).limit(BATCH)
-                    )
-                    .scalars()
-                    .all()
-                )
-            if not ids:
-                break
-            batch = list(_load_passages(store, ids))
-            _apply(indexes, batch, [])
-            report.added += len(batch)
-            last = ids[-1]
-            if progress:
-                progress(len(batch))
-        for ix in indexes.all():
-            ix.commit(head)
-    finally:
-        indexes.close()
     return report
 
 
