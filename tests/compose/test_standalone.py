@@ -99,3 +99,46 @@ def test_a_registration_is_framed_as_a_registration_not_a_publication() -> None:
     assert frame_for("This phase 2 study asks whether the drug works.", reg) == (
         "In a trial registration first posted in 2022:"
     )
+
+
+def test_a_split_clause_that_no_longer_stands_alone_is_left_out() -> None:
+    from medref.compose.standalone import EMPTIED_LEAD, without_dangling
+    from medref.models import (
+        Answer,
+        AnswerSection,
+        Citation,
+        CitedSentence,
+        DocumentRef,
+        EvidenceStatus,
+        Reference,
+        SourceKind,
+    )
+
+    def sentence(text: str, n: int) -> CitedSentence:
+        span = Citation(number=n, doc_uid=f"d{n}", passage_id=f"d{n}#1", start=0, end=1)
+        return CitedSentence(text=text, citations=[n], spans=[span])
+
+    refs = [
+        Reference(
+            number=n,
+            label="Research",
+            document=DocumentRef(uid=f"d{n}", kind=SourceKind.RCT, title="t", evidence_level=2),
+        )
+        for n in (1, 2)
+    ]
+    answer = Answer(
+        question="q",
+        evidence_status=EvidenceStatus.DIRECT,
+        bottom_line=AnswerSection(title="Bottom line", summary=[sentence("But they are not approved.", 1)]),
+        guidelines=AnswerSection(title="From the Guidelines"),
+        research=AnswerSection(
+            title="From the Research", key_points=[sentence("Belatacept lowered relapse.", 2)]
+        ),
+        references=refs,
+        disclaimer="d",
+    )
+    out = without_dangling(answer)
+    assert [s.text for s in out.sentences()] == ["Belatacept lowered relapse."]
+    assert out.bottom_line is not None and out.bottom_line.notice == EMPTIED_LEAD
+    assert [r.document.uid for r in out.references] == ["d2"] and out.sentences()[0].citations == [1]
+    assert without_dangling(out) is out  # nothing left to drop: unchanged

@@ -109,3 +109,10 @@ def test_retracted_articles_never_reach_the_composer() -> None:
     assert withheld == [bad]  # the off-topic retraction notice is not flagged on this page
     same, none = without_retracted(RetrievalResult(query="q", hits=[_hit(good, True)]))
     assert none == [] and same.hits == [_hit(good, True)]
+
+
+def test_preparation_and_infusion_read_as_dosing_not_mechanism() -> None:
+    dilute = "Dilute in 0.9% sodium chloride and infuse over about 30 minutes through a low protein-binding filter."
+    assert theme_of(dilute) == "Dosing and administration"
+    assert theme_of("Do not infuse other agents in the same line.") == "Dosing and administration"
+    assert theme_of("The antibody binds to CD40L and blocks its binding to CD40.") == "How it works"

@@ -22,6 +22,7 @@ from medref.compose.pharmacist import for_pharmacist
 from medref.compose.readable import keep_readable
 from medref.compose.related import discover
 from medref.compose.safety import triage
+from medref.compose.standalone import without_dangling
 from medref.compose.themes import grouped, without_retracted
 from medref.compose.threads import resolve_followup, strip_connectors
 from medref.models import Answer, AnswerSection, Audience, EvidenceStatus
@@ -100,6 +101,7 @@ class Asker:
         )
         answer = adapt(answer, audience=audience)
         answer = for_pharmacist(answer, store=self.retriever.store, lexicon=self.retriever.lexicon)
+        answer = without_dangling(answer)  # a clause split off for plain reading may not stand alone
         if audience is Audience.PATIENT and answer.reading_grade is not None:
             answer = keep_readable(answer, reading_grade)
             answer = explain_abbreviations(answer)  # a sentence left out may have held the first explanation

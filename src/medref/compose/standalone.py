@@ -29,8 +29,13 @@ from __future__ import annotations
 
 import re
 
-from medref.models import DocumentRef, SourceKind
+from medref.compose.readable import renumber
+from medref.models import Answer, AnswerSection, CitedSentence, DocumentRef, SourceKind
 
+EMPTIED_LEAD = (
+    "The sources' answer could not be put in sentences that stand on their own here; "
+    "see the sections below and the cited sources."
+)
 SELF = "self"
 OTHER = "other"
 
@@ -140,3 +145,41 @@ def frame_for(text: str, document: DocumentRef) -> str | None:
 def publishable(text: str) -> bool:
     """Whether ``text`` may be published, bare or behind a frame from :func:`frame_for`."""
     return dangling(text) != OTHER
+
+
+def without_dangling(answer: Answer) -> Answer:
+    """``answer`` without the sentences that no longer stand alone after adaptation.
+
+    The patient version splits long sentences into clauses and leaves hard ones out, so a clause
+    can end up first: "But they are not approved." Any published sentence whose opening points
+    to text the page does not show (see :func:`dangling`; one with a frame is resolved) is left
+    out, and the references are renumbered. A bottom line left with no sentence says so.
+    """
+
+    def keep(s: CitedSentence) -> bool:
+        return s.frame is not None or publishable(s.text)
+
+    if all(keep(s) for s in answer.sentences()):
+        return answer
+
+    def clean(section: AnswerSection) -> AnswerSection:
+        return section.model_copy(
+            update={
+                "summary": [s for s in section.summary if keep(s)],
+                "key_points": [s for s in section.key_points if keep(s)],
+            }
+        )
+
+    dropped = sum(not keep(s) for s in answer.sentences())
+    lead = clean(answer.bottom_line) if answer.bottom_line else None
+    if lead is not None and answer.bottom_line and answer.bottom_line.summary and not lead.summary:
+        lead = lead.model_copy(update={"notice": lead.notice or EMPTIED_LEAD})
+    out = answer.model_copy(
+        update={
+            "bottom_line": lead,
+            "guidelines": clean(answer.guidelines),
+            "research": clean(answer.research),
+            "notes": [*answer.notes, f"{dropped} sentence(s) left out: they no longer stood alone"],
+        }
+    )
+    return renumber(out)

@@ -96,7 +96,7 @@ THEMES: tuple[tuple[str, re.Pattern[str]], ...] = (
             "mechanis",
             "pathway",
             "receptor",
-            "binding",
+            "binding (?:to|of)",
             "binds",
             "signal",
             "costimulat",
@@ -114,7 +114,10 @@ THEMES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "Dosing and administration",
-        _words("dose", "dosing", "dosage", "mg\\b", "mg/kg", "infusion", "administ", "regimen", "titrat"),
+        _words(
+            "dose", "dosing", "dosage", "mg\\b", "mg/kg", "infus", "administ", "regimen", "titrat",
+            "dilut", "reconstitut", "vial", "syringe", "inject",
+        ),
     ),
     (
         "Specific populations",
