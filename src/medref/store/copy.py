@@ -43,11 +43,9 @@ def _json_flags(table: Table, names: Sequence[str]) -> list[bool]:
     return [isinstance(table.c[name].type, JSON) for name in names]
 
 
-def _cells(row: dict[str, Any], names: Sequence[str], json_cols: Sequence[bool]) -> tuple[Any, ...]:
-    return tuple(
-        json.dumps(row.get(name)) if is_json else row.get(name)
-        for name, is_json in zip(names, json_cols, strict=True)
-    )
+def _cells(row: dict[str, Any], columns: Sequence[tuple[str, bool]]) -> list[Any]:
+    get, dumps = row.get, json.dumps
+    return [dumps(get(name)) if is_json else get(name) for name, is_json in columns]
 
 
 def copy_rows(conn: Connection, table: Table, names: Sequence[str], rows: Iterable[dict[str, Any]]) -> int:
@@ -56,14 +54,14 @@ def copy_rows(conn: Connection, table: Table, names: Sequence[str], rows: Iterab
     Runs on the connection's current transaction. A missing key is sent as NULL (or JSON
     ``null`` for a JSON column), so callers pass every NOT NULL column.
     """
-    json_cols = _json_flags(table, names)
+    columns = list(zip(names, _json_flags(table, names), strict=True))
     raw = conn.connection.driver_connection
     assert raw is not None
     cols = ", ".join(f'"{n}"' for n in names)
     count = 0
     with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row(_cells(row, names, json_cols))
+            copy.write_row(_cells(row, columns))
             count += 1
     return count
 
