@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +145,40 @@ def test_ray_actors_build_the_same_index(tmp_path: Path) -> None:
     report = rebuild(two_store, two_settings, workers=2, use_ray=True)
     assert report.added == 60
     assert snapshot(one_settings) == snapshot(two_settings)
+
+
+CHILD = """
+import sys, time
+from medref.index import parallel, sync
+from medref.settings import load_settings
+from medref.store.repository import Store
+parallel.CHECKPOINT_S = 0.0
+sync.BATCH = 7
+settings = load_settings(data_dir=sys.argv[1], index={"dense": "numpy", "embedder": "hashing"})
+sync.rebuild(Store.open(settings.url), settings, workers=2, progress=lambda n: time.sleep(0.3))
+"""
+
+
+def test_a_killed_rebuild_is_continued(tmp_path: Path) -> None:
+    settings, store = make_env(tmp_path)
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path)])
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            points = [parallel.read_checkpoint(g) for g in tmp_path.glob("index.gen-*")]
+            if any(p is not None and p.last_id >= 14 for p in points):
+                break
+            assert child.poll() is None, "the rebuild ended before it could be killed"
+            time.sleep(0.05)
+        else:
+            pytest.fail("no checkpoint within 120 s")
+    finally:
+        child.kill()
+        child.wait()
+    seen: list[tuple[int, int]] = []
+    rest = rebuild(store, settings, total=lambda n, done: seen.append((n, done)))
+    assert seen[0][0] == 60 and seen[0][1] >= 14 and rest.added == 60 - seen[0][1]
+    fresh_settings, fresh_store = make_env(tmp_path / "fresh")
+    rebuild(fresh_store, fresh_settings)
+    assert snapshot(settings) == snapshot(fresh_settings)
+    assert [g.name for g in tmp_path.glob("index.gen-*")] == [settings.index_dir.resolve().name]
