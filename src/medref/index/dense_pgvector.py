@@ -8,8 +8,8 @@ dimension and the storage type are recorded with the index generation
 (rebuild it).
 
 One table per generation, ``medref_dense_g<g> (id bigint PRIMARY KEY, embedding halfvec(dim))``,
-with an HNSW index on cosine distance (``m = 16``, ``ef_construction = 64``; a rebuild loads
-the rows first and builds the graph once, before publishing). Storage is ``halfvec`` (half
+with an HNSW index on cosine distance (``m = 16``, ``ef_construction = 128``, as usearch's
+defaults; a rebuild loads the rows first and builds the graph once, before publishing). Storage is ``halfvec`` (half
 floats, as the usearch backend) when the server's pgvector is 0.7 or newer, else ``vector``.
 
 Rows are loaded with binary COPY built by numpy (no per-float text formatting). Searches set
@@ -79,7 +79,7 @@ class PgvectorDenseIndex(PgIndexBase):
         model: str = "unknown",
         storage: str = "auto",
         m: int = 16,
-        ef_construction: int = 64,
+        ef_construction: int = 128,
         expansion_search: int = 128,
         fresh: bool | None = None,
         prefix: str = DEFAULT_PREFIX,
