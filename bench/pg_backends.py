@@ -89,7 +89,7 @@ def _timed_build(make: Callable[[], Any], fill: Callable[[Any], None]) -> tuple[
 
 
 # ------------------------------------------------------------------ lexical
-def run_lexical(n: int, url: str, work: Path) -> list[dict[str, Any]]:
+def run_lexical(n: int, url: str, work: Path, *, ts_rank: bool = True) -> list[dict[str, Any]]:
     from bench.lexical_backends import _batches, _richer, base_corpus, sources
     from medref.index.base import LexicalQuery
     from medref.index.factory import make_lexical
@@ -115,7 +115,7 @@ def run_lexical(n: int, url: str, work: Path) -> list[dict[str, Any]]:
         ix, build_s = _timed_build(make, fill)
         print(f"lexical {name}: built {n} in {build_s} s", file=sys.stderr, flush=True)
         views = [(name, ix)]
-        if name == "postgres":
+        if name == "postgres" and ts_rank:
             views.append(
                 ("postgres ts_rank", make_lexical("postgres", work / "pg", url=url, scoring="ts_rank"))
             )
@@ -257,6 +257,7 @@ def main() -> None:
         "--url", help="SQLAlchemy/libpq URL of a PostgreSQL with pgvector (default: start pgserver)"
     )
     ap.add_argument("--only", choices=("lexical", "dense"))
+    ap.add_argument("--no-ts-rank", action="store_true", help="skip the ts_rank comparison (slow at 1M)")
     ap.add_argument("--doc", action="store_true", help="write the table into docs/postgres-backends.md")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="medref-pgbench-") as tmp:
@@ -269,7 +270,7 @@ def main() -> None:
             url, server = _pgserver_url(work / "pg" / "data")
         results: list[dict[str, Any]] = []
         if args.only in (None, "lexical"):
-            results += run_lexical(args.size, url, work / "lexical")
+            results += run_lexical(args.size, url, work / "lexical", ts_rank=not args.no_ts_rank)
         if args.only in (None, "dense"):
             results += run_dense(args.size, url, work / "dense")
         if server is not None:

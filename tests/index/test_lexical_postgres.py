@@ -17,6 +17,7 @@ from medref.errors import ConfigError, IndexNotReadyError
 from medref.index.base import Hit, IndexedPassage, LexicalQuery
 from medref.index.factory import make_lexical
 from medref.index.lexical_postgres import PostgresLexicalIndex, phrase_tsquery, tsvector_literal
+from medref.index.pg_common import is_building
 from medref.index.sync import check_fresh, open_indexes, rebuild, store_watermark, sync
 from medref.models import Deletion
 from medref.settings import load_settings
@@ -71,6 +72,15 @@ def test_tsvector_literal_keeps_fields_apart_and_quotes() -> None:
     # title first (A), then a gap, then text (D), then section (C); quotes doubled
     assert lit == "'hip':1A,3D 'fractur':4D 'it''s':6C"
     assert phrase_tsquery(["hip", "fractur"], 1) == "'hip':A <-> 'fractur':A"
+
+
+def test_a_rebuild_folder_is_told_from_the_live_one(tmp_path: Path) -> None:
+    live, new = tmp_path / "index.gen-1", tmp_path / "index.gen-2"
+    live.mkdir()
+    new.mkdir()
+    (tmp_path / "index").symlink_to(live.name, target_is_directory=True)
+    assert is_building(new / "lexical") and not is_building(live / "lexical")
+    assert not is_building(tmp_path / "plain" / "lexical")  # an index folder from before generations
 
 
 def test_same_ranking_and_scores_as_tantivy(pair) -> None:  # type: ignore[no-untyped-def]
