@@ -182,3 +182,9 @@ def test_a_killed_rebuild_is_continued(tmp_path: Path) -> None:
     rebuild(fresh_store, fresh_settings)
     assert snapshot(settings) == snapshot(fresh_settings)
     assert [g.name for g in tmp_path.glob("index.gen-*")] == [settings.index_dir.resolve().name]
+
+
+def test_in_database_indexes_are_not_checkpointed(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path, index={"lexical": "postgres", "dense": "pgvector"})
+    assert parallel.in_database(settings)
+    assert not parallel.in_database(load_settings(data_dir=tmp_path, index={"dense": "numpy"}))

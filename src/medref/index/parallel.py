@@ -18,9 +18,10 @@ at the start: the rebuild indexes the live passages up to that id and commits th
 that head, so ``medref index sync`` (run by every ingest) replays from there whatever changed
 since, as it does after a one-process rebuild.
 
-**Resuming.** Every :data:`CHECKPOINT_S` seconds the indexes are committed and the last
-passage id written is saved in the generation folder (:data:`CHECKPOINT`, written after the
-commit). A rebuild killed at any point leaves that unfinished generation; the next rebuild
+**Resuming** (file backends; not the in-database ones, whose ``commit`` publishes the
+generation, see :mod:`medref.index.pg_common`). Every :data:`CHECKPOINT_S` seconds the
+indexes are committed and the last passage id written is saved in the generation folder
+(:data:`CHECKPOINT`, written after the commit). A rebuild killed at any point leaves that unfinished generation; the next rebuild
 with the same backends and model continues it from the checkpoint instead of starting over
 (passages written after the checkpoint are written again: every backend's ``add`` replaces).
 """
@@ -201,6 +202,15 @@ def build_config(settings: Settings) -> dict[str, Any]:
     }
 
 
+def in_database(settings: Settings) -> bool:
+    """Whether an index lives in the store's database: its ``commit`` publishes a generation, so
+    such a rebuild is not checkpointed (a failed one is dropped by the backend, not resumed)."""
+    from medref.index.factory import DENSE_IN_DATABASE, LEXICAL_IN_DATABASE
+
+    ix = settings.index
+    return ix.lexical.strip().lower() in LEXICAL_IN_DATABASE or ix.dense.strip().lower() in DENSE_IN_DATABASE
+
+
 def read_checkpoint(gen: Path) -> Checkpoint | None:
     try:
         return Checkpoint(**json.loads((gen / CHECKPOINT).read_text()))
@@ -299,6 +309,7 @@ def build(
     )
     window: deque[tuple[int, list[IndexedPassage], Any]] = deque()
     saved = time.monotonic()
+    resumable_here = not in_database(settings)
 
     def write_oldest() -> None:
         nonlocal saved
@@ -310,7 +321,7 @@ def build(
         report.added += len(batch)
         if progress:
             progress(len(batch))
-        if time.monotonic() - saved >= CHECKPOINT_S:
+        if resumable_here and time.monotonic() - saved >= CHECKPOINT_S:
             for ix in indexes.all():
                 ix.commit(0)  # not servable yet: a generation is only swapped in when complete
             point.last_id = last
