@@ -12,6 +12,11 @@ patterns were tuned on the dev half only.
 * Overdose / poisoning questions must carry the poison-help line; suicidal ones the crisis line.
 * External false alarms: the research questions of PubMedQA (dev) and BioASQ in ../shared/data
   (when present), none of which describes an emergency; every one flagged is listed.
+* The shipped detector is the rules OR the learned model (``medref.compose.triage_model``). Each
+  split is also scored for the rules alone and the model alone. The model's leave-one-round-out
+  cross-validation figures on dev come from its weights file (``bench/fit_triage_model.py``
+  computes them); its external false alarms are counted on the half of the research questions it
+  was not fitted on.
 
 Held-out misses are only printed with ``--reveal-held-out`` (so tuning never sees them); the
 docs section lists the dev misses in full but only counts the held-out ones by category, so that
@@ -24,13 +29,17 @@ import argparse
 import json
 import subprocess
 import time
+import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.report import SHARED, md_table, save_json, write_section
-from medref.compose.safety import CRISIS_LINE, POISON_LINE, triage
+from bench.triage_report import model_section, short
+from medref.compose.safety import CRISIS_LINE, GENERAL, POISON_LINE, Triage, rule_triage, triage
+from medref.compose.triage_model import load_model
 from medref.ingest.benchmarks import load_bioasq, load_pubmedqa
 
 DATA = Path(__file__).resolve().parent / "data" / "triage_set.jsonl"
@@ -64,7 +73,16 @@ def load(path: Path = DATA) -> list[Item]:
     return items
 
 
-def evaluate(items: list[Item]) -> dict[str, Any]:
+def model_triage(question: str) -> Triage:
+    """The learned model alone (no rules): the general category where it fires."""
+    model = load_model()
+    return Triage(GENERAL, "model") if model is not None and model.fires(question) else Triage()
+
+
+DETECTORS = {"rules": rule_triage, "model": model_triage, "combined": triage}
+
+
+def evaluate(items: list[Item], detect: Callable[[str], Triage] = triage) -> dict[str, Any]:
     """Figures for one split: recall, false alarms, required lines, per-category counts, misses."""
     misses: list[dict[str, str]] = []
     false_alarms: list[dict[str, str]] = []
@@ -72,7 +90,7 @@ def evaluate(items: list[Item]) -> dict[str, Any]:
     line_ok = 0
     per_cat: Counter[tuple[str, str, bool]] = Counter()
     for item in items:
-        result = triage(item.text)
+        result = detect(item.text)
         per_cat[(item.label, item.category, result.urgent)] += 1
         row = {"id": item.id, "text": item.text, "got": result.category or "-"}
         if item.emergency and not result.urgent:
@@ -119,10 +137,21 @@ def external_questions(shared: Path = SHARED) -> dict[str, list[str]]:
     return sources
 
 
-def external_false_alarms(sources: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
+def external_half(question: str) -> str:
+    """ "train" (the learned model may fit on it) or "report" (never fitted on), by a stable hash."""
+    return "report" if zlib.crc32(question.encode()) % 2 else "train"
+
+
+def report_half(sources: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {name: [q for q in qs if external_half(q) == "report"] for name, qs in sources.items()}
+
+
+def external_false_alarms(
+    sources: dict[str, list[str]], detect: Callable[[str], Triage] = triage
+) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name, questions in sources.items():
-        flagged = [{"text": q, "got": r.category or "-"} for q in questions if (r := triage(q)).urgent]
+        flagged = [{"text": q, "got": r.category or "-"} for q in questions if (r := detect(q)).urgent]
         out[name] = {"questions": len(questions), "flagged": flagged}
     return out
 
@@ -190,7 +219,8 @@ def _body(
         )
     text = (
         "## Emergency triage\n\n"
-        "`medref.compose.safety.triage` (a transparent rule set) on `bench/data/triage_set.jsonl`: "
+        "`medref.compose.safety.triage` (a transparent rule set, OR a small learned model beside it: "
+        "see below; the first table scores the two together, as shipped) on `bench/data/triage_set.jsonl`: "
         "questions written in our own words with varied spelling, case, slang, third-person and "
         "non-native phrasing, and long messages. Emergencies: overdose and poisoning (adults, "
         "children), chest pain, stroke signs, anaphylaxis, suicidal thoughts, severe bleeding, "
@@ -210,8 +240,10 @@ def _body(
         + _history_table(history)
     )
     if external:
-        text += "\n\nFalse alarms on real research questions (none is an emergency): " + "; ".join(
-            f"{name} {len(r['flagged'])}/{r['questions']}" for name, r in external.items()
+        text += (
+            "\n\nFalse alarms of the rules alone on all the real research questions (none is an emergency; "
+            "the model and the combined detector are counted below on the half the model never saw): "
+            + "; ".join(f"{name} {len(r['flagged'])}/{r['questions']}" for name, r in external.items())
         )
         flagged = [f for r in external.values() for f in r["flagged"]]
         text += " (" + "; ".join(f'"{f["text"]}" [{f["got"]}]' for f in flagged) + ")." if flagged else "."
@@ -248,7 +280,28 @@ def main() -> None:
     ms = (time.perf_counter() - start) * 1000 / max(1, len(items))
     for split in SPLITS:
         _print(split, results[split], reveal=split == "dev" or args.reveal_held_out)
-    external = external_false_alarms(external_questions())
+    alone: dict[str, dict[str, dict[str, int]]] = {}
+    spent: dict[str, float] = {"combined": ms}
+    for name in ("rules", "model"):
+        start = time.perf_counter()
+        alone[name] = {
+            split: short(evaluate([i for i in items if i.split == split], DETECTORS[name]))
+            for split in SPLITS
+        }
+        spent[name] = (time.perf_counter() - start) * 1000 / max(1, len(items))
+    print("ms per question: " + ", ".join(f"{k} {v:.2f}" for k, v in spent.items()))
+    alone["combined"] = {split: short(results[split]) for split in SPLITS}
+    sources = external_questions()
+    held_back = report_half(sources)
+    external_by = {name: external_false_alarms(held_back, detect) for name, detect in DETECTORS.items()}
+    for name, per_split in alone.items():
+        print(f"{name}: " + "; ".join(f"{s} {r}" for s, r in per_split.items()))
+    for name, ext in external_by.items():
+        print(
+            f"{name} on the report half: "
+            + "; ".join(f"{k} {len(r['flagged'])}/{r['questions']}" for k, r in ext.items())
+        )
+    external = external_false_alarms(sources, rule_triage)
     for name, r in external.items():
         print(f"{name}: false alarms {len(r['flagged'])}/{r['questions']}")
         for f in r["flagged"]:
@@ -256,10 +309,22 @@ def main() -> None:
     history = _history()
     save_json(
         "triage",
-        {"results": results, "external": external, "history": history, "goals": GOALS, "ms_per_question": ms},
+        {
+            "results": results,
+            "external": external,
+            "history": history,
+            "goals": GOALS,
+            "ms_per_question": ms,
+            "by_detector": alone,
+            "ms_per_question_by_detector": spent,
+            "external_report_half": {
+                k: {n: len(r["flagged"]) for n, r in v.items()} for k, v in external_by.items()
+            },
+        },
     )
     if not args.no_write:
-        write_section("triage", _body(results, external, history, ms), command="python -m bench.triage")
+        body = _body(results, external, history, ms) + model_section(alone, external_by, spent)
+        write_section("triage", body, command="python -m bench.triage")
 
 
 def _history() -> list[dict[str, Any]]:

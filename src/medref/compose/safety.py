@@ -42,6 +42,11 @@ plus the rules here that separate a crisis from an information question:
 *   The first category with a finding wins (suicide first); when a medicine or poison was also
     taken, the poison-help line is added to its message.
 
+*   Beside the rules, a small learned model (:mod:`medref.compose.triage_model`) may add a
+    notice where no rule fired, with a general message (``GENERAL_LEAD``, the call to emergency
+    services, and both the poison-help and crisis lines, since it names no category). It never
+    removes or changes a rule's notice; :func:`rule_triage` is the rule set alone.
+
 Only questions are read here; nothing in this module is a diagnosis. ``bench/triage.py``
 measures recall and false alarms on a labelled set.
 """
@@ -53,8 +58,23 @@ from dataclasses import dataclass
 
 from medref.compose.safety_patterns import CALL, CATEGORIES, CRISIS_LINE, POISON_LINE, Category
 from medref.compose.safety_words import INFO, LEAD_IN, MILD, PERSON, QUESTION_START, SPELLING
+from medref.compose.triage_model import model_fires
 
-__all__ = ["CALL", "CATEGORIES", "CRISIS_LINE", "POISON_LINE", "Triage", "emergency_notice", "triage"]
+__all__ = [
+    "CALL",
+    "CATEGORIES",
+    "CRISIS_LINE",
+    "GENERAL",
+    "GENERAL_LEAD",
+    "POISON_LINE",
+    "Triage",
+    "emergency_notice",
+    "rule_triage",
+    "triage",
+]
+
+GENERAL = "general"  # the category of a notice raised by the learned model alone
+GENERAL_LEAD = "Your message may describe an emergency, and some emergencies cannot wait for an answer here."
 
 
 @dataclass(frozen=True)
@@ -345,7 +365,17 @@ def _found(category: Category, text: str, clauses: list[str], vignette: bool) ->
 
 
 def triage(question: str) -> Triage:
-    """Classify ``question``: an emergency category and its message, or ``Triage()`` when none.
+    """Classify ``question``: the rules' category and message; where no rule fires but the learned
+    model does, the ``general`` category with a message that carries both the poison-help and the
+    crisis lines; ``Triage()`` when neither fires."""
+    found = rule_triage(question)
+    if found.urgent or not question.strip() or not model_fires(question):
+        return found
+    return Triage(GENERAL, " ".join((GENERAL_LEAD, CALL, POISON_LINE, CRISIS_LINE)))
+
+
+def rule_triage(question: str) -> Triage:
+    """The rule set alone: an emergency category and its message, or ``Triage()`` when none.
 
     The first category with a finding wins; when a medicine or poison was also taken, the
     poison-help line is added to its message.
