@@ -93,8 +93,10 @@ def model_section(
             f"{t['model']['recall']['hits']}/{t['model']['recall']['of']}, threshold {t['threshold']:.3f}"
             for t in tried
         )
-        + ". Earlier passes of the same search (dev only) tried L2 from 3e-7 to 3e-4; recall fell as L2 grew."
-        + "\n\nHeld-out, each detector scored once:\n\n"
+        + ". Earlier passes of the same search (dev only, before the quiet-question bound was added) tried L2 "
+        "from 3e-7 to 3e-4; recall fell as L2 grew."
+        + "\n\nHeld-out, each detector scored once (the model alone has no message of its own, hence no "
+        "poison / crisis line; as shipped its general notice carries both):\n\n"
         + md_table(["detector (held-out)", "recall", "false alarms", "poison / crisis line"], held)
         + f"\n\nFalse alarms on the research questions never fitted on (report half): {ext}"
         + (
