@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -62,23 +61,6 @@ def test_a_damaged_weights_file_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"not an npz")
     with pytest.raises(ValueError, match="broken.npz"):
         read_model(path)
-
-
-def test_the_model_scores_a_question_in_under_two_milliseconds(model: TriageModel) -> None:
-    question = (
-        "hi, sorry for my english, my husband he is 67 and since 20 minutes he cannot lift his right arm "
-        "and his words come out wrong, we are not sure what to do"
-    )
-    model.score(question)
-    best = min(_timed(model, question) for _ in range(3))
-    assert best < 2.0, f"{best:.2f} ms per question"
-
-
-def _timed(model: TriageModel, question: str, n: int = 200) -> float:
-    start = time.perf_counter()
-    for _ in range(n):
-        model.score(question)
-    return (time.perf_counter() - start) * 1000 / n
 
 
 def test_the_model_never_removes_or_changes_a_rule_alarm(monkeypatch: pytest.MonkeyPatch) -> None:
