@@ -150,7 +150,10 @@ def main() -> None:
                 )
                 print(rows[-1], flush=True)
         floor = floor_rates(tmp / "medline-20k.xml", _pg_url, _drop_pg)
-        paths = cli_vs_api(tmp, SHARED / "pubmedqa" / "pqal_dev.json", "pubmedqa")
+        paths = [
+            cli_vs_api(tmp / "small", SHARED / "pubmedqa" / "pqal_dev.json", "pubmedqa"),
+            cli_vs_api(tmp / "large", tmp / "medline-20k.xml", "pubmed"),
+        ]
         results.update(floor=floor, cli_vs_api=paths)
         mem_rows = []
         sizes = [100] if args.quick else [100, 1024]
