@@ -127,7 +127,8 @@ class FetchSettings(_Section):
     """``medref fetch``: public sources (the only commands that use the network)."""
 
     ncbi_api_key: str | None = Field(
-        default=None, description="NCBI E-utilities key (MEDREF_FETCH__NCBI_API_KEY): 10 requests/s instead of 3"
+        default=None,
+        description="NCBI E-utilities key (MEDREF_FETCH__NCBI_API_KEY): 10 requests/s instead of 3",
     )
     ncbi_email: str | None = Field(default=None, description="sent to E-utilities as 'email', as NCBI asks")
     eutils_url: str = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"

@@ -115,8 +115,20 @@ THEMES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "Dosing and administration",
         _words(
-            "dose", "dosing", "dosage", "mg\\b", "mg/kg", "infus", "administ", "regimen", "titrat",
-            "dilut", "reconstitut", "vial", "syringe", "inject",
+            "dose",
+            "dosing",
+            "dosage",
+            "mg\\b",
+            "mg/kg",
+            "infus",
+            "administ",
+            "regimen",
+            "titrat",
+            "dilut",
+            "reconstitut",
+            "vial",
+            "syringe",
+            "inject",
         ),
     ),
     (
