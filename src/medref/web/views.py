@@ -188,6 +188,14 @@ def path_for(request: Request, name: str, /, query: dict[str, Any] | None = None
     return path
 
 
+def route_path(request: Request, name: str) -> str | None:
+    """The path of route ``name``, or None where the app has no such route (a partial app)."""
+    try:
+        return path_for(request, name)
+    except NoMatchFound:
+        return None
+
+
 def document_href(
     request: Request, uid: str, ordinal: int | None = None, start: int | None = None, end: int | None = None
 ) -> str | None:
@@ -225,6 +233,7 @@ def install_template_helpers(env: Environment) -> None:
     env.globals.update(
         path_for=path_for,
         document_href=document_href,
+        route_path=route_path,
         evidence_panels=panels,
         from_boxed_warning=from_boxed_warning,
         current_user=current_user,
