@@ -169,3 +169,15 @@ def test_header_shows_the_signed_in_user(demo_app: FastAPI) -> None:
     assert 'href="/review">Review</a>' in html
     logout = re.search(r'<form class="inline" action="/logout" method="post">.*?</form>', html, re.S)
     assert logout and f'name="csrf_token" value="{session.csrf_token}"' in logout.group(0)
+
+
+def test_an_index_in_the_database_needs_no_local_folder(tmp_path: Path) -> None:
+    """A web worker on a new host shares the PostgreSQL-held index: no local folder to wait for."""
+    from types import SimpleNamespace
+
+    from medref.web.deps import index_ready
+
+    on_disk = load_settings(data_dir=tmp_path)
+    in_db = load_settings(data_dir=tmp_path, index={"lexical": "postgres"})
+    assert not index_ready(SimpleNamespace(state=SimpleNamespace(retriever=None, settings=on_disk)))
+    assert index_ready(SimpleNamespace(state=SimpleNamespace(retriever=None, settings=in_db)))

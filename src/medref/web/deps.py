@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from medref.compose.ask import Asker
 from medref.compose.base import make_composer
 from medref.errors import MedrefError, NotFoundError
+from medref.index.factory import LEXICAL_IN_DATABASE
 from medref.models import Review, ReviewStatus
 from medref.retrieve.lexicon import Lexicon
 from medref.retrieve.retriever import Retriever
@@ -48,10 +49,16 @@ def get_answers(request: Request) -> AnswerStore:
 
 
 def index_ready(app: FastAPI) -> bool:
-    """True when a retriever is open or the lexical index exists on disk."""
+    """True when a retriever is open, the lexical index exists on disk, or it lives in the database.
+
+    An index kept in the store's PostgreSQL database (``index.lexical = "postgres"``) is shared by
+    every host: a new web worker needs no local folder (opening it says if it was never built).
+    """
     if app.state.retriever is not None:
         return True
     settings: Settings = app.state.settings
+    if settings.index.lexical.strip().lower() in LEXICAL_IN_DATABASE:
+        return True
     return (settings.index_dir / "lexical").exists()
 
 
