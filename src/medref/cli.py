@@ -9,13 +9,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 
 from medref import __version__
 from medref.cli_fetch import fetch_app
 from medref.cli_interactions import interactions as _interactions
 from medref.cli_labels import label_app
+from medref.cli_progress import progress_bar as _progress_bar
 from medref.cli_publish import publish as _publish
 from medref.cli_users import user_app
 from medref.errors import MedrefError
@@ -46,15 +47,7 @@ out = Console()
 
 def progress_bar(*, show: bool) -> Progress:
     """The bar long commands show on the terminal (counts, elapsed time); gone when done."""
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not show,
-        transient=True,
-    )
+    return _progress_bar(console, show=show)
 
 
 def _emit_json(data: Any) -> None:

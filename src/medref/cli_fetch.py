@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from medref.cli_progress import progress_bar
 
 if TYPE_CHECKING:
     from medref.ingest.fetch.base import FetchReport, ProgressFn
@@ -47,15 +48,7 @@ def _run(
 ) -> None:
     """Run one fetch under a progress bar, print its report, optionally ingest, exit 1 on errors."""
     show = not quiet and not as_json and console.is_terminal
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not show,
-        transient=True,
-    ) as bar:
+    with progress_bar(console, show=show) as bar:
         task = bar.add_task(label, total=None)
 
         def progress(advance: int, total: int | None) -> None:
