@@ -15,12 +15,12 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, TypeAlias
 
 from medref.errors import InputError
 from medref.models import NOT_FOUND, Answer, AnswerSection, CitedSentence, Monograph
 
-Item = Answer | Monograph
+Item: TypeAlias = Answer | Monograph
 DiffMode = Literal["sentences", "json"]
 _VOLATILE = {"created_at", "updated_at", "version"}
 

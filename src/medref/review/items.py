@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import UTC, datetime
+from typing import TypeAlias
 
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, text, update
@@ -25,7 +26,7 @@ from medref.store.db import read_tx, write_tx
 from medref.store.schema import answer_evidence, answer_versions, answers, documents
 
 KIND_ANSWER, KIND_MONOGRAPH = "answer", "monograph"
-Item = Answer | Monograph
+Item: TypeAlias = Answer | Monograph
 _E, _D = answer_evidence, documents
 
 
